@@ -1,0 +1,42 @@
+# Everything runs inside .venv, which this Makefile creates and keeps in step with
+# pyproject.toml, so a fresh clone needs nothing but python3 (>= 3.11) and make.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: test lint typecheck unit test-slow demo schema bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+test: lint typecheck unit
+
+lint: $(STAMP)
+	$(BIN)/ruff check spprov tests bench
+
+typecheck: $(STAMP)
+	$(BIN)/mypy spprov
+
+unit: $(STAMP)
+	$(BIN)/pytest -q -m "not slow" -n 2
+
+test-slow: $(STAMP)
+	$(BIN)/pytest -q -m slow
+
+demo: $(STAMP)
+	PATH="$(abspath $(BIN)):$$PATH" bash examples/demo.sh
+
+schema: $(STAMP)
+	$(BIN)/python -m spprov.schema > schemas/credentials.schema.json
+
+bench: $(STAMP)
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

@@ -1,0 +1,3 @@
+"""spprov: Amazon Selling Partner API credentials as code."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,3 @@
+from spprov.cli import main
+
+main()

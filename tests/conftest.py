@@ -1,0 +1,7 @@
+"""Shared fixtures, one plugin module per area so they can grow independently."""
+
+pytest_plugins = [
+    "tests.fixtures_cli",
+    "tests.fixtures_emulator",
+    "tests.fixtures_state",
+]

@@ -1,0 +1,83 @@
+"""Run spprov as a user would: a real subprocess, with an environment the test controls.
+
+The environment is rebuilt from scratch for every run so that what happens to be set on
+the developer's machine or in CI (CI=true, SOPS_AGE_KEY_FILE, SPPROV_*) cannot change
+the outcome; tests that want such a variable pass it explicitly.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+_DROPPED_PREFIXES = ("SPPROV_", "SOPS_", "AWS_", "GNUPG", "BROWSER")
+_DROPPED = {"CI", "NO_COLOR", "GITHUB_ACTIONS", "BROWSER"}
+
+
+@dataclass(frozen=True)
+class Result:
+    """What a spprov run produced."""
+
+    code: int
+    stdout: str
+    stderr: str
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
+
+
+def clean_env(home: Path, extra: Mapping[str, str | None] | None = None) -> dict[str, str]:
+    """The process environment without anything that would steer spprov, plus ``extra``."""
+    env = {
+        key: value for key, value in os.environ.items()
+        if key not in _DROPPED and not key.startswith(_DROPPED_PREFIXES)
+    }
+    env["HOME"] = str(home)
+    env["XDG_CONFIG_HOME"] = str(home / ".config")
+    for key, value in (extra or {}).items():
+        if value is None:
+            env.pop(key, None)
+        else:
+            env[key] = value
+    return env
+
+
+RunSpprov = Callable[..., Result]
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    """A throwaway home folder, so no real age identity or config is ever used."""
+    path = tmp_path / "home"
+    path.mkdir()
+    return path
+
+
+@pytest.fixture
+def base_env(home: Path) -> dict[str, str]:
+    """Extra variables every run of this test gets (fixtures add to it)."""
+    return {}
+
+
+@pytest.fixture
+def spprov(home: Path, base_env: dict[str, str]) -> RunSpprov:
+    """Call as ``spprov("validate", cwd=path, env={...}, input="...")``."""
+
+    def run(*args: str, cwd: Path | None = None, env: Mapping[str, str | None] | None = None,
+            input: str | None = None, timeout: float = 120) -> Result:
+        merged: dict[str, str | None] = {**base_env, **(env or {})}
+        completed = subprocess.run(
+            [sys.executable, "-m", "spprov", *args],
+            cwd=cwd, env=clean_env(home, merged), input=input if input is not None else "",
+            capture_output=True, text=True, timeout=timeout, check=False,
+        )
+        return Result(completed.returncode, completed.stdout, completed.stderr)
+
+    return run

@@ -1,0 +1,1 @@
+"""Fixtures for the Amazon emulator (filled in by the emulator work)."""

@@ -1,0 +1,1 @@
+"""Fixtures for SOPS state: throwaway age keys and repositories."""
