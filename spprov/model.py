@@ -83,3 +83,86 @@ class Record:
     selling_partner_id: str | None = None
     format: int = STATE_FORMAT
     path: Path | None = field(default=None, compare=False)
+
+
+class Action(enum.StrEnum):
+    """What the plan does for one credential, in the order a reader meets them."""
+
+    CREATE = "create"
+    REAUTHORIZE = "reauthorize"
+    RENEW = "renew"
+    REPAIR = "repair"
+    UPDATE = "update"
+    DELETE = "delete"
+    NOOP = "noop"
+
+    @property
+    def needs_person(self) -> bool:
+        """True when carrying it out takes a person's OAuth consent."""
+        return self in _PERSON_ACTIONS
+
+
+_PERSON_ACTIONS = frozenset({Action.CREATE, Action.REAUTHORIZE, Action.RENEW, Action.REPAIR})
+
+
+class TokenCheck(enum.StrEnum):
+    """What `--refresh` learned about one stored refresh token."""
+
+    OK = "ok"
+    REVOKED = "revoked"  # LWA answered invalid_grant
+    ERROR = "error"  # the check itself failed (network, secret): nothing learned
+
+
+@dataclass(frozen=True)
+class Change:
+    """The action chosen for one credential, with the reasons a reviewer reads."""
+
+    name: str
+    action: Action
+    reasons: tuple[str, ...]
+    desired: Credential | None
+    stored: Record | None
+    # When the stored authorization stops working: authorized_at + the app's lifetime.
+    authorization_expires_at: datetime | None
+    # Readable state fields the change rewrites (description, consent_url, sp_api_endpoint).
+    updates: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Every credential's change, sorted by name; noops included."""
+
+    changes: tuple[Change, ...]
+    generated_at: datetime
+    prune: bool = False
+
+    def is_pending(self, change: Change) -> bool:
+        """Whether apply would carry this change out (orphans only with prune)."""
+        if change.action is Action.DELETE:
+            return self.prune
+        return change.action is not Action.NOOP
+
+    def pending(self) -> tuple[Change, ...]:
+        """The changes apply would carry out."""
+        return tuple(c for c in self.changes if self.is_pending(c))
+
+    def orphans(self) -> tuple[Change, ...]:
+        """State files with no declaration that are kept because prune is off."""
+        if self.prune:
+            return ()
+        return tuple(c for c in self.changes if c.action is Action.DELETE)
+
+    def needs_person(self) -> tuple[Change, ...]:
+        """The pending changes that wait for a person's authorization."""
+        return tuple(c for c in self.changes if c.action.needs_person)
+
+    def counts(self) -> dict[Action, int]:
+        """How many changes of each action, every action present (deletes include orphans)."""
+        counts = dict.fromkeys(Action, 0)
+        for change in self.changes:
+            counts[change.action] += 1
+        return counts
+
+    def has_changes(self) -> bool:
+        """Whether apply would change anything (what --detailed-exitcode reports)."""
+        return any(self.is_pending(c) for c in self.changes)

@@ -1,0 +1,100 @@
+"""Finding the person's age identity where sops looks for it, and making one if there is none.
+
+The identity never leaves this module except as a file written with mode 0600; only its
+public recipient (``age1...``) is returned or printed.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from pyrage import x25519
+
+from spprov.errors import SpprovError
+
+SECRET_KEY_PREFIX = "AGE-SECRET-KEY-"  # noqa: S105 - a prefix, not a key
+
+
+@dataclass(frozen=True)
+class FoundIdentity:
+    """Where an identity was found and its (first) recipient."""
+
+    source: str
+    recipient: str
+
+
+def default_identity_file(environ: Mapping[str, str], platform: str = sys.platform) -> Path:
+    """sops's default keys.txt: under XDG_CONFIG_HOME, else the platform's config folder."""
+    home = Path(environ.get("HOME") or Path.home())
+    config = environ.get("XDG_CONFIG_HOME")
+    if config:
+        base = Path(config)
+    elif platform == "darwin":
+        base = home / "Library" / "Application Support"
+    else:
+        base = home / ".config"
+    return base / "sops" / "age" / "keys.txt"
+
+
+def identity_file(environ: Mapping[str, str]) -> Path:
+    """The file sops reads: ``SOPS_AGE_KEY_FILE`` if set, else the default keys.txt."""
+    explicit = environ.get("SOPS_AGE_KEY_FILE")
+    return Path(explicit).expanduser() if explicit else default_identity_file(environ)
+
+
+def find_identity(environ: Mapping[str, str]) -> FoundIdentity | None:
+    """The identity sops would use, in sops's order: SOPS_AGE_KEY, SOPS_AGE_KEY_FILE, default."""
+    inline = environ.get("SOPS_AGE_KEY")
+    if inline:
+        return FoundIdentity("SOPS_AGE_KEY", first_recipient(inline, "SOPS_AGE_KEY"))
+    path = identity_file(environ)
+    if not path.is_file():
+        return None
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise SpprovError(f"cannot read the age identity {path} ({exc.strerror})") from None
+    return FoundIdentity(str(path), first_recipient(text, str(path)))
+
+
+def first_recipient(identities: str, source: str) -> str:
+    """The public recipient of the first age identity in ``identities``."""
+    for line in identities.splitlines():
+        line = line.strip()
+        if line.startswith(SECRET_KEY_PREFIX):
+            try:
+                return str(x25519.Identity.from_str(line).to_public())
+            except Exception:  # noqa: BLE001 - pyrage's error text could quote the key
+                break
+    raise SpprovError(f"{source} holds no valid age identity (a line AGE-SECRET-KEY-1...); "
+                      "fix it, or pass a recipient with --age-recipient")
+
+
+def check_recipient(recipient: str) -> str:
+    """An age recipient as given on the command line, validated."""
+    try:
+        return str(x25519.Recipient.from_str(recipient.strip()))
+    except Exception:  # noqa: BLE001 - pyrage raises its own error types
+        raise SpprovError(f"--age-recipient {recipient}: not an age recipient "
+                          "(expected age1... as printed by age-keygen -y)") from None
+
+
+def generate_identity(path: Path, now: datetime | None = None) -> str:
+    """Write a new identity to ``path`` (mode 0600, never overwriting); its recipient."""
+    identity = x25519.Identity.generate()
+    recipient = str(identity.to_public())
+    created = (now or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    content = f"# created: {created}\n# public key: {recipient}\n{identity}\n"
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        raise SpprovError(f"{path} already exists; it was not overwritten") from None
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(content)
+    return recipient

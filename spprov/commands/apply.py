@@ -1,0 +1,78 @@
+"""`spprov apply`: show the plan, confirm, carry it out."""
+
+from __future__ import annotations
+
+import click
+
+from spprov import context as ctxmod
+from spprov.apply import Applier, exit_code
+from spprov.authorize import DEFAULT_TIMEOUT_SECONDS, Authorizer
+from spprov.commands.options import concurrency_option, only_option, refresh_option
+from spprov.context import Context, non_interactive_env, stdin_is_terminal
+from spprov.errors import UsageError
+from spprov.lwa import amazon_url_from_env
+from spprov.render import plan_text
+from spprov.render_outcomes import outcome_line, summary_line, waiting_text
+from spprov.workspace import Workspace, plan_for, utc_now
+
+
+@click.command("apply")
+@click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--prune", is_flag=True, help="Delete state files that are no longer declared.")
+@click.option("--non-interactive", is_flag=True,
+              help="Start no authorization; list what waits for a person (also CI=true).")
+@click.option("--authorization-timeout", type=click.FloatRange(1), default=DEFAULT_TIMEOUT_SECONDS,
+              show_default=True, metavar="SECONDS", help="How long to wait for each consent.")
+@only_option
+@refresh_option
+@concurrency_option
+@click.pass_context
+def command(ctx: click.Context, yes: bool, prune: bool, non_interactive: bool,
+            authorization_timeout: float, only: tuple[str, ...], refresh: bool,
+            concurrency: int) -> None:
+    """Carry out the plan: authorize, update, (with --prune) delete."""
+    context = ctxmod.get(ctx)
+    interactive = not (non_interactive or non_interactive_env())
+    terminal = stdin_is_terminal()
+    workspace = Workspace(context)
+    try:
+        with workspace.store.lock():
+            code = _apply(context, workspace, interactive, terminal, yes, prune, only,
+                          refresh, concurrency, authorization_timeout)
+    finally:
+        workspace.close()
+    ctx.exit(code)
+
+
+def _apply(context: Context, workspace: Workspace, interactive: bool, terminal: bool,
+           yes: bool, prune: bool, only: tuple[str, ...], refresh: bool, concurrency: int,
+           timeout: float) -> int:
+    plan = plan_for(workspace, utc_now(), only, refresh, prune, concurrency)
+    click.echo(plan_text(plan, color=context.color))
+    if not plan.has_changes():
+        return 0
+    _confirm(yes, interactive and terminal)
+    authorizer = None
+    if interactive:
+        authorizer = Authorizer(
+            lwa=workspace.lwa(), amazon_url=amazon_url_from_env(), can_paste=terminal,
+            announce=lambda text: click.echo(text, err=True),
+            prompt=lambda text: str(click.prompt(text, err=True)), timeout=timeout)
+    applier = Applier(workspace.desired, workspace.store, workspace.client_secret, authorizer,
+                      utc_now, lambda outcome: click.echo(outcome_line(outcome)), concurrency)
+    outcomes = applier.apply(plan)
+    waiting = waiting_text(outcomes)
+    if waiting:
+        click.echo(waiting)
+    click.echo(summary_line(outcomes))
+    return exit_code(outcomes)
+
+
+def _confirm(yes: bool, can_ask: bool) -> None:
+    if yes:
+        return
+    if not can_ask:
+        raise UsageError("apply needs --yes when it cannot ask (no terminal, --non-interactive "
+                         "or CI=true)")
+    if not click.confirm("Carry out this plan?", default=False, err=True):
+        raise click.exceptions.Exit(1)

@@ -1,0 +1,44 @@
+"""`spprov plan`: what apply would do, as text, JSON or Markdown."""
+
+from __future__ import annotations
+
+import click
+
+from spprov import context as ctxmod
+from spprov.commands.options import concurrency_option, only_option, parse_time, refresh_option
+from spprov.render import plan_json, plan_markdown, plan_text
+from spprov.workspace import Workspace, plan_for, utc_now
+
+EXIT_CHANGES = 2
+
+
+@click.command("plan")
+@click.option("--json", "as_json", is_flag=True, help="A versioned JSON document.")
+@click.option("--markdown", is_flag=True, help="Markdown for a pull-request comment.")
+@click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when changes are pending.")
+@click.option("--at", "at", metavar="TIME", help="Plan as of this ISO 8601 time (expiries).")
+@click.option("--prune", is_flag=True, help="Plan deletions of undeclared state files.")
+@only_option
+@refresh_option
+@concurrency_option
+@click.pass_context
+def command(ctx: click.Context, as_json: bool, markdown: bool, detailed_exitcode: bool,
+            at: str | None, prune: bool, only: tuple[str, ...], refresh: bool,
+            concurrency: int) -> None:
+    """Show what `spprov apply` would change; no network or decryption without --refresh."""
+    context = ctxmod.get(ctx)
+    if as_json and markdown:
+        raise click.UsageError("choose one of --json and --markdown")
+    now = parse_time(at) if at else utc_now()
+    workspace = Workspace(context)
+    try:
+        plan = plan_for(workspace, now, only, refresh, prune, concurrency)
+    finally:
+        workspace.close()
+    if as_json:
+        click.echo(plan_json(plan))
+    elif markdown:
+        click.echo(plan_markdown(plan))
+    else:
+        click.echo(plan_text(plan, color=context.color))
+    ctx.exit(EXIT_CHANGES if detailed_exitcode and plan.has_changes() else 0)

@@ -1,0 +1,92 @@
+"""The SP-API calls spprov makes: the sellers check and the client secret rotation."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from spprov.emulator.messages import Request, Response, json_response, sp_api_error
+from spprov.emulator.state import ROTATION_SCOPE, AccessGrant, World
+from spprov.regions import ENDPOINTS, Marketplace, Region, marketplaces_in_region
+
+SELLERS_PATH = "/sellers/v1/marketplaceParticipations"
+ROTATION_PATH = "/applications/2023-11-30/clientSecret"
+
+ENDPOINT_HOSTS: dict[str, Region] = {urlsplit(e.url).netloc: e.region for e in ENDPOINTS}
+
+_DENIED = "Access to requested resource is denied."
+_CURRENCIES = {"CA": "CAD", "US": "USD", "MX": "MXN", "BR": "BRL", "UK": "GBP", "SE": "SEK",
+               "PL": "PLN", "EG": "EGP", "TR": "TRY", "SA": "SAR", "AE": "AED", "IN": "INR",
+               "SG": "SGD", "AU": "AUD", "JP": "JPY", "ZA": "ZAR"}
+
+
+def request_kind(request: Request) -> str:
+    """The stats key of an SP-API request."""
+    if request.path == SELLERS_PATH:
+        return "sellers"
+    if request.path == ROTATION_PATH:
+        return "rotation"
+    return "sp_api_other"
+
+
+def sp_api(world: World, request: Request) -> Response:
+    """Answer one SP-API request on one of the six endpoints."""
+    route = (request.method, request.path)
+    if route == ("GET", SELLERS_PATH):
+        return _marketplace_participations(world, request)
+    if route == ("POST", ROTATION_PATH):
+        return _rotate_client_secret(world, request)
+    return sp_api_error(404, "NotFound", "Resource not found.")
+
+
+def _access_grant(world: World, request: Request) -> AccessGrant | Response:
+    token = request.headers.get("x-amz-access-token", "")
+    with world.lock:
+        grant = world.access_grants.get(token)
+        now = world.now()
+    if grant is None:
+        return sp_api_error(403, "Unauthorized", _DENIED,
+                            "The access token you provided is revoked, malformed or invalid.")
+    if now >= grant.expires_at:
+        return sp_api_error(403, "Unauthorized", _DENIED,
+                            "The access token you provided has expired.")
+    return grant
+
+
+def _marketplace_participations(world: World, request: Request) -> Response:
+    grant = _access_grant(world, request)
+    if isinstance(grant, Response):
+        return grant
+    region = ENDPOINT_HOSTS[request.host]
+    if grant.region is not region or grant.selling_partner_id is None:
+        return sp_api_error(403, "Unauthorized", _DENIED)
+    return json_response(200, {"payload": [_participation(m) for m in
+                                           marketplaces_in_region(region)]})
+
+
+def _participation(marketplace: Marketplace) -> dict[str, Any]:
+    domain = urlsplit(marketplace.seller_central_url).netloc.replace("sellercentral.", "www.")
+    return {
+        "marketplace": {
+            "id": marketplace.marketplace_id,
+            "countryCode": "GB" if marketplace.code == "UK" else marketplace.code,
+            "name": f"Amazon.{marketplace.code.lower()}",
+            "defaultCurrencyCode": _CURRENCIES.get(marketplace.code, "EUR"),
+            "defaultLanguageCode": "en_US",
+            "domainName": domain,
+        },
+        "participation": {"isParticipating": True, "hasSuspendedListings": False},
+    }
+
+
+def _rotate_client_secret(world: World, request: Request) -> Response:
+    grant = _access_grant(world, request)
+    if isinstance(grant, Response):
+        return grant
+    if grant.scope != ROTATION_SCOPE:
+        return sp_api_error(403, "Unauthorized", _DENIED,
+                            f"A grantless token with scope {ROTATION_SCOPE} is required.")
+    with world.lock:
+        app = world.apps[grant.client_id]
+        world.rotate_secret(app)
+    return Response(204, b"", "application/json")

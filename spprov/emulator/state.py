@@ -1,0 +1,224 @@
+"""The emulator's world: apps, codes, tokens, clock, stats and faults, behind one lock."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import random
+import secrets
+import string
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from spprov.regions import Region
+
+CODE_LIFETIME_SECONDS = 300
+ACCESS_TOKEN_LIFETIME_SECONDS = 3600
+OLD_SECRET_GRACE_SECONDS = 7 * 24 * 3600
+GRANTLESS_SCOPES = frozenset({
+    "sellingpartnerapi::notifications",
+    "sellingpartnerapi::client_credential:rotation",
+})
+ROTATION_SCOPE = "sellingpartnerapi::client_credential:rotation"
+_CODE_ALPHABET = string.ascii_letters
+
+
+def selling_partner_id(account: str, region: str) -> str:
+    """The deterministic selling partner ID of an account in a region."""
+    digest = hashlib.sha256(f"{account}|{region}".encode()).digest()
+    return "A" + base64.b32encode(digest).decode()[:13]
+
+
+def new_client_secret() -> str:
+    """A client secret in Amazon's shape."""
+    return "amzn1.oa2-cs.v1." + secrets.token_hex(32)
+
+
+@dataclass
+class App:
+    """A registered LWA application with its current (and previous, for 7 days) secret."""
+
+    application_id: str
+    client_id: str
+    client_secret: str = field(repr=False)
+    redirect_uris: list[str]
+    draft: bool = False
+    previous_secret: str | None = field(default=None, repr=False)
+    previous_secret_until: float = 0.0
+
+    def secret_matches(self, secret: str, now: float) -> bool:
+        """The current secret, or the previous one during its 7-day grace."""
+        if secrets.compare_digest(secret, self.client_secret):
+            return True
+        previous = self.previous_secret
+        return (previous is not None and now < self.previous_secret_until
+                and secrets.compare_digest(secret, previous))
+
+
+@dataclass
+class AuthorizationCode:
+    """A consent's single-use code, bound to app, redirect URI, region and partner."""
+
+    client_id: str
+    redirect_uri: str
+    region: Region
+    selling_partner_id: str
+    expires_at: float
+    used: bool = False
+
+
+@dataclass
+class RefreshGrant:
+    """One authorization: what a refresh token stands for."""
+
+    client_id: str
+    region: Region
+    selling_partner_id: str
+    revoked: bool = False
+
+
+@dataclass
+class AccessGrant:
+    """What an access token stands for; grantless tokens have a scope and no partner."""
+
+    client_id: str
+    region: Region | None
+    selling_partner_id: str | None
+    scope: str | None
+    expires_at: float
+
+
+@dataclass
+class Faults:
+    """Injected failures for the token endpoint and SP-API calls."""
+
+    latency_ms: int = 0
+    error_rate: float = 0.0
+    error_status: int = 500
+    retry_after: int | None = None
+    after_consume: bool = False
+    drop_connection: bool = False
+    count: int | None = None  # inject at most this many failures (None: no limit)
+
+    def as_json(self) -> dict[str, Any]:
+        """The settings as the faults control shows them."""
+        return dict(vars(self))
+
+
+def _token(prefix: str) -> str:
+    # Real LWA tokens are a few hundred characters; the length matters for header sizes.
+    return prefix + secrets.token_urlsafe(256)
+
+
+class World:
+    """Everything the emulator remembers; every method is safe to call from many threads."""
+
+    def __init__(self, auto_approve: bool = False) -> None:
+        self.lock = threading.RLock()
+        self.auto_approve = auto_approve
+        self.account = "default"
+        self.apps: dict[str, App] = {}
+        self.codes: dict[str, AuthorizationCode] = {}
+        self.refresh_grants: dict[str, RefreshGrant] = {}
+        self.access_grants: dict[str, AccessGrant] = {}
+        self.notifications: list[dict[str, Any]] = []
+        self.stats: Counter[str] = Counter()
+        self.faults = Faults()
+        self.faults_injected = 0
+        self._rng = random.Random()  # noqa: S311 - fault injection, not security
+        self._clock_offset = 0.0
+
+    def now(self) -> float:
+        """The emulator's clock: wall time plus whatever the clock control added."""
+        return time.time() + self._clock_offset
+
+    def advance(self, seconds: float) -> float:
+        """Move the clock forward (codes and tokens expire by it)."""
+        with self.lock:
+            self._clock_offset += seconds
+            return self.now()
+
+    def register(self, app: App) -> None:
+        """Add or replace an app (keyed by client id)."""
+        with self.lock:
+            self.apps[app.client_id] = app
+
+    def app_by_application_id(self, application_id: str) -> App | None:
+        """The app with this application ID, if registered."""
+        with self.lock:
+            return next((a for a in self.apps.values() if a.application_id == application_id),
+                        None)
+
+    def count(self, kind: str) -> None:
+        """Count one Amazon request of this kind."""
+        with self.lock:
+            self.stats["total"] += 1
+            self.stats[kind] += 1
+
+    def issue_code(self, app: App, redirect_uri: str, region: Region, partner: str) -> str:
+        """A fresh single-use code, valid 5 minutes by the emulator clock."""
+        code = "AN" + "".join(secrets.choice(_CODE_ALPHABET) for _ in range(18))
+        with self.lock:
+            self.codes[code] = AuthorizationCode(app.client_id, redirect_uri, region, partner,
+                                                 self.now() + CODE_LIFETIME_SECONDS)
+        return code
+
+    def issue_refresh_token(self, code: AuthorizationCode) -> str:
+        """A refresh token for the authorization a code stands for."""
+        token = _token("Atzr|")
+        with self.lock:
+            self.refresh_grants[token] = RefreshGrant(code.client_id, code.region,
+                                                      code.selling_partner_id)
+        return token
+
+    def issue_access_token(self, client_id: str, region: Region | None, partner: str | None,
+                           scope: str | None = None) -> str:
+        """An access token valid one hour by the emulator clock."""
+        token = _token("Atza|")
+        with self.lock:
+            self.access_grants[token] = AccessGrant(client_id, region, partner, scope,
+                                                    self.now() + ACCESS_TOKEN_LIFETIME_SECONDS)
+        return token
+
+    def rotate_secret(self, app: App) -> str:
+        """Give the app a new secret; the old one works 7 more days, as at Amazon."""
+        with self.lock:
+            app.previous_secret = app.client_secret
+            app.previous_secret_until = self.now() + OLD_SECRET_GRACE_SECONDS
+            app.client_secret = new_client_secret()
+            self.notifications.append(_new_secret_notification(app))
+            return app.client_secret
+
+    def set_faults(self, faults: Faults, seed: int | None) -> None:
+        """Replace the fault settings; a seed makes the random draws repeatable."""
+        with self.lock:
+            self.faults = faults
+            self.faults_injected = 0
+            self._rng = random.Random(seed)  # noqa: S311 - fault injection, not security
+
+    def draw_fault(self) -> Faults | None:
+        """The fault settings when this request must fail, else None."""
+        with self.lock:
+            faults = self.faults
+            if faults.count is not None and self.faults_injected >= faults.count:
+                return None
+            if faults.error_rate <= 0 or self._rng.random() >= faults.error_rate:
+                return None
+            self.faults_injected += 1
+            return faults
+
+
+def _new_secret_notification(app: App) -> dict[str, Any]:
+    # The shape of the APPLICATION_OAUTH_CLIENT_NEW_SECRET notification sent through SQS.
+    return {
+        "notificationType": "APPLICATION_OAUTH_CLIENT_NEW_SECRET",
+        "payload": {"applicationOAuthClientNewSecret": {
+            "clientId": app.client_id,
+            "newClientSecret": app.client_secret,
+            "oldClientSecretExpiryTime": time.strftime(
+                "%Y-%m-%dT%H:%M:%SZ", time.gmtime(app.previous_secret_until)),
+        }},
+    }

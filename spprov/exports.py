@@ -1,0 +1,80 @@
+"""A credential in the formats other programs read: env lines, JSON, python-amazon-sp-api."""
+
+from __future__ import annotations
+
+import json
+import shlex
+from dataclasses import dataclass
+
+import yaml
+
+from spprov.model import Record
+from spprov.regions import consent_kind, endpoint
+from spprov.secret import Secret
+
+FORMATS = ("env", "json", "python-amazon-sp-api")
+
+
+@dataclass(frozen=True)
+class ExportedCredential:
+    """Everything a client needs to call SP-API for one credential."""
+
+    record: Record
+    refresh_token: Secret
+    client_secret: Secret
+
+
+def _fields(exported: ExportedCredential) -> dict[str, str | None]:
+    record = exported.record
+    found = endpoint(record.sp_api_endpoint)
+    kind = consent_kind(record.consent_url)
+    return {
+        "name": record.name,
+        "region": record.region.value,
+        "environment": found.environment.value if found else None,
+        "kind": kind.value if kind else None,
+        "sp_api_endpoint": record.sp_api_endpoint,
+        "consent_url": record.consent_url,
+        "selling_partner_id": record.selling_partner_id,
+        "lwa_token_url": "https://api.amazon.com/auth/o2/token",
+        "client_id": record.client_id,
+        "client_secret": exported.client_secret.reveal(),
+        "refresh_token": exported.refresh_token.reveal(),
+    }
+
+
+def as_env(exported: ExportedCredential) -> str:
+    """Shell-safe KEY=value lines with the names python-amazon-sp-api and others read."""
+    fields = _fields(exported)
+    names = {
+        "SP_API_REFRESH_TOKEN": fields["refresh_token"],
+        "LWA_APP_ID": fields["client_id"],
+        "LWA_CLIENT_SECRET": fields["client_secret"],
+        "SP_API_ENDPOINT": fields["sp_api_endpoint"],
+        "SP_API_REGION": fields["region"],
+        "SP_API_SELLING_PARTNER_ID": fields["selling_partner_id"],
+    }
+    return "\n".join(f"{key}={shlex.quote(value)}" for key, value in names.items()
+                     if value is not None) + "\n"
+
+
+def as_json(exported: ExportedCredential) -> str:
+    """Every field a client needs, as one JSON object."""
+    return json.dumps({"format_version": 1, **_fields(exported)}, indent=2) + "\n"
+
+
+def as_python_amazon_sp_api(exported: ExportedCredential) -> str:
+    """The account block of python-amazon-sp-api's credentials.yml, named after the credential."""
+    fields = _fields(exported)
+    block = {
+        "version": "1.0",
+        exported.record.name: {
+            "refresh_token": fields["refresh_token"],
+            "lwa_app_id": fields["client_id"],
+            "lwa_client_secret": fields["client_secret"],
+        },
+    }
+    return yaml.safe_dump(block, sort_keys=False)
+
+
+RENDERERS = {"env": as_env, "json": as_json, "python-amazon-sp-api": as_python_amazon_sp_api}

@@ -1,0 +1,168 @@
+"""Choose one action per credential by comparing the declaration with the readable state.
+
+Pure: no I/O, no clock, no network. The moment (``now``) and the results of
+``--refresh`` (``checks``) are passed in, so the same inputs always give the same plan.
+When several actions apply, the one that needs the most wins:
+reauthorize > repair > renew > update; the reasons list everything that was found.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from datetime import UTC, datetime, timedelta
+
+from spprov.errors import UsageError
+from spprov.model import (
+    Action,
+    App,
+    Change,
+    Credential,
+    Desired,
+    Plan,
+    Record,
+    TokenCheck,
+)
+from spprov.regions import consent_kind, endpoint
+
+# The readable state fields an update (or a new authorization) rewrites from the declaration.
+METADATA_FIELDS = ("description", "consent_url", "sp_api_endpoint")
+
+CREATE_REASON = "no state file yet"
+DELETE_REASON = "not declared in any credential file"
+REVOKED_REASON = "refresh token revoked (LWA answered invalid_grant)"
+
+
+def build_plan(desired: Desired, stored: Mapping[str, Record], now: datetime,
+               checks: Mapping[str, TokenCheck] | None = None,
+               only: Collection[str] = (), prune: bool = False) -> Plan:
+    """The plan that converges ``stored`` to ``desired`` at ``now`` (timezone-aware UTC)."""
+    _require_utc(now)
+    declared = {credential.name: credential for credential in desired.credentials}
+    names = _selected(declared.keys() | stored.keys(), only)
+    checks = checks or {}
+    changes = tuple(
+        _change(name, declared.get(name), stored.get(name), desired.apps, now, checks.get(name))
+        for name in sorted(names)
+    )
+    return Plan(changes=changes, generated_at=now, prune=prune)
+
+
+def authorization_expires_at(record: Record, app: App | None) -> datetime | None:
+    """When the stored authorization ends: authorized_at + the app's lifetime (None: never)."""
+    if app is None or app.authorization_lifetime_days is None:
+        return None
+    return record.authorized_at + timedelta(days=app.authorization_lifetime_days)
+
+
+def days_until(moment: datetime, now: datetime) -> int:
+    """Calendar days (UTC) from ``now`` to ``moment``; negative when it is past."""
+    return (moment.astimezone(UTC).date() - now.astimezone(UTC).date()).days
+
+
+def expiry_text(expires: datetime, now: datetime) -> str:
+    """``authorization expires 2027-11-28 (in 12 days)`` or ``... expired ... (3 days ago)``."""
+    day = expires.astimezone(UTC).date().isoformat()
+    days = days_until(expires, now)
+    if days > 0:
+        when = f"in {_days(days)}"
+    elif days == 0:
+        when = "today"
+    else:
+        when = f"{_days(-days)} ago"
+    verb = "expired" if now >= expires else "expires"
+    return f"authorization {verb} {day} ({when})"
+
+
+def _days(count: int) -> str:
+    return f"{count} day" if count == 1 else f"{count} days"
+
+
+def _require_utc(now: datetime) -> None:
+    if now.utcoffset() != timedelta(0):
+        raise ValueError(f"now must be timezone-aware UTC, got {now.isoformat()}")
+
+
+def _selected(names: set[str], only: Collection[str]) -> set[str]:
+    if not only:
+        return names
+    unknown = sorted(set(only) - names)
+    if unknown:
+        name = unknown[0]
+        raise UsageError(f"--only {name}: no credential {name} is declared or stored")
+    return set(only)
+
+
+def _change(name: str, credential: Credential | None, record: Record | None,
+            apps: Mapping[str, App], now: datetime, check: TokenCheck | None) -> Change:
+    if record is None:
+        assert credential is not None  # every name is declared, stored or both
+        return Change(name, Action.CREATE, (CREATE_REASON,), credential, None, None)
+    # The stored grant was made for the record's app, so its lifetime decides the expiry.
+    record_app = apps.get(record.app)
+    expires = authorization_expires_at(record, record_app)
+    if credential is None:
+        return Change(name, Action.DELETE, (DELETE_REASON,), None, record, expires)
+    found = {
+        Action.REAUTHORIZE: _reauthorize_reasons(credential, apps[credential.app], record),
+        Action.REPAIR: (REVOKED_REASON,) if check is TokenCheck.REVOKED else (),
+        Action.RENEW: _renew_reasons(expires, record_app, now),
+        Action.UPDATE: _update_reasons(credential, record),
+    }
+    action = next((action for action, reasons in found.items() if reasons), Action.NOOP)
+    reasons = tuple(reason for reasons in found.values() for reason in reasons)
+    return Change(name, action, reasons, credential, record, expires,
+                  _updated_fields(credential, record))
+
+
+def _reauthorize_reasons(credential: Credential, app: App, record: Record) -> tuple[str, ...]:
+    """What makes the stored grant unusable for the declaration: a person must consent."""
+    reasons = []
+    if record.region != credential.region:
+        reasons.append(f"sp_api_endpoint: {record.region} -> {credential.region} region")
+    if record.app != credential.app:
+        reasons.append(f"app: {record.app} -> {credential.app}")
+    if record.client_id != app.client_id:
+        reasons.append("client_id changed")
+    stored_kind = consent_kind(record.consent_url)
+    # A consent URL no longer in the table says nothing about the kind: no reason from it.
+    if stored_kind is not None and stored_kind != credential.kind:
+        reasons.append(f"{stored_kind} -> {credential.kind}")
+    if record.authorization_version < credential.authorization_version:
+        reasons.append(f"authorization_version: {record.authorization_version} -> "
+                       f"{credential.authorization_version}")
+    pin, partner = credential.selling_partner_id, record.selling_partner_id
+    if pin is not None and partner is not None and pin != partner:
+        reasons.append(f"selling_partner_id: stored {partner} differs from the pin {pin}")
+    return tuple(reasons)
+
+
+def _renew_reasons(expires: datetime | None, app: App | None, now: datetime) -> tuple[str, ...]:
+    if expires is None or app is None:
+        return ()
+    if now < expires - timedelta(days=app.renewal_window_days):
+        return ()
+    return (expiry_text(expires, now),)
+
+
+def _update_reasons(credential: Credential, record: Record) -> tuple[str, ...]:
+    """Readable metadata that changed without touching the grant (same region and kind)."""
+    reasons = []
+    if credential.description != record.description:
+        reasons.append("description changed")
+    same_region = record.region == credential.region
+    if same_region and credential.sp_api_endpoint != record.sp_api_endpoint:
+        stored_endpoint = endpoint(record.sp_api_endpoint)
+        old = stored_endpoint.environment if stored_endpoint else record.sp_api_endpoint
+        reasons.append(f"sp_api_endpoint: {old} -> {credential.environment}")
+    same_kind = consent_kind(record.consent_url) in (None, credential.kind)
+    if same_region and same_kind and credential.consent_url != record.consent_url:
+        reasons.append(f"consent_url changed within region {credential.region}")
+    return tuple(reasons)
+
+
+def _updated_fields(credential: Credential, record: Record) -> tuple[str, ...]:
+    """The metadata fields whose stored value differs from the declared one."""
+    return tuple(
+        field for field in METADATA_FIELDS
+        if getattr(credential, field) != getattr(record, field)
+    )

@@ -1,0 +1,78 @@
+"""What every plan rendering shares: the facts of a change, the summary, the wording."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from spprov.model import Action, Change, Plan
+from spprov.regions import consent_kind, endpoint
+
+# The pending actions in the order summaries and tables list them.
+ACTIONS = (Action.CREATE, Action.REAUTHORIZE, Action.RENEW, Action.REPAIR, Action.UPDATE,
+           Action.DELETE)
+ORPHAN_NOTE = "orphan: run apply --prune to delete"
+
+
+@dataclass(frozen=True)
+class Facts:
+    """Where a credential lives, from its declaration or else from its state file."""
+
+    app: str | None
+    kind: str | None
+    region: str | None
+    environment: str | None
+    consent_url: str | None
+    sp_api_endpoint: str | None
+
+
+def facts(change: Change) -> Facts:
+    """The declared facts of a change; a deletion's come from the state file."""
+    if change.desired is not None:
+        c = change.desired
+        return Facts(c.app, c.kind.value, c.region.value, c.environment.value,
+                     c.consent_url, c.sp_api_endpoint)
+    record = change.stored
+    assert record is not None  # a change always has a declaration, a record or both
+    stored_endpoint = endpoint(record.sp_api_endpoint)
+    stored_kind = consent_kind(record.consent_url)
+    return Facts(record.app, stored_kind.value if stored_kind else None, record.region.value,
+                 stored_endpoint.environment.value if stored_endpoint else None,
+                 record.consent_url, record.sp_api_endpoint)
+
+
+def field_change(change: Change, field: str) -> tuple[str | None, str | None]:
+    """A changed field's stored and declared values."""
+    old: str | None = getattr(change.stored, field, None)
+    new: str | None = getattr(change.desired, field, None)
+    return old, new
+
+
+def iso_z(moment: datetime | None) -> str | None:
+    """A UTC time as ``2027-11-28T02:00:00Z`` (fractions kept when present)."""
+    if moment is None:
+        return None
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat() + "Z"
+
+
+def plural(count: int, singular: str, many: str | None = None) -> str:
+    """``1 orphan``, ``2 orphans``."""
+    return f"{count} {singular if count == 1 else (many or singular + 's')}"
+
+
+def summary_line(plan: Plan) -> str:
+    """``Plan: 1 to create, ...; 2 need a person's authorization.`` or ``No changes. ...``."""
+    counts = plan.counts()
+    orphans = len(plan.orphans())
+    orphan_clause = f"; {plural(orphans, 'orphan')} (kept without --prune)" if orphans else ""
+    if not plan.has_changes():
+        noops = counts[Action.NOOP]
+        verb = "is" if noops == 1 else "are"
+        return (f"No changes. {plural(noops, 'credential')} {verb} up to date"
+                f"{orphan_clause}.")
+    deletes = counts[Action.DELETE] if plan.prune else 0
+    parts = [f"{counts[a] if a is not Action.DELETE else deletes} to {a}" for a in ACTIONS]
+    people = len(plan.needs_person())
+    verb = "needs" if people == 1 else "need"
+    return (f"Plan: {', '.join(parts)}{orphan_clause}; "
+            f"{people} {verb} a person's authorization.")

@@ -1,0 +1,42 @@
+"""What apply reports: one line per finished change, then what waits for a person."""
+
+from __future__ import annotations
+
+from spprov.apply import Outcome, Status
+
+_VERBS = {
+    "create": "created", "reauthorize": "reauthorized", "renew": "renewed",
+    "repair": "repaired", "update": "updated", "delete": "deleted",
+}
+
+
+def outcome_line(outcome: Outcome) -> str:
+    """One line for one finished change."""
+    if outcome.status is Status.DONE:
+        verb = _VERBS.get(outcome.action.value, outcome.action.value)
+        detail = "" if outcome.message in ("updated", "deleted") else f" ({outcome.message})"
+        return f"{outcome.name}: {verb}{detail}"
+    if outcome.status is Status.FAILED:
+        return f"{outcome.name}: {outcome.action.value} failed: {outcome.message}"
+    return f"{outcome.name}: {outcome.message}"
+
+
+def waiting_text(outcomes: list[Outcome]) -> str:
+    """The list of credentials that need a person, with the page and the command."""
+    waiting = [o for o in outcomes if o.status is Status.WAITING]
+    if not waiting:
+        return ""
+    lines = [f"Waiting for a person's authorization ({len(waiting)}):"]
+    for outcome in waiting:
+        lines.append(f"  {outcome.name} ({outcome.action.value})")
+        if outcome.consent_page:
+            lines.append(f"    consent page: {outcome.consent_page}")
+        lines.append(f"    run: spprov authorize {outcome.name}")
+    return "\n".join(lines)
+
+
+def summary_line(outcomes: list[Outcome]) -> str:
+    """Apply's closing line."""
+    counts = {status: sum(1 for o in outcomes if o.status is status) for status in Status}
+    return (f"Apply finished: {counts[Status.DONE]} done, {counts[Status.WAITING]} waiting "
+            f"for a person, {counts[Status.FAILED]} failed, {counts[Status.KEPT]} orphans kept.")

@@ -1,0 +1,164 @@
+"""The format of state files (spec.md section 3): readable fields in, Record out, and back.
+
+Reading the readable fields never runs sops: the file is parsed as plain YAML with the C
+loader, the ``sops`` block is cut off first (it is most of the text), and ``ENC[...]``
+values are ignored.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+
+from spprov.errors import StateError
+from spprov.model import STATE_FORMAT, AuthorizationMethod, Record
+from spprov.regions import Region
+
+_E = TypeVar("_E", bound=enum.Enum)
+
+SUFFIX = ".sops.yaml"
+TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+REFRESH_TOKEN_KEY = "refresh_token"  # noqa: S105 - a key name, not a secret
+CLIENT_SECRET_KEY = "client_secret"  # noqa: S105 - a key name, not a secret
+OPTIONAL_KEYS = ("description", "selling_partner_id")
+_TEXT_KEYS = ("name", "app", "client_id", "consent_url", "sp_api_endpoint")
+_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\Z")
+_SOPS_BLOCK = re.compile(r"^sops:", re.MULTILINE)
+
+# The C loader is what makes reading 10,000 state files fast.
+_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def format_time(moment: datetime) -> str:
+    """``2026-11-28T02:00:00Z``: UTC, to the second."""
+    return moment.astimezone(UTC).strftime(TIME_FORMAT)
+
+
+def parse_time(value: object, field: str) -> datetime:
+    """A stored timestamp; a YAML timestamp is accepted too, as a person may write one."""
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    if isinstance(value, str) and _TIME.match(value):
+        try:  # fromisoformat is ~10x faster than strptime; _TIME pins the exact form
+            return datetime.fromisoformat(value)
+        except ValueError:
+            pass
+    raise ValueError(f"{field}: expected a time like 2026-11-28T02:00:00Z, got {value!r}")
+
+
+def readable_fields(text: str) -> dict[str, Any]:
+    """The plaintext part of a state file's text (``sops`` block and encrypted values left out)."""
+    found = _SOPS_BLOCK.search(text)
+    if found is None:
+        raise ValueError("not a sops-encrypted file (no `sops` block)")
+    document = yaml.load(text[: found.start()], Loader=_Loader)  # noqa: S506 - safe loader
+    if not isinstance(document, dict):
+        raise ValueError("expected a mapping of fields")
+    return {key: value for key, value in document.items()
+            if not (isinstance(value, str) and value.startswith("ENC["))}
+
+
+def record_fields(record: Record) -> dict[str, object]:
+    """The readable fields of a record, in file order, optional ones left out when unset."""
+    fields: dict[str, object] = {
+        "format": record.format,
+        "name": record.name,
+        "app": record.app,
+        "client_id": record.client_id,
+        "region": str(record.region),
+        "consent_url": record.consent_url,
+        "sp_api_endpoint": record.sp_api_endpoint,
+        "description": record.description,
+        "selling_partner_id": record.selling_partner_id,
+        "authorization_method": str(record.authorization_method),
+        "authorization_version": record.authorization_version,
+        "authorized_at": format_time(record.authorized_at),
+    }
+    return {key: value for key, value in fields.items() if value is not None}
+
+
+def dump(fields: Mapping[str, object]) -> str:
+    """Plain YAML in the given key order (the plaintext sops encrypts from stdin)."""
+    return yaml.safe_dump(dict(fields), sort_keys=False, allow_unicode=True, width=10_000)
+
+
+def parse_record(fields: Mapping[str, Any], path: Path, display: str) -> Record:
+    """A Record from a state file's fields; StateError naming the file when malformed."""
+    try:
+        return _record(fields, path)
+    except (ValueError, KeyError, TypeError) as exc:
+        raise StateError(f"{display}: {_reason(exc)}") from None
+
+
+def _record(fields: Mapping[str, Any], path: Path) -> Record:
+    _check_format(fields)
+    text = {key: _text(fields, key) for key in _TEXT_KEYS}
+    name = path.name.removesuffix(SUFFIX)
+    if text["name"] != name:
+        raise ValueError(f"name: {text['name']!r} does not match the file name ({name})")
+    version = fields["authorization_version"]
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise ValueError(f"authorization_version: expected a whole number >= 1, got {version!r}")
+    return Record(
+        name=text["name"], app=text["app"], client_id=text["client_id"],
+        consent_url=text["consent_url"], sp_api_endpoint=text["sp_api_endpoint"],
+        region=_choice(Region, fields, "region"),
+        authorization_method=_choice(AuthorizationMethod, fields, "authorization_method"),
+        authorization_version=version,
+        authorized_at=parse_time(fields["authorized_at"], "authorized_at"),
+        description=_optional_text(fields, "description"),
+        selling_partner_id=_optional_text(fields, "selling_partner_id"),
+        path=path,
+    )
+
+
+def _check_format(fields: Mapping[str, Any]) -> None:
+    if fields.get("format") != STATE_FORMAT:
+        raise ValueError(f"format: expected {STATE_FORMAT}, got {fields.get('format')!r} "
+                         "(written by another spprov version?)")
+
+
+def check_app_fields(fields: Mapping[str, Any], path: Path) -> datetime:
+    """Check an app secret file's readable fields; its ``set_at``."""
+    _check_format(fields)
+    app = path.name.removesuffix(SUFFIX)
+    if fields.get("app") != app:
+        raise ValueError(f"app: {fields.get('app')!r} does not match the file name ({app})")
+    return parse_time(fields.get("set_at"), "set_at")
+
+
+def app_fields(app: str, set_at: datetime) -> dict[str, object]:
+    """The readable fields of an app secret file, in file order."""
+    return {"format": STATE_FORMAT, "app": app, "set_at": format_time(set_at)}
+
+
+def _text(fields: Mapping[str, Any], key: str) -> str:
+    value = fields[key]
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"{key}: expected text, got {value!r}")
+    return value
+
+
+def _choice(kind: type[_E], fields: Mapping[str, Any], key: str) -> _E:
+    value = _text(fields, key)
+    try:
+        return kind(value)
+    except ValueError:
+        allowed = ", ".join(str(member.value) for member in kind)
+        raise ValueError(f"{key}: expected one of {allowed}, got {value!r}") from None
+
+
+def _optional_text(fields: Mapping[str, Any], key: str) -> str | None:
+    return None if fields.get(key) is None else _text(fields, key)
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, KeyError):
+        return f"missing field {exc.args[0]}"
+    return str(exc)
