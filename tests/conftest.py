@@ -4,4 +4,5 @@ pytest_plugins = [
     "tests.fixtures_cli",
     "tests.fixtures_emulator",
     "tests.fixtures_state",
+    "tests.fixtures_gitops",
 ]

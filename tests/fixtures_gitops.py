@@ -1,0 +1,101 @@
+"""A GitOps repository wired to the emulator: the setting of every reconciler test."""
+
+from __future__ import annotations
+
+import hashlib
+import socket
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.fixtures_cli import Result, RunSpprov
+from tests.fixtures_emulator import EmulatorHandle, RegisteredApp
+
+
+def free_port() -> int:
+    """A loopback port that is free right now (the app's redirect URI needs a fixed one)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def tree_digest(root: Path) -> dict[str, str]:
+    """Every file below root (outside .git) with the sha256 of its bytes."""
+    return {
+        str(path.relative_to(root)): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(root.rglob("*"))
+        if path.is_file() and ".git" not in path.parts and path.name != ".spprov.lock"
+    }
+
+
+@dataclass
+class GitOps:
+    """A repository, the emulator behind it, and a way to run spprov there."""
+
+    repo: Path
+    emulator: EmulatorHandle
+    app: RegisteredApp
+    env: dict[str, str]
+    run_spprov: RunSpprov
+
+    def declare(self, credentials: list[dict[str, object]], **app_fields: object) -> None:
+        """Write credentials.yaml with one app `acme` and these credentials."""
+        app = {"application_id": self.app.application_id, "client_id": self.app.client_id,
+               "redirect_uri": self.app.redirect_uri, **app_fields}
+        document = {"version": 1, "apps": {"acme": app}, "credentials": credentials}
+        (self.repo / "credentials.yaml").write_text(yaml.safe_dump(document, sort_keys=False))
+
+    def run(self, *args: str, env: dict[str, str | None] | None = None,
+            input: str | None = None) -> Result:
+        return self.run_spprov(*args, cwd=self.repo, env={**self.env, **(env or {})},
+                               input=input)
+
+    def state_file(self, name: str) -> Path:
+        return self.repo / "state" / "credentials" / f"{name}.sops.yaml"
+
+    def readable(self, name: str) -> dict[str, object]:
+        data = yaml.safe_load(self.state_file(name).read_text())
+        assert isinstance(data, dict)
+        return data
+
+    def browser(self, body: str) -> str:
+        """Write a custom BROWSER program (Python, receiving the URL as argv[1])."""
+        path = self.repo.parent / f"browser-{abs(hash(body))}"
+        path.write_text(f"#!{sys.executable}\nimport sys, httpx\nurl = sys.argv[1]\n{body}\n")
+        path.chmod(0o755)
+        return str(path)
+
+    def commit(self) -> None:
+        subprocess.run(["git", "-C", str(self.repo), "add", "-A"], check=True)
+        subprocess.run(["git", "-C", str(self.repo), "-c", "user.email=t@example.com", "-c",
+                        "user.name=t", "commit", "-qm", "state", "--allow-empty"], check=True)
+
+    def git_status(self) -> str:
+        return subprocess.run(["git", "-C", str(self.repo), "status", "--porcelain"],
+                              check=True, capture_output=True, text=True).stdout
+
+
+US = {"seller_central_url": "https://sellercentral.amazon.com",
+      "sp_api_endpoint": "https://sellingpartnerapi-na.amazon.com"}
+EU = {"seller_central_url": "https://sellercentral-europe.amazon.com",
+      "sp_api_endpoint": "https://sellingpartnerapi-eu.amazon.com"}
+
+
+@pytest.fixture
+def gitops(state_repo: Path, emulator: EmulatorHandle, browser_script: Path,
+           age_env: dict[str, str], spprov: RunSpprov) -> GitOps:
+    """An interactive-capable setup: loopback redirect URI, auto-approving browser."""
+    # What `spprov init` writes to .gitignore: the lock and temporary files are not state.
+    (state_repo / ".gitignore").write_text(".spprov.lock\n.spprov-tmp-*\n")
+    app = emulator.register_app(redirect_uris=(f"http://127.0.0.1:{free_port()}/callback",))
+    env = {**age_env, "SPPROV_AMAZON_URL": emulator.url, "BROWSER": str(browser_script),
+           "SPPROV_APP_ACME_CLIENT_SECRET": app.client_secret}
+    return GitOps(state_repo, emulator, app, env, spprov)
+
+
+Declare = Callable[..., None]
