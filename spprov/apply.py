@@ -103,7 +103,7 @@ class Applier:
             return Outcome(change.name, change.action, Status.WAITING,
                            f"waits for a person: run `spprov authorize {change.name}`",
                            consent_page(credential, app))
-        client = ClientCredentials(app.client_id, self.client_secret(app.name))
+        client = ClientCredentials(app.client_id, self.client_secret(app.name), app.name)
         authorization = self.authorizer.authorize(credential, app, client)
         record = authorized_record(credential, app, authorization, self.clock())
         self.store.write(record, authorization.refresh_token)

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from spprov.consent import Callback, consent_url, is_loopback_uri, new_state, parse_callback
-from spprov.errors import AccessDeniedError, AuthorizationError
+from spprov.errors import AccessDeniedError, AuthorizationError, InvalidGrantError
 from spprov.loopback import LoopbackListener
 from spprov.lwa import ClientCredentials, LwaClient, route
 from spprov.model import App, AuthorizationMethod, Credential, Record
@@ -60,7 +60,8 @@ class Authorizer:
         else:
             callback = self._via_paste(credential, app, url, state)
         check_pin(credential, callback.selling_partner_id)
-        grant = self.lwa.exchange_code(client, callback.code, app.redirect_uri)
+        grant = self.lwa.exchange_code(client, callback.code, app.redirect_uri,
+                                       label=credential.name)
         return Authorization(grant.refresh_token, callback.selling_partner_id,
                              AuthorizationMethod.WEBSITE)
 
@@ -94,7 +95,12 @@ def import_refresh_token(lwa: LwaClient, credential: Credential, client: ClientC
     if not refresh_token.reveal().startswith("Atzr|"):
         raise AuthorizationError(
             f"{credential.name}: that is not a refresh token (they start with 'Atzr|')")
-    access_token = lwa.access_token(client, refresh_token)
+    try:
+        access_token = lwa.access_token(client, refresh_token, label=credential.name)
+    except InvalidGrantError as exc:
+        raise AuthorizationError(
+            f"{credential.name}: LWA refused that refresh token (revoked, expired or issued "
+            "to another app); generate a new one and import it again") from exc
     try:
         lwa.marketplace_participations(credential.sp_api_endpoint, access_token)
     except AccessDeniedError as exc:

@@ -23,9 +23,9 @@ def check_tokens(desired: Desired, records: Mapping[str, Record], store: StateSt
     def check(name: str) -> TokenCheck:
         record = records[name]
         refresh_token = store.decrypt(name).refresh_token
-        client = ClientCredentials(record.client_id, client_secret(record.app))
+        client = ClientCredentials(record.client_id, client_secret(record.app), record.app)
         try:
-            lwa.access_token(client, refresh_token)
+            lwa.access_token(client, refresh_token, label=name)
         except InvalidGrantError:
             return TokenCheck.REVOKED
         return TokenCheck.OK

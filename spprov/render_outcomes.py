@@ -17,7 +17,9 @@ def outcome_line(outcome: Outcome) -> str:
         detail = "" if outcome.message in ("updated", "deleted") else f" ({outcome.message})"
         return f"{outcome.name}: {verb}{detail}"
     if outcome.status is Status.FAILED:
-        return f"{outcome.name}: {outcome.action.value} failed: {outcome.message}"
+        # Errors raised for one credential already start with its name: say it once.
+        message = outcome.message.removeprefix(f"{outcome.name}: ")
+        return f"{outcome.name}: {outcome.action.value} failed: {message}"
     return f"{outcome.name}: {outcome.message}"
 
 

@@ -136,7 +136,7 @@ def test_pin_mismatch_is_refused(gitops: GitOps) -> None:
     gitops.declare([{"name": "acme", "selling_partner_id": "A2PINNEDEXAMPLE", **US}])
     result = gitops.run("apply", "--yes")
     assert result.code == 1
-    assert (f"acme: create failed: acme: selling partner {actual} consented, but the credential "
+    assert (f"acme: create failed: selling partner {actual} consented, but the credential "
             "is pinned to A2PINNEDEXAMPLE") in result.stdout
     assert not gitops.state_file("acme").exists()
     assert gitops.emulator.stats().get("token", 0) == 0

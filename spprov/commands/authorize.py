@@ -54,7 +54,7 @@ def command(ctx: click.Context, name: str, refresh_token_stdin: bool,
 def _authorization(workspace: Workspace, credential: Credential, from_stdin: bool,
                    timeout: float) -> Authorization:
     app = workspace.desired.apps[credential.app]
-    client = ClientCredentials(app.client_id, workspace.client_secret(app.name))
+    client = ClientCredentials(app.client_id, workspace.client_secret(app.name), app.name)
     if from_stdin:
         token = Secret(sys.stdin.readline().strip())
         return import_refresh_token(workspace.lwa(), credential, client, token)
