@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import click
+
 from spprov.apply import Outcome, Status
 
 _VERBS = {
@@ -10,8 +12,10 @@ _VERBS = {
 }
 
 
-def outcome_line(outcome: Outcome) -> str:
-    """One line for one finished change."""
+def outcome_line(outcome: Outcome) -> str | None:
+    """One line for one finished change; None for those listed at the end as waiting."""
+    if outcome.status is Status.WAITING:
+        return None
     if outcome.status is Status.DONE:
         verb = _VERBS.get(outcome.action.value, outcome.action.value)
         detail = "" if outcome.message in ("updated", "deleted") else f" ({outcome.message})"
@@ -21,6 +25,13 @@ def outcome_line(outcome: Outcome) -> str:
         message = outcome.message.removeprefix(f"{outcome.name}: ")
         return f"{outcome.name}: {outcome.action.value} failed: {message}"
     return f"{outcome.name}: {outcome.message}"
+
+
+def report_outcome(outcome: Outcome) -> None:
+    """Print an outcome's line as soon as it is known."""
+    line = outcome_line(outcome)
+    if line is not None:
+        click.echo(line)
 
 
 def waiting_text(outcomes: list[Outcome]) -> str:

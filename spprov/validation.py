@@ -52,7 +52,7 @@ def _pattern(validator: Any, pattern: str, instance: object,
         yield ValidationError(f"{instance!r} does not match {pattern!r}")
 
 
-_Validator = extend(Draft202012Validator, {"pattern": _pattern})
+_Validator = extend(Draft202012Validator, {"pattern": _pattern})  # type: ignore[no-untyped-call, unused-ignore]
 
 
 @cache

@@ -12,7 +12,7 @@ from spprov.context import Context, non_interactive_env, stdin_is_terminal
 from spprov.errors import UsageError
 from spprov.lwa import amazon_url_from_env
 from spprov.render import plan_text
-from spprov.render_outcomes import outcome_line, summary_line, waiting_text
+from spprov.render_outcomes import report_outcome, summary_line, waiting_text
 from spprov.workspace import Workspace, plan_for, utc_now
 
 
@@ -59,7 +59,7 @@ def _apply(context: Context, workspace: Workspace, interactive: bool, terminal: 
             announce=lambda text: click.echo(text, err=True),
             prompt=lambda text: str(click.prompt(text, err=True)), timeout=timeout)
     applier = Applier(workspace.desired, workspace.store, workspace.client_secret, authorizer,
-                      utc_now, lambda outcome: click.echo(outcome_line(outcome)), concurrency)
+                      utc_now, report_outcome, concurrency)
     outcomes = applier.apply(plan)
     waiting = waiting_text(outcomes)
     if waiting:
