@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import ipaddress
 import secrets
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from spprov.errors import AuthorizationError
+from spprov.http import is_loopback_host
 from spprov.model import App, Credential
 from spprov.regions import CONSENT_PATH
 from spprov.secret import Secret
@@ -49,13 +49,7 @@ def consent_url(credential: Credential, app: App, state: str) -> str:
 
 def is_loopback_uri(uri: str) -> bool:
     """True for http(s) redirect URIs on 127.0.0.1, localhost or [::1]."""
-    host = urlsplit(uri).hostname or ""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+    return is_loopback_host(urlsplit(uri).hostname)
 
 
 def parse_callback(url: str, expected_state: str, redirect_uri: str) -> Callback:

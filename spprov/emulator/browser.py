@@ -14,7 +14,6 @@ It never prints the authorization code.
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import shlex
 import sys
@@ -23,6 +22,8 @@ from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import httpx
+
+from spprov.http import is_loopback_host
 
 TIMEOUT_SECONDS = 30.0
 MAX_STEPS = 5
@@ -55,13 +56,7 @@ class _ConsentForms(HTMLParser):
 
 def is_loopback(url: str) -> bool:
     """True when the URL's host is 127.0.0.1, ::1 or localhost."""
-    host = urlsplit(url).hostname or ""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+    return is_loopback_host(urlsplit(url).hostname)
 
 
 def visit(url: str, environ: dict[str, str]) -> int:
