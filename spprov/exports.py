@@ -5,14 +5,16 @@ from __future__ import annotations
 import json
 import shlex
 from dataclasses import dataclass
+from typing import Any
 
 import yaml
 
 from spprov.model import Record
-from spprov.regions import consent_kind, endpoint
+from spprov.regions import LWA_TOKEN_URL, consent_kind, endpoint, marketplaces_for_consent_url
 from spprov.secret import Secret
 
 FORMATS = ("env", "json", "python-amazon-sp-api")
+EXPORT_FORMAT_VERSION = 1
 
 
 @dataclass(frozen=True)
@@ -24,23 +26,32 @@ class ExportedCredential:
     client_secret: Secret
 
 
-def _fields(exported: ExportedCredential) -> dict[str, str | None]:
+def _fields(exported: ExportedCredential) -> dict[str, Any]:
     record = exported.record
     found = endpoint(record.sp_api_endpoint)
     kind = consent_kind(record.consent_url)
     return {
         "name": record.name,
+        "app": record.app,
         "region": record.region.value,
         "environment": found.environment.value if found else None,
         "kind": kind.value if kind else None,
         "sp_api_endpoint": record.sp_api_endpoint,
         "consent_url": record.consent_url,
+        "marketplace_ids": [m.marketplace_id for m in marketplaces_for_consent_url(
+            record.consent_url)],
         "selling_partner_id": record.selling_partner_id,
-        "lwa_token_url": "https://api.amazon.com/auth/o2/token",
+        "lwa_token_url": LWA_TOKEN_URL,
         "client_id": record.client_id,
         "client_secret": exported.client_secret.reveal(),
         "refresh_token": exported.refresh_token.reveal(),
     }
+
+
+def default_marketplace(record: Record) -> str | None:
+    """The marketplace code when the consent URL serves exactly one (e.g. US), else None."""
+    marketplaces = marketplaces_for_consent_url(record.consent_url)
+    return marketplaces[0].code if len(marketplaces) == 1 else None
 
 
 def as_env(exported: ExportedCredential) -> str:
@@ -52,29 +63,35 @@ def as_env(exported: ExportedCredential) -> str:
         "LWA_CLIENT_SECRET": fields["client_secret"],
         "SP_API_ENDPOINT": fields["sp_api_endpoint"],
         "SP_API_REGION": fields["region"],
+        "SP_API_ENVIRONMENT": fields["environment"],
         "SP_API_SELLING_PARTNER_ID": fields["selling_partner_id"],
+        "SP_API_DEFAULT_MARKETPLACE": default_marketplace(exported.record),
     }
-    return "\n".join(f"{key}={shlex.quote(value)}" for key, value in names.items()
-                     if value is not None) + "\n"
+    return "".join(f"{key}={shlex.quote(value)}\n" for key, value in names.items()
+                   if value is not None)
 
 
 def as_json(exported: ExportedCredential) -> str:
     """Every field a client needs, as one JSON object."""
-    return json.dumps({"format_version": 1, **_fields(exported)}, indent=2) + "\n"
+    return json.dumps({"format_version": EXPORT_FORMAT_VERSION, **_fields(exported)},
+                      indent=2) + "\n"
 
 
 def as_python_amazon_sp_api(exported: ExportedCredential) -> str:
-    """The account block of python-amazon-sp-api's credentials.yml, named after the credential."""
+    """The account block of python-amazon-sp-api's credentials.yml, named after the credential.
+
+    Only the block, without ``version``, so several exports can be appended to one file.
+    """
     fields = _fields(exported)
     block = {
-        "version": "1.0",
         exported.record.name: {
             "refresh_token": fields["refresh_token"],
             "lwa_app_id": fields["client_id"],
             "lwa_client_secret": fields["client_secret"],
         },
     }
-    return yaml.safe_dump(block, sort_keys=False)
+    # An infinite width keeps a 2048-byte token on one line.
+    return yaml.safe_dump(block, sort_keys=False, width=float("inf"))
 
 
 RENDERERS = {"env": as_env, "json": as_json, "python-amazon-sp-api": as_python_amazon_sp_api}

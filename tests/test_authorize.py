@@ -28,7 +28,8 @@ def test_authorize_unknown_name(gitops: GitOps) -> None:
     gitops.declare([{"name": "acme", **US}])
     result = gitops.run("authorize", "acme-typo")
     assert result.code == 1
-    assert result.stderr == "spprov: no credential named 'acme-typo' is declared in credentials.yaml\n"
+    assert result.stderr == (
+        "spprov: no credential named 'acme-typo' is declared in credentials.yaml\n")
 
 
 def test_authorize_refuses_consent_in_ci(gitops: GitOps) -> None:

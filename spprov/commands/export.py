@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 
 import click
@@ -10,6 +11,27 @@ from spprov import context as ctxmod
 from spprov.errors import UsageError
 from spprov.exports import FORMATS, RENDERERS, ExportedCredential
 from spprov.workspace import Workspace
+
+CREDENTIAL_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+
+
+def refuse_terminal(what: str, reveal: bool) -> None:
+    """Refuse to write secrets to a terminal (scroll-back, screen sharing) unless --reveal."""
+    if sys.stdout.isatty() and not reveal:
+        raise UsageError(f"{what} writes secrets; redirect it to a file or a pipe, "
+                         "or add --reveal to show them on this terminal")
+
+
+def load_credential(workspace: Workspace, name: str) -> ExportedCredential:
+    """Decrypt NAME's state file (its MAC proves the record) and find its app's secret."""
+    if not CREDENTIAL_NAME.match(name):
+        raise UsageError(f"{name!r} is not a credential name (^[a-z0-9][a-z0-9-]{{0,62}}$)")
+    if not workspace.store.path_of(name).is_file():
+        raise UsageError(f"{name}: no state file; run `spprov apply` or "
+                         f"`spprov authorize {name}` first")
+    stored = workspace.store.decrypt(name)
+    return ExportedCredential(stored.record, stored.refresh_token,
+                              workspace.client_secret(stored.record.app))
 
 
 @click.command("export")
@@ -20,16 +42,10 @@ from spprov.workspace import Workspace
 @click.pass_context
 def command(ctx: click.Context, name: str, fmt: str, reveal: bool) -> None:
     """Write credential NAME with its secrets to stdout (a pipe or a file)."""
-    if sys.stdout.isatty() and not reveal:
-        raise UsageError("export writes secrets; redirect it to a file or a pipe, "
-                         "or add --reveal to show them on this terminal")
+    refuse_terminal("export", reveal)
     workspace = Workspace(ctxmod.get(ctx))
     try:
-        stored = workspace.store.records().get(name)
-        if stored is None:
-            raise UsageError(f"{name}: no state file; run `spprov apply` first")
-        exported = ExportedCredential(stored, workspace.store.decrypt(name).refresh_token,
-                                      workspace.client_secret(stored.app))
+        exported = load_credential(workspace, name)
     finally:
         workspace.close()
     click.echo(RENDERERS[fmt](exported), nl=False)

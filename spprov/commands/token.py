@@ -5,25 +5,24 @@ from __future__ import annotations
 import click
 
 from spprov import context as ctxmod
-from spprov.errors import UsageError
+from spprov.commands.export import load_credential, refuse_terminal
 from spprov.lwa import ClientCredentials
 from spprov.workspace import Workspace
 
 
 @click.command("token")
 @click.argument("name")
+@click.option("--reveal", is_flag=True, help="Allow writing the token to a terminal.")
 @click.pass_context
-def command(ctx: click.Context, name: str) -> None:
+def command(ctx: click.Context, name: str, reveal: bool) -> None:
     """Print a fresh access token for credential NAME (and nothing else) on stdout."""
+    refuse_terminal("token", reveal)
     workspace = Workspace(ctxmod.get(ctx))
     try:
-        record = workspace.store.records().get(name)
-        if record is None:
-            raise UsageError(f"{name}: no state file; run `spprov apply` or "
-                             f"`spprov authorize {name}` first")
-        refresh_token = workspace.store.decrypt(name).refresh_token
-        client = ClientCredentials(record.client_id, workspace.client_secret(record.app))
-        access_token = workspace.lwa().access_token(client, refresh_token)
+        exported = load_credential(workspace, name)
+        record = exported.record
+        client = ClientCredentials(record.client_id, exported.client_secret, record.app)
+        access_token = workspace.lwa().access_token(client, exported.refresh_token, label=name)
     finally:
         workspace.close()
     click.echo(access_token.reveal())
