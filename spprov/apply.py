@@ -62,6 +62,9 @@ class Applier:
         """Carry out every pending change; outcomes in plan order."""
         quick = [c for c in plan.changes if c.action in (Action.UPDATE, Action.DELETE)]
         consents = [c for c in plan.changes if c.action.needs_person]
+        if consents and self.authorizer is not None:
+            # A consent whose token cannot be stored is lost: learn that before asking anyone.
+            self.store.check_writable(consents[0].name)
         outcomes: dict[str, Outcome] = {}
         with ThreadPoolExecutor(max_workers=max(1, self.concurrency)) as pool:
             for outcome in pool.map(lambda c: self._guarded(c, plan.prune), quick):

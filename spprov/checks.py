@@ -1,7 +1,7 @@
 """`--refresh`: exchange each stored refresh token for an access token, concurrently.
 
 Decrypting a state file is CPU work in a sops process (~20 ms) and a check is mostly
-waiting on the network, so they run in two pools: decryptions, one per CPU, run ahead of
+waiting on the network, so they run in two pools: decryptions, two per CPU, run ahead of
 the bounded network checks instead of taking turns with them in the same worker.
 """
 
@@ -52,8 +52,8 @@ def check_tokens(desired: Desired, records: Mapping[str, Record], store: StateSt
 
 
 def decrypt_workers() -> int:
-    """sops processes at once: one per CPU (more only queue for the same cores)."""
-    return max(2, os.cpu_count() or 2)
+    """sops processes at once: two per CPU, so one starting up overlaps one decrypting."""
+    return 2 * (os.cpu_count() or 1)
 
 
 def _check_one(name: str, record: Record, stored: Future[StoredSecrets], lwa: LwaClient,

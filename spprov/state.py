@@ -156,6 +156,10 @@ class StateStore:
                 edits.append((REFRESH_TOKEN_KEY, _json_secret(refresh_token)))
             return self._update(path, edits)
 
+    def check_writable(self, name: str) -> None:
+        """Fail now, not after a consent, when NAME's state file could not be encrypted."""
+        self.sops.encrypt_new(self.path_of(name), Secret("preflight: true\n"))
+
     def delete(self, name: str) -> None:
         """Delete a credential's state file (nothing happens when there is none)."""
         path = self.path_of(name)

@@ -7,15 +7,18 @@ import threading
 from collections.abc import Collection
 from datetime import UTC, datetime
 from functools import cached_property
+from typing import TYPE_CHECKING
 
-from spprov.checks import check_tokens
 from spprov.config import load_desired
 from spprov.context import Context
-from spprov.lwa import LwaClient
 from spprov.model import Desired, Plan
 from spprov.plan import build_plan
+from spprov.progress import Progress
 from spprov.secret import Secret
 from spprov.state import StateStore, resolve_client_secret
+
+if TYPE_CHECKING:  # httpx costs ~50 ms to import; a plan without --refresh never needs it
+    from spprov.lwa import LwaClient
 
 
 def utc_now() -> datetime:
@@ -45,6 +48,8 @@ class Workspace:
     def lwa(self) -> LwaClient:
         """The one HTTP client of this run (routed by SPPROV_AMAZON_URL)."""
         if self._lwa is None:
+            from spprov.lwa import LwaClient
+
             self._lwa = LwaClient()
         return self._lwa
 
@@ -68,6 +73,10 @@ def plan_for(workspace: Workspace, now: datetime, only: Collection[str] = (),
     records = workspace.store.records()
     checks = None
     if refresh:
+        from spprov.checks import check_tokens
+
+        progress = Progress.on_stderr(len(records), "checking tokens", workspace.context.quiet)
         checks = check_tokens(desired, records, workspace.store, workspace.lwa(),
-                              workspace.client_secret, concurrency)
+                              workspace.client_secret, concurrency, on_done=progress.advance)
+        progress.finish()
     return build_plan(desired, records, now, checks=checks, only=only, prune=prune)

@@ -39,6 +39,7 @@ def command(ctx: click.Context, name: str, refresh_token_stdin: bool,
             raise UsageError(f"no credential named {name!r} is declared in "
                              f"{workspace.context.display(workspace.context.config_path())}")
         with workspace.store.lock():
+            workspace.store.check_writable(name)
             authorization = _authorization(workspace, credential, refresh_token_stdin,
                                            authorization_timeout)
             app = workspace.desired.apps[credential.app]
