@@ -30,6 +30,7 @@ COMMANDS: dict[str, str] = {
     "verify": "verify",
     "rekey": "rekey",
     "emulator": "emulator",
+    "check-secrets": "check_secrets",
 }
 
 EXIT_INTERNAL = 70

@@ -70,12 +70,21 @@ def commands(waiting: tuple[Change, ...]) -> str:
     """What a person must run, since CI cannot give OAuth consent."""
     lines = ["### waiting for a person",
              "",
-             "These credentials need a person's authorization (OAuth consent in a browser). "
-             "Once this change is merged, run:",
+             "These credentials need a person's authorization (OAuth consent in a browser), "
+             "which CI cannot give. Once this change is merged, someone who can sign in for "
+             "the selling partner at the address shown, and who holds an age identity of "
+             "this repository, runs:",
              "",
              "```sh"]
-    lines += [f"spprov authorize {change.name}" for change in waiting]
+    width = max(len(change.name) for change in waiting)
+    lines += [f"spprov authorize {change.name.ljust(width)}  # {_sign_in(change)}"
+              for change in waiting]
     return "\n".join([*lines, "```"])
+
+
+def _sign_in(change: Change) -> str:
+    where = facts(change)
+    return f"{change.action}: sign in at {where.consent_url}"
 
 
 def escape(text: str) -> str:

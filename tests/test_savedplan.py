@@ -1,0 +1,126 @@
+"""Saved plans: `spprov plan --out FILE` then `spprov apply FILE`, refused when stale."""
+
+from __future__ import annotations
+
+import json
+
+from tests.fixtures_gitops import EU, US, GitOps, tree_digest
+
+PLAN = "spprov.plan.json"
+
+
+def _stale(what: str) -> str:
+    return (f"spprov: the saved plan {PLAN} is stale: {what} since it was made; "
+            f"run `spprov plan --out {PLAN}` again\n")
+
+
+def test_a_saved_plan_is_applied_exactly_without_a_prompt(gitops: GitOps) -> None:
+    gitops.declare([{"name": "acme-us", **US}])
+    planned = gitops.run("plan", "--out", PLAN, "--detailed-exitcode")
+    assert planned.code == 2, planned.output
+    assert f"Saved the plan to {PLAN}: `spprov apply {PLAN}`" in planned.stderr
+    document = json.loads((gitops.repo / PLAN).read_text())
+    assert document["kind"] == "spprov saved plan"
+    assert document["options"] == {"only": [], "prune": False, "refresh": False}
+    assert set(document["fingerprint"]) == {"credentials.yaml"}
+    assert [c["action"] for c in document["plan"]["changes"]] == ["create"]
+
+    # No --yes and no terminal: a saved plan is its own consent.
+    applied = gitops.run("apply", PLAN)
+    assert applied.code == 0, applied.output
+    assert "acme-us: created (authorized by " in applied.stdout
+    assert gitops.state_file("acme-us").exists()
+
+
+def test_a_plan_saved_before_an_apply_is_stale_after_it(gitops: GitOps) -> None:
+    gitops.declare([{"name": "acme-us", **US}])
+    assert gitops.run("plan", "--out", PLAN).code == 0
+    assert gitops.run("apply", "--yes").code == 0
+    stale = gitops.run("apply", PLAN)
+    assert stale.code == 1
+    assert stale.stderr == _stale("state/credentials/acme-us.sops.yaml was added")
+
+
+def test_a_changed_declaration_makes_the_plan_stale_and_changes_nothing(gitops: GitOps) -> None:
+    gitops.declare([{"name": "acme-us", **US}])
+    assert gitops.run("apply", "--yes").code == 0
+    gitops.declare([{"name": "acme-us", "description": "US", **US}])
+    assert gitops.run("plan", "--out", PLAN).code == 0
+    gitops.declare([{"name": "acme-us", "description": "US", **EU}])
+    before = tree_digest(gitops.repo)
+    gitops.emulator.reset_stats()
+    stale = gitops.run("apply", PLAN)
+    assert stale.code == 1
+    assert stale.stdout == ""
+    assert stale.stderr == _stale("credentials.yaml changed")
+    assert tree_digest(gitops.repo) == before
+    assert gitops.emulator.stats()["total"] == 0
+
+
+def test_a_removed_state_file_is_named(gitops: GitOps) -> None:
+    gitops.declare([{"name": "acme-us", **US}, {"name": "acme-eu", **EU}])
+    assert gitops.run("apply", "--yes").code == 0
+    assert gitops.run("plan", "--out", PLAN, "--prune").code == 0
+    gitops.state_file("acme-eu").unlink()
+    stale = gitops.run("apply", PLAN)
+    assert stale.stderr == _stale("state/credentials/acme-eu.sops.yaml was removed")
+
+
+def test_prune_travels_with_the_saved_plan(gitops: GitOps) -> None:
+    gitops.declare([{"name": "acme-us", **US}, {"name": "acme-eu", **EU}])
+    assert gitops.run("apply", "--yes").code == 0
+    gitops.declare([{"name": "acme-us", "description": "US", **US}])
+    assert gitops.run("plan", "--out", PLAN, "--prune").code == 0
+    applied = gitops.run("apply", PLAN)
+    assert applied.code == 0, applied.output
+    assert "acme-us: updated" in applied.stdout
+    assert "acme-eu: deleted" in applied.stdout
+    assert not gitops.state_file("acme-eu").exists()
+
+
+def test_options_cannot_be_given_again_with_a_saved_plan(gitops: GitOps) -> None:
+    gitops.declare([{"name": "acme-us", **US}])
+    assert gitops.run("plan", "--out", PLAN).code == 0
+    refused = gitops.run("apply", "--prune", PLAN)
+    assert refused.code == 1
+    assert refused.stderr == ("spprov: --prune cannot be combined with a saved plan: it was made "
+                              "with its own options (make a new one with "
+                              "`spprov plan --out FILE`)\n")
+
+
+def test_a_missing_or_foreign_file_is_one_line(gitops: GitOps) -> None:
+    gitops.declare([{"name": "acme-us", **US}])
+    missing = gitops.run("apply", "nope.json")
+    assert (missing.code, missing.stderr) == (
+        1, "spprov: nope.json: no such saved plan; make one with "
+           "`spprov plan --out nope.json`\n")
+    (gitops.repo / "other.json").write_text('{"format_version": 1}')
+    foreign = gitops.run("apply", "other.json")
+    assert (foreign.code, foreign.stderr) == (
+        1, "spprov: other.json: not a saved spprov plan (made by `spprov plan --out`)\n")
+
+
+def test_out_refuses_a_plan_for_another_moment(gitops: GitOps) -> None:
+    gitops.declare([{"name": "acme-us", **US}])
+    refused = gitops.run("plan", "--out", PLAN, "--at", "2030-01-01")
+    assert refused.code == 1
+    assert "--out saves a plan to apply now; it cannot be made --at TIME" in refused.stderr
+    assert not (gitops.repo / PLAN).exists()
+
+
+def test_a_refresh_plan_repairs_what_it_found_revoked_and_holds_no_secret(
+        gitops: GitOps) -> None:
+    gitops.declare([{"name": "acme-us", **US}])
+    assert gitops.run("apply", "--yes").code == 0
+    tokens = [t["refresh_token"] for t in gitops.emulator.refresh_tokens(gitops.app.client_id)]
+    for token in tokens:
+        gitops.emulator.revoke(token)
+    planned = gitops.run("plan", "--refresh", "--out", PLAN)
+    assert planned.code == 0, planned.output
+    text = (gitops.repo / PLAN).read_text()
+    assert "Atzr|" not in text and "Atza|" not in text
+    assert gitops.app.client_secret not in text
+    assert all(token not in text for token in tokens)
+    repaired = gitops.run("apply", PLAN)
+    assert repaired.code == 0, repaired.output
+    assert "acme-us: repaired (authorized by " in repaired.stdout
