@@ -142,7 +142,7 @@ class StateStore:
     def write(self, record: Record, refresh_token: Secret | None) -> bool:
         """Create or minimally update a credential's file; True iff its bytes changed."""
         path = self.path_of(record.name)
-        with self.lock(WRITE_WAIT_SECONDS):
+        with self._writing(path), self.lock(WRITE_WAIT_SECONDS):
             if not path.exists():
                 if refresh_token is None:
                     raise StateError(f"{self.display(path)}: cannot create a state file "
@@ -163,14 +163,14 @@ class StateStore:
     def delete(self, name: str) -> None:
         """Delete a credential's state file (nothing happens when there is none)."""
         path = self.path_of(name)
-        with self.lock(WRITE_WAIT_SECONDS):
+        with self._writing(path), self.lock(WRITE_WAIT_SECONDS):
             if path.exists():
                 path.unlink()
                 sync_folder(path.parent)
 
     def rekey_file(self, path: Path) -> bool:
         """Re-encrypt one state file's data key for the current recipients; True if changed."""
-        with self.lock(WRITE_WAIT_SECONDS):
+        with self._writing(path), self.lock(WRITE_WAIT_SECONDS):
             temp = copy_beside(path)
             try:
                 if not self.sops.updatekeys(temp, name_as=path):
@@ -212,7 +212,7 @@ class StateStore:
     def set_app_secret(self, app: str, secret: Secret, now: datetime) -> bool:
         """Store the app's client secret; ``set_at`` moves only when the secret changed."""
         path = self.app_path(app)
-        with self.lock(WRITE_WAIT_SECONDS):
+        with self._writing(path), self.lock(WRITE_WAIT_SECONDS):
             if not path.exists():
                 fields = {**statefile.app_fields(app, now), CLIENT_SECRET_KEY: secret.reveal()}
                 self._create(path, fields)
@@ -221,6 +221,16 @@ class StateStore:
                                 then=statefile.app_fields(app, now))
 
     # -- internals -----------------------------------------------------------------------
+    @contextlib.contextmanager
+    def _writing(self, path: Path) -> Iterator[None]:
+        """Turn a file system refusal (permissions, full disk) into one clear line."""
+        try:
+            yield
+        except OSError as exc:
+            raise StateError(
+                f"cannot write {self.display(path)}: {exc.strerror or exc}; check that the "
+                "folder is writable and the disk not full (nothing was changed)") from exc
+
     def _create(self, path: Path, fields: Mapping[str, object]) -> None:
         ciphertext = self.sops.encrypt_new(path, Secret(statefile.dump(fields)))
         write_atomically(path, ciphertext)

@@ -3,7 +3,11 @@ each, and nothing in the state is lost or changed."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
+import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -83,18 +87,41 @@ def test_plan_needs_no_sops_binary_at_all(applied: GitOps, tmp_path: Path) -> No
     assert result.stdout.strip() == "No changes. 1 credential is up to date."
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders anyway")
+@contextlib.contextmanager
+def read_only(folder: Path) -> Iterator[None]:
+    """Make a folder unwritable, also for root (CI runs as root, which ignores mode bits).
+
+    As root the immutable attribute is the only way to refuse root a write on ext4, so the
+    test uses chattr there rather than skipping the guarantee.
+    """
+    if os.geteuid() != 0:
+        folder.chmod(0o555)
+        try:
+            yield
+        finally:
+            folder.chmod(0o755)
+        return
+    if shutil.which("chattr") is None or subprocess.run(
+            ["chattr", "+i", str(folder)], capture_output=True, check=False).returncode != 0:
+        pytest.skip("running as root on a file system without chattr +i")
+    try:
+        yield
+    finally:
+        subprocess.run(["chattr", "-i", str(folder)], check=True)
+
+
 def test_a_read_only_state_folder_fails_cleanly(applied: GitOps) -> None:
     folder = applied.state_file("acme").parent
     applied.declare([{"name": "acme", "description": "Acme 2", **US}])
     before = tree_digest(applied.repo)
-    folder.chmod(0o555)
-    try:
+    with read_only(folder):
         result = applied.run("apply", "--yes")
-    finally:
-        folder.chmod(0o755)
     assert result.code == 1
-    assert "acme: update failed: " in result.stdout
+    # chattr's immutable bit (root) and mode bits (others) are refused with different errnos.
+    refusal = "Operation not permitted" if os.geteuid() == 0 else "Permission denied"
+    assert (f"acme: update failed: cannot write state/credentials/acme.sops.yaml: {refusal}; "
+            "check that the folder is writable and the disk not full (nothing was changed)"
+            ) in result.stdout, result.output
     assert "Traceback" not in result.output
     assert tree_digest(applied.repo) == before
 
