@@ -104,7 +104,8 @@ def main(argv: list[str] | None = None) -> Any:
         exc.show()
         sys.exit(1)
     except click.exceptions.Abort:
-        click.echo("Aborted.", err=True)
+        # click turns Ctrl-C (and EOF at a prompt) into Abort.
+        click.echo("Interrupted.", err=True)
         sys.exit(EXIT_INTERRUPTED)
     except KeyboardInterrupt:
         click.echo("Interrupted.", err=True)

@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from tests.fixtures_cli import clean_env
 from tests.fixtures_gitops import EU, US, GitOps, tree_digest
 
 
@@ -173,3 +180,31 @@ def test_one_failed_exchange_keeps_the_others(gitops: GitOps) -> None:
     again = gitops.run("apply", "--yes")
     assert again.code == 0, again.output
     assert "acme-a: created" in again.stdout
+
+
+def test_ctrl_c_while_waiting_for_consent_exits_130_and_keeps_finished_work(
+        gitops: GitOps, home: Path) -> None:
+    # acme-a is authorized first; then the "browser" never comes back for acme-b.
+    idle = gitops.browser(
+        "import os, pathlib\n"
+        "if 'sellercentral-europe' in url:\n"
+        "    pathlib.Path(os.environ['WAITING_FLAG']).touch()\n"
+        "else:\n"
+        f"    os.execv('{gitops.env['BROWSER']}', ['browser', url])\n")
+    flag = gitops.repo.parent / "waiting"
+    gitops.declare([{"name": "acme-a", **US}, {"name": "acme-b", **EU}])
+    env = clean_env(home, {**gitops.env, "BROWSER": idle, "WAITING_FLAG": str(flag)})
+    child = subprocess.Popen([sys.executable, "-m", "spprov", "apply", "--yes"],
+                             cwd=gitops.repo, env=env, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 30
+    while not flag.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    child.send_signal(signal.SIGINT)
+    stdout, stderr = child.communicate(timeout=30)
+    assert child.returncode == 130, stderr
+    assert stderr.endswith("Interrupted.\n")
+    assert "Traceback" not in stderr
+    assert "acme-a: created" in stdout
+    assert gitops.state_file("acme-a").exists()
+    assert not gitops.state_file("acme-b").exists()
