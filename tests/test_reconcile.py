@@ -208,3 +208,14 @@ def test_ctrl_c_while_waiting_for_consent_exits_130_and_keeps_finished_work(
     assert "acme-a: created" in stdout
     assert gitops.state_file("acme-a").exists()
     assert not gitops.state_file("acme-b").exists()
+
+
+def test_invalid_declaration_writes_nothing_not_even_a_lock(gitops: GitOps) -> None:
+    (gitops.repo / "credentials.yaml").write_text("version: 1\ncredentials:\n  - name: Bad\n")
+    before = tree_digest(gitops.repo)
+    for args in (("apply", "--yes"), ("authorize", "Bad"), ("plan",)):
+        result = gitops.run(*args)
+        assert result.code == 1, result.output
+        assert result.stderr.startswith("credentials.yaml:3:"), result.stderr
+    assert tree_digest(gitops.repo) == before
+    assert not (gitops.repo / ".spprov.lock").exists()

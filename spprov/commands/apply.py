@@ -41,6 +41,8 @@ def command(ctx: click.Context, yes: bool, prune: bool, non_interactive: bool,
     terminal = stdin_is_terminal()
     workspace = Workspace(context)
     try:
+        # Invalid files must leave no trace, not even a lock file: read them first.
+        workspace.desired  # noqa: B018 - loads and validates the declaration
         with workspace.store.lock():
             code = _apply(context, workspace, interactive, terminal, yes, prune, only,
                           refresh, concurrency, authorization_timeout, saved=saved)
