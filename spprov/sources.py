@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from spprov.errors import ConfigError, Location, Problem, SpprovError
-from spprov.templates import TEMPLATE_SUFFIX, TemplateError, render_text
 from spprov.yamlfile import Document, YamlError, parse
+
+TEMPLATE_SUFFIX = ".j2"
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 CONFIG_PATTERNS = ("*.yaml", "*.yml", "*.yaml.j2", "*.yml.j2")
@@ -100,6 +101,9 @@ def render_template(path: Path, display: Display = str) -> str:
     text = read_text(path, name)
     if not is_template(path):
         return text
+    # Jinja2 costs ~25 ms to import: only runs that have a template pay for it.
+    from spprov.templates import TemplateError, render_text
+
     try:
         return render_text(text)
     except TemplateError as exc:

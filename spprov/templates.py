@@ -11,7 +11,6 @@ import jinja2
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
 
-TEMPLATE_SUFFIX = ".j2"
 MAX_RENDERED_BYTES = 10 * 1024 * 1024
 _TEMPLATE_FILENAME = "<template>"
 # Templates must not copy secrets into text that `spprov render` prints.
