@@ -7,6 +7,7 @@ is a bug and is reported as such.
     SpprovError                     a problem the user can act on (exit 1)
     ├── UsageError                  a wrong combination of options or arguments
     ├── ConfigError                 invalid credential files; carries Problems
+    ├── ConfigNotFoundError         no credential file where one was expected
     ├── StateError                  a state file that cannot be used
     │   └── StateLockedError        another spprov run holds the lock
     ├── SopsError                   the sops binary failed; message mapped from its exit code
@@ -63,6 +64,10 @@ class ConfigError(SpprovError):
             problems, key=lambda p: (p.location.file, p.location.line, p.location.column)
         )
         super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class ConfigNotFoundError(SpprovError):
+    """No credential file where one was expected."""
 
 
 class StateError(SpprovError):

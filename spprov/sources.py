@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from spprov.errors import ConfigError, Location, Problem, SpprovError
+from spprov.errors import ConfigError, ConfigNotFoundError, Location, Problem
 from spprov.yamlfile import Document, YamlError, parse
 
 TEMPLATE_SUFFIX = ".j2"
@@ -16,10 +16,6 @@ CONFIG_PATTERNS = ("*.yaml", "*.yml", "*.yaml.j2", "*.yml.j2")
 RENDERED = "(rendered line) "
 
 Display = Callable[[Path], str]
-
-
-class ConfigNotFoundError(SpprovError):
-    """No credential file where one was expected."""
 
 
 @dataclass(frozen=True)
