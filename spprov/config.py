@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from spprov import regions
-from spprov.errors import ConfigError, Location, Problem
+from spprov.errors import ConfigError, ConfigNotFoundError, Location, Problem
 from spprov.model import (
     DEFAULT_AUTHORIZATION_LIFETIME_DAYS,
     DEFAULT_RENEWAL_WINDOW_DAYS,
@@ -25,7 +25,6 @@ from spprov.model import (
 )
 from spprov.sources import (
     MAX_FILE_BYTES,
-    ConfigNotFoundError,
     Display,
     SourceFile,
     find_config_files,
