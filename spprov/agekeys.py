@@ -71,7 +71,7 @@ def first_recipient(identities: str, source: str) -> str:
                 return str(x25519.Identity.from_str(line).to_public())
             except Exception:  # noqa: BLE001 - pyrage's error text could quote the key
                 break
-    raise SpprovError(f"{source} holds no valid age identity (a line AGE-SECRET-KEY-1...); "
+    raise SpprovError(f"{source} holds no valid age identity (a line {SECRET_KEY_PREFIX}1...); "
                       "fix it, or pass a recipient with --age-recipient")
 
 

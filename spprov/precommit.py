@@ -12,13 +12,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from spprov.agekeys import SECRET_KEY_PREFIX
 from spprov.statefile import CLIENT_SECRET_KEY, REFRESH_TOKEN_KEY, SUFFIX
 
 MAX_SCAN_BYTES = 10 * 1024 * 1024
 
 # Kinds of secret and how each looks; the lengths keep prose like "Atzr|..." out.
 SECRET_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("an age identity (AGE-SECRET-KEY-1...)", re.compile(r"AGE-SECRET-KEY-1[0-9A-Z]{50,}")),
+    (f"an age identity ({SECRET_KEY_PREFIX}1...)",
+     re.compile(re.escape(SECRET_KEY_PREFIX) + r"1[0-9A-Z]{50,}")),
     ("an LWA refresh token (Atzr|...)", re.compile(r"Atzr\|[A-Za-z0-9_\-.~+/=%|]{16,}")),
     ("an LWA access token (Atza|...)", re.compile(r"Atza\|[A-Za-z0-9_\-.~+/=%|]{16,}")),
     ("an LWA client secret (amzn1.oa2-cs....)", re.compile(r"amzn1\.oa2-cs\.[A-Za-z0-9.]{16,}")),
