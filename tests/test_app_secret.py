@@ -7,19 +7,12 @@ from pathlib import Path
 import pytest
 
 from spprov.state import StateStore
+from tests.declarations import ACME_APP
 from tests.fixtures_cli import RunSpprov
 from tests.fixtures_state import SopsRecorder
 
 SECRET = "amzn1.oa2-cs.v1.0123456789abcdef"
-DECLARATION = """\
-version: 1
-apps:
-  acme:
-    application_id: amzn1.sp.solution.00000000-0000-0000-0000-000000000000
-    client_id: amzn1.application-oa2-client.0123456789abcdef
-    redirect_uri: https://auth.example.com/spapi/callback
-credentials: []
-"""
+DECLARATION = ACME_APP + "credentials: []\n"
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.declarations import ACME_APP, ACME_US
 from tests.fixtures_cli import Result, RunSpprov, clean_env
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -24,18 +25,7 @@ refresh_token: ENC[AES256_GCM,data:abc,iv:def,tag:ghi,type:str]
 sops:
     version: 3.11.0
 """
-VALID_DECLARATION = """\
-version: 1
-apps:
-  acme:
-    application_id: amzn1.sp.solution.00000000-0000-0000-0000-000000000000
-    client_id: amzn1.application-oa2-client.0123456789abcdef
-    redirect_uri: https://auth.example.com/spapi/callback
-credentials:
-  - name: acme-us
-    seller_central_url: https://sellercentral.amazon.com
-    sp_api_endpoint: https://sellingpartnerapi-na.amazon.com
-"""
+VALID_DECLARATION = ACME_APP + "credentials:\n" + ACME_US
 
 
 def write(root: Path, name: str, text: str) -> Path:

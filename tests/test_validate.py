@@ -9,21 +9,14 @@ from pathlib import Path
 import pytest
 
 from spprov import regions
+from tests.declarations import ACME_APP
 from tests.fixtures_cli import RunSpprov
 
 HERE = Path(__file__).parent
 EXAMPLES = HERE.parent / "examples"
 BAD_INPUTS = HERE / "bad_inputs"
 
-APP = """\
-version: 1
-apps:
-  acme:
-    application_id: amzn1.sp.solution.00000000-0000-0000-0000-000000000000
-    client_id: amzn1.application-oa2-client.0123456789abcdef
-    redirect_uri: https://auth.example.com/spapi/callback
-credentials:
-"""
+APP = ACME_APP + "credentials:\n"
 
 # One row per file (or folder) of tests/bad_inputs: the exact stderr line(s) it gives.
 # binary.yaml and latin1.yaml are committed bytes; the huge file is made by its own test.

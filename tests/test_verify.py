@@ -9,16 +9,11 @@ import pytest
 
 from spprov.secret import Secret
 from spprov.state import StateStore
+from tests.declarations import ACME_APP
 from tests.fixtures_cli import RunSpprov
 from tests.fixtures_state import TOKEN, AgeIdentity, make_identity, make_record, sops_config
 
-DECLARATION = """\
-version: 1
-apps:
-  acme:
-    application_id: amzn1.sp.solution.00000000-0000-0000-0000-000000000000
-    client_id: amzn1.application-oa2-client.0123456789abcdef
-    redirect_uri: https://auth.example.com/spapi/callback
+DECLARATION = ACME_APP + """\
 credentials:
   - name: acme-us
     description: Acme US
