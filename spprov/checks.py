@@ -3,14 +3,16 @@
 Decrypting a state file is CPU work in a sops process (~20 ms) and a check is mostly
 waiting on the network, so they run in two pools: decryptions, two per CPU, run ahead of
 the bounded network checks instead of taking turns with them in the same worker.
+`plan --refresh` (here) and `status --refresh` (`spprov.probes`) share that machinery.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
 
 from spprov.errors import InvalidGrantError, SpprovError
 from spprov.lwa import ClientCredentials, LwaClient, run_bounded
@@ -20,27 +22,24 @@ from spprov.state import StateStore, StoredSecrets
 
 log = logging.getLogger("spprov.checks")
 
+R = TypeVar("R")
+ClientSecret = Callable[[str], Secret]
+
 
 def check_tokens(desired: Desired, records: Mapping[str, Record], store: StateStore,
-                 lwa: LwaClient, client_secret: Callable[[str], Secret],
-                 concurrency: int = 8,
+                 lwa: LwaClient, client_secret: ClientSecret, concurrency: int = 8,
                  on_done: Callable[[], None] | None = None) -> dict[str, TokenCheck]:
     """The health of every stored token that is still declared; revoked ones become repairs.
 
     ``on_done`` is called after each check (e.g. a progress counter), from worker threads.
     """
     names = sorted(n for n in records if desired.credential(n) is not None)
-    with ThreadPoolExecutor(max_workers=decrypt_workers()) as decrypting:
-        stored = {name: decrypting.submit(store.decrypt, name) for name in names}
 
-        def counted(name: str) -> TokenCheck:
-            try:
-                return _check_one(name, records[name], stored[name], lwa, client_secret)
-            finally:
-                if on_done is not None:
-                    on_done()
+    def check(name: str, stored: StoredSecrets) -> TokenCheck:
+        revoked = fresh_access_token(name, stored, lwa, client_secret) is None
+        return TokenCheck.REVOKED if revoked else TokenCheck.OK
 
-        results = run_bounded(names, counted, concurrency)
+    results = each_decrypted(names, store, check, concurrency, on_done)
     checks: dict[str, TokenCheck] = {}
     for name, result in zip(names, results, strict=True):
         if isinstance(result, SpprovError):
@@ -51,18 +50,34 @@ def check_tokens(desired: Desired, records: Mapping[str, Record], store: StateSt
     return checks
 
 
+def each_decrypted(names: Sequence[str], store: StateStore,
+                   work: Callable[[str, StoredSecrets], R], concurrency: int,
+                   on_done: Callable[[], None] | None = None) -> list[R | SpprovError]:
+    """``work`` on each credential's decrypted state, in order; a failure is a value."""
+    with ThreadPoolExecutor(max_workers=decrypt_workers()) as decrypting:
+        pending = {name: decrypting.submit(store.decrypt, name) for name in names}
+
+        def run(name: str) -> R:
+            try:
+                return work(name, pending[name].result())
+            finally:
+                if on_done is not None:
+                    on_done()
+
+        return run_bounded(names, run, concurrency)
+
+
+def fresh_access_token(name: str, stored: StoredSecrets, lwa: LwaClient,
+                       client_secret: ClientSecret) -> Secret | None:
+    """An access token for the stored refresh token; None when LWA says it is revoked."""
+    record = stored.record
+    client = ClientCredentials(record.client_id, client_secret(record.app), record.app)
+    try:
+        return lwa.access_token(client, stored.refresh_token, label=name)
+    except InvalidGrantError:
+        return None
+
+
 def decrypt_workers() -> int:
     """sops processes at once: two per CPU, so one starting up overlaps one decrypting."""
     return 2 * (os.cpu_count() or 1)
-
-
-def _check_one(name: str, record: Record, stored: Future[StoredSecrets], lwa: LwaClient,
-               client_secret: Callable[[str], Secret]) -> TokenCheck:
-    """Wait for this credential's decryption, then exchange its refresh token once."""
-    refresh_token = stored.result().refresh_token
-    client = ClientCredentials(record.client_id, client_secret(record.app), record.app)
-    try:
-        lwa.access_token(client, refresh_token, label=name)
-    except InvalidGrantError:
-        return TokenCheck.REVOKED
-    return TokenCheck.OK

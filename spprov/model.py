@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from pathlib import Path
 
 from spprov.errors import Location
@@ -54,9 +55,14 @@ class Desired:
     apps: dict[str, App]
     credentials: tuple[Credential, ...]
 
+    @cached_property
+    def by_name(self) -> dict[str, Credential]:
+        """Credentials by name (verify, --refresh and status look one up per state file)."""
+        return {credential.name: credential for credential in self.credentials}
+
     def credential(self, name: str) -> Credential | None:
         """The declared credential with this name, or None."""
-        return next((c for c in self.credentials if c.name == name), None)
+        return self.by_name.get(name)
 
 
 class AuthorizationMethod(enum.StrEnum):

@@ -37,7 +37,7 @@ def build_plan(desired: Desired, stored: Mapping[str, Record], now: datetime,
                only: Collection[str] = (), prune: bool = False) -> Plan:
     """The plan that converges ``stored`` to ``desired`` at ``now`` (timezone-aware UTC)."""
     _require_utc(now)
-    declared = {credential.name: credential for credential in desired.credentials}
+    declared = desired.by_name
     names = _selected(declared.keys() | stored.keys(), only)
     checks = checks or {}
     changes = tuple(

@@ -75,7 +75,8 @@ def plan_for(workspace: Workspace, now: datetime, only: Collection[str] = (),
     if refresh:
         from spprov.checks import check_tokens
 
-        progress = Progress.on_stderr(len(records), "checking tokens", workspace.context.quiet)
+        declared = sum(1 for name in records if desired.credential(name) is not None)
+        progress = Progress.on_stderr(declared, "checking tokens", workspace.context.quiet)
         checks = check_tokens(desired, records, workspace.store, workspace.lwa(),
                               workspace.client_secret, concurrency, on_done=progress.advance)
         progress.finish()
