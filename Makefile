@@ -33,7 +33,7 @@ demo: $(STAMP)
 	PATH="$(abspath $(BIN)):$$PATH" bash examples/demo.sh
 
 schema: $(STAMP)
-	$(BIN)/python -m spprov.schema > schemas/credentials.schema.json
+	$(BIN)/python -m spprov.declaration.schema > schemas/credentials.schema.json
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py

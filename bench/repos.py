@@ -22,11 +22,11 @@ from pathlib import Path
 import yaml
 from pyrage import x25519
 
-from spprov import statefile
 from spprov.model import AuthorizationMethod, Record
 from spprov.regions import Region
 from spprov.secret import Secret
-from spprov.state import StateStore
+from spprov.state import statefile
+from spprov.state.store import StateStore
 
 CACHE = Path(__file__).resolve().parent / ".cache"
 APPLICATION_ID = "amzn1.sp.solution.00000000-0000-0000-0000-000000000bench"

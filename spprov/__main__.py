@@ -1,3 +1,3 @@
-from spprov.cli import main
+from spprov.cli.main import main
 
 main()

@@ -1,7 +1,7 @@
 """The exceptions spprov raises on purpose.
 
 Everything a user can cause or fix is an ``SpprovError``; the CLI's single error
-boundary (``spprov.cli``) prints its message as one line and exits 1. Anything else
+boundary (``spprov.cli.main``) prints its message as one line and exits 1. Anything else
 is a bug and is reported as such.
 
     SpprovError                     a problem the user can act on (exit 1)

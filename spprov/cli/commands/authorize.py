@@ -1,0 +1,73 @@
+"""`spprov authorize NAME`: authorize one credential now."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from spprov.amazon.authorize import (
+    DEFAULT_TIMEOUT_SECONDS,
+    Authorization,
+    Authorizer,
+    authorized_record,
+    import_refresh_token,
+)
+from spprov.amazon.lwa import ClientCredentials, amazon_url_from_env
+from spprov.cli import context as ctxmod
+from spprov.cli.context import non_interactive_env, stdin_is_terminal
+from spprov.cli.workspace import Workspace, utc_now
+from spprov.errors import UsageError
+from spprov.model import Credential
+from spprov.secret import Secret
+
+
+@click.command("authorize")
+@click.argument("name")
+@click.option("--refresh-token-stdin", is_flag=True,
+              help="Import a self-authorized refresh token read from standard input.")
+@click.option("--authorization-timeout", type=click.FloatRange(1), default=DEFAULT_TIMEOUT_SECONDS,
+              show_default=True, metavar="SECONDS", help="How long to wait for the consent.")
+@click.pass_context
+def command(ctx: click.Context, name: str, refresh_token_stdin: bool,
+            authorization_timeout: float) -> None:
+    """Run the authorization of credential NAME (consent in a browser, or an import)."""
+    workspace = Workspace(ctxmod.get(ctx))
+    try:
+        credential = workspace.desired.credential(name)
+        if credential is None:
+            raise UsageError(f"no credential named {name!r} is declared in "
+                             f"{workspace.context.display(workspace.context.config_path())}")
+        with workspace.store.lock():
+            workspace.store.check_writable(name)
+            authorization = _authorization(workspace, credential, refresh_token_stdin,
+                                           authorization_timeout)
+            app = workspace.desired.apps[credential.app]
+            record = authorized_record(credential, app, authorization, utc_now())
+            workspace.store.write(record, authorization.refresh_token)
+    finally:
+        workspace.close()
+    partner = authorization.selling_partner_id or "an unrecorded selling partner"
+    click.echo(f"{name}: authorized by {partner}; state written to "
+               f"{workspace.context.display(workspace.store.path_of(name))}")
+
+
+def _authorization(workspace: Workspace, credential: Credential, from_stdin: bool,
+                   timeout: float) -> Authorization:
+    app = workspace.desired.apps[credential.app]
+    client = ClientCredentials(app.client_id, workspace.client_secret(app.name), app.name)
+    if from_stdin:
+        token = Secret(sys.stdin.readline().strip())
+        return import_refresh_token(workspace.lwa(), credential, client, token)
+    if non_interactive_env():
+        raise UsageError(f"{credential.name}: CI=true means no person is here to consent; "
+                         "run `spprov authorize` on a laptop or use --refresh-token-stdin")
+    terminal = stdin_is_terminal()
+    authorizer = Authorizer(
+        lwa=workspace.lwa(), amazon_url=amazon_url_from_env(), can_paste=terminal,
+        announce=lambda text: click.echo(text, err=True),
+        prompt=lambda text: str(click.prompt(text, err=True)), timeout=timeout)
+    if not authorizer.can_authorize(app):
+        raise UsageError(f"{credential.name}: the app's redirect URI is not a loopback address, "
+                         "so the redirected address must be pasted, and no terminal is attached")
+    return authorizer.authorize(credential, app, client)

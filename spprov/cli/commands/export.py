@@ -1,0 +1,51 @@
+"""`spprov export NAME --format F`: hand a credential to another program."""
+
+from __future__ import annotations
+
+import re
+import sys
+
+import click
+
+from spprov.cli import context as ctxmod
+from spprov.cli.workspace import Workspace
+from spprov.errors import UsageError
+from spprov.render.exports import FORMATS, RENDERERS, ExportedCredential
+
+CREDENTIAL_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+
+
+def refuse_terminal(what: str, reveal: bool) -> None:
+    """Refuse to write secrets to a terminal (scroll-back, screen sharing) unless --reveal."""
+    if sys.stdout.isatty() and not reveal:
+        raise UsageError(f"{what} writes secrets; redirect it to a file or a pipe, "
+                         "or add --reveal to show them on this terminal")
+
+
+def load_credential(workspace: Workspace, name: str) -> ExportedCredential:
+    """Decrypt NAME's state file (its MAC proves the record) and find its app's secret."""
+    if not CREDENTIAL_NAME.match(name):
+        raise UsageError(f"{name!r} is not a credential name (^[a-z0-9][a-z0-9-]{{0,62}}$)")
+    if not workspace.store.path_of(name).is_file():
+        raise UsageError(f"{name}: no state file; run `spprov apply` or "
+                         f"`spprov authorize {name}` first")
+    stored = workspace.store.decrypt(name)
+    return ExportedCredential(stored.record, stored.refresh_token,
+                              workspace.client_secret(stored.record.app))
+
+
+@click.command("export")
+@click.argument("name")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), required=True,
+              help="env: KEY=value lines; json; python-amazon-sp-api: credentials.yml block.")
+@click.option("--reveal", is_flag=True, help="Allow writing the secrets to a terminal.")
+@click.pass_context
+def command(ctx: click.Context, name: str, fmt: str, reveal: bool) -> None:
+    """Write credential NAME with its secrets to stdout (a pipe or a file)."""
+    refuse_terminal("export", reveal)
+    workspace = Workspace(ctxmod.get(ctx))
+    try:
+        exported = load_credential(workspace, name)
+    finally:
+        workspace.close()
+    click.echo(RENDERERS[fmt](exported), nl=False)

@@ -1,0 +1,128 @@
+"""`spprov init`: .sops.yaml, an example credentials.yaml, .gitignore lines, an age identity."""
+
+from __future__ import annotations
+
+import os
+import re
+
+import click
+
+from spprov.cli import context as contexts
+from spprov.cli.context import Context
+from spprov.errors import UsageError
+from spprov.state import agekeys
+
+SOPS_CONFIG = ".sops.yaml"
+GITIGNORE = ".gitignore"
+# What spprov itself may leave in a repository: its lock and, after a crash, temp files.
+GITIGNORE_LINES = (".spprov.lock", ".spprov-tmp-*")
+
+EXAMPLE_CREDENTIALS = """\
+# Declared SP-API credentials (see `spprov validate`, `spprov plan`).
+# Secrets never go here: the client secret comes from SPPROV_APP_ACME_CLIENT_SECRET or
+# `spprov app set-secret acme`; refresh tokens are written encrypted under state/.
+version: 1
+apps:
+  acme:
+    application_id: amzn1.sp.solution.00000000-0000-0000-0000-000000000000
+    client_id: amzn1.application-oa2-client.0123456789abcdef
+    redirect_uri: https://auth.example.com/spapi/callback
+credentials:
+  - name: acme-us
+    description: Acme US seller account
+    seller_central_url: https://sellercentral.amazon.com
+    sp_api_endpoint: https://sellingpartnerapi-na.amazon.com
+"""
+
+
+def sops_config(recipient: str, state_dir: str = "state") -> str:
+    """The creation rule: state files only, and only their secret values encrypted."""
+    folder = re.escape(state_dir)  # Python's escapes are valid in sops's (RE2) syntax
+    return (
+        "# Written by `spprov init`. Only refresh_token and client_secret are encrypted; the\n"
+        "# other fields stay readable for review and are covered by the MAC.\n"
+        "creation_rules:\n"
+        f"  - path_regex: ^{folder}/(credentials|apps)/[^/]+\\.sops\\.yaml$\n"
+        "    encrypted_regex: ^(refresh_token|client_secret)$\n"
+        f"    age: >-\n      {recipient}\n"
+    )
+
+
+def choose_recipient(given: str | None) -> tuple[str, str]:
+    """The recipient to encrypt for, and a line saying where it came from."""
+    if given:
+        recipient = agekeys.check_recipient(given)
+        return recipient, f"using age recipient {recipient} (--age-recipient)"
+    found = agekeys.find_identity(os.environ)
+    if found is not None:
+        return found.recipient, f"using your age identity in {found.source} ({found.recipient})"
+    path = agekeys.identity_file(os.environ)
+    recipient = agekeys.generate_identity(path)
+    return recipient, (f"generated an age identity in {path} (mode 0600, recipient "
+                       f"{recipient}); back it up: without it the state cannot be decrypted")
+
+
+def write_sops_config(context: Context, recipient: str, force: bool) -> str:
+    """Write .sops.yaml unless it exists (``--force`` replaces it); what was done."""
+    path = context.directory / SOPS_CONFIG
+    if path.exists() and not force:
+        return f"kept {SOPS_CONFIG} (it exists; --force replaces it)"
+    try:
+        state_dir = context.state_dir.relative_to(context.directory).as_posix()
+    except ValueError:
+        raise UsageError(f"--state-dir {context.state_dir} is outside {context.directory}; "
+                         "state must live in the repository") from None
+    path.write_text(sops_config(recipient, state_dir), encoding="utf-8")
+    return f"wrote {SOPS_CONFIG}"
+
+
+def write_example(context: Context) -> str | None:
+    """Write an example credentials.yaml when no declaration exists."""
+    declaration = context.config_path()
+    if declaration.exists():
+        return None
+    declaration.write_text(EXAMPLE_CREDENTIALS, encoding="utf-8")
+    return f"wrote {context.display(declaration)} (an example: edit it)"
+
+
+def update_gitignore(context: Context) -> str | None:
+    """Add the lines spprov needs to .gitignore, keeping what is there."""
+    path = context.directory / GITIGNORE
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    present = {line.strip() for line in text.splitlines()}
+    missing = [line for line in GITIGNORE_LINES if line not in present]
+    if not missing:
+        return None
+    prefix = "" if not text or text.endswith("\n") else "\n"
+    path.write_text(text + prefix + "\n".join(missing) + "\n", encoding="utf-8")
+    return f"added {', '.join(missing)} to {GITIGNORE}"
+
+
+@click.command("init")
+@click.option("--force", is_flag=True, help="Replace an existing .sops.yaml.")
+@click.option("--age-recipient", metavar="AGE1...",
+              help="Encrypt for this recipient; generate and look up no identity.")
+@click.pass_context
+def command(ctx: click.Context, force: bool, age_recipient: str | None) -> None:
+    """Set up a repository: .sops.yaml, an example credentials.yaml, .gitignore lines.
+
+    Uses your age identity (SOPS_AGE_KEY, SOPS_AGE_KEY_FILE, or sops's default keys.txt)
+    and generates one there, mode 0600, if you have none. The identity is never printed.
+    """
+    context = contexts.get(ctx)
+    recipient, source = choose_recipient(age_recipient)
+    click.echo(source)
+    done = [write_sops_config(context, recipient, force), _recipient_hint(context, recipient),
+            write_example(context), update_gitignore(context)]
+    for line in done:
+        if line:
+            click.echo(line)
+
+
+def _recipient_hint(context: Context, recipient: str) -> str | None:
+    """A teammate joining: their recipient is not in the existing .sops.yaml yet."""
+    text = (context.directory / SOPS_CONFIG).read_text(encoding="utf-8")
+    if recipient in text:
+        return None
+    return (f"{SOPS_CONFIG} does not list {recipient}: ask someone who can decrypt the state "
+            "to add it there and run `spprov rekey`")

@@ -1,0 +1,61 @@
+"""`spprov plan`: what apply would do, as text, JSON or Markdown."""
+
+from __future__ import annotations
+
+import click
+
+from spprov.cli import context as ctxmod
+from spprov.cli.commands.options import concurrency_option, only_option, parse_time, refresh_option
+from spprov.cli.workspace import Workspace, plan_for, utc_now
+from spprov.model import Plan
+from spprov.reconcile import savedplan
+from spprov.reconcile.advice import warn_about
+from spprov.render.plan import plan_json, plan_markdown, plan_text
+
+EXIT_CHANGES = 2
+
+
+@click.command("plan")
+@click.option("--json", "as_json", is_flag=True, help="A versioned JSON document.")
+@click.option("--markdown", is_flag=True, help="Markdown for a pull-request comment.")
+@click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when changes are pending.")
+@click.option("--at", "at", metavar="TIME", help="Plan as of this ISO 8601 time (expiries).")
+@click.option("--prune", is_flag=True, help="Plan deletions of undeclared state files.")
+@click.option("--out", metavar="FILE", help="Also save the plan for `spprov apply FILE`.")
+@only_option
+@refresh_option
+@concurrency_option
+@click.pass_context
+def command(ctx: click.Context, as_json: bool, markdown: bool, detailed_exitcode: bool,
+            at: str | None, prune: bool, out: str | None, only: tuple[str, ...],
+            refresh: bool, concurrency: int) -> None:
+    """Show what `spprov apply` would change; no network or decryption without --refresh."""
+    context = ctxmod.get(ctx)
+    if as_json and markdown:
+        raise click.UsageError("choose one of --json and --markdown")
+    now = parse_time(at) if at else utc_now()
+    if out and at:
+        raise click.UsageError("--out saves a plan to apply now; it cannot be made --at TIME")
+    # Taken before the files are read: a change in between makes the saved plan stale.
+    prints = savedplan.fingerprint(context) if out else {}
+    workspace = Workspace(context)
+    try:
+        plan = plan_for(workspace, now, only, refresh, prune, concurrency)
+        warn_about(plan, workspace, now)
+    finally:
+        workspace.close()
+    if out:
+        _save(context, out, plan, savedplan.Options(only, prune, refresh), prints)
+    if as_json:
+        click.echo(plan_json(plan))
+    elif markdown:
+        click.echo(plan_markdown(plan))
+    else:
+        click.echo(plan_text(plan, color=context.color))
+    ctx.exit(EXIT_CHANGES if detailed_exitcode and plan.has_changes() else 0)
+
+
+def _save(context: ctxmod.Context, out: str, plan: Plan, options: savedplan.Options,
+          prints: dict[str, str]) -> None:
+    savedplan.save(context.directory / out, plan, options, prints)
+    context.err(f"Saved the plan to {out}: `spprov apply {out}` carries out exactly this plan.")

@@ -1,0 +1,61 @@
+"""`spprov status`: every credential's and app's health, as a table or JSON; exit 1 if broken."""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime
+
+import click
+
+from spprov.cli import context as ctxmod
+from spprov.cli.commands.options import concurrency_option, parse_time
+from spprov.cli.progress import Progress
+from spprov.cli.workspace import Workspace, utc_now
+from spprov.reconcile.advice import secret_info
+from spprov.reconcile.health import Health, Probe, assess
+from spprov.reconcile.probes import probe_credentials
+from spprov.render.status import status_json, status_text
+
+EXIT_BROKEN = 1
+
+
+@click.command("status")
+@click.option("--json", "as_json", is_flag=True, help="A versioned JSON document.")
+@click.option("--refresh", is_flag=True,
+              help="Exchange every declared credential's refresh token and call the sellers "
+                   "API with it (network, decryption).")
+@click.option("--at", "at", metavar="TIME", help="Judge expiries as of this ISO 8601 time.")
+@concurrency_option
+@click.pass_context
+def command(ctx: click.Context, as_json: bool, refresh: bool, at: str | None,
+            concurrency: int) -> None:
+    """Show every credential and app with its problems; exit 1 when something is broken."""
+    context = ctxmod.get(ctx)
+    now = parse_time(at) if at else utc_now()
+    workspace = Workspace(context)
+    try:
+        health = collect_health(workspace, now, refresh, concurrency)
+    finally:
+        workspace.close()
+    click.echo(status_json(health) if as_json else status_text(health))
+    ctx.exit(EXIT_BROKEN if health.broken() else 0)
+
+
+def collect_health(workspace: Workspace, now: datetime, refresh: bool,
+                   concurrency: int) -> Health:
+    """Read the declaration, the readable state and (with ``refresh``) probe every token."""
+    desired = workspace.desired
+    records = workspace.store.records()
+    problems = workspace.store.record_problems()
+    secrets = {app: secret_info(app, workspace.store, os.environ) for app in desired.apps}
+    probes: dict[str, Probe] | None = None
+    if refresh:
+        names = [c.name for c in desired.credentials if c.name in records]
+        progress = Progress.on_stderr(len(names), "checking tokens", workspace.context.quiet)
+        try:
+            probes = probe_credentials(names, records, workspace.store, workspace.lwa(),
+                                       workspace.client_secret, concurrency, progress.advance)
+        finally:
+            progress.finish()
+    return assess(desired, records, secrets, now, probes, problems)
+

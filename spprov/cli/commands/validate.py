@@ -1,0 +1,51 @@
+"""`spprov validate [PATH...]`: check credential files; no network, no decryption."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from spprov.cli import context as contexts
+from spprov.cli.context import Context
+from spprov.declaration.loader import ConfigError, ConfigNotFoundError, load_desired
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def _display(context: Context, path: Path) -> str:
+    shown = context.display(path)
+    return f"{shown}/" if path.is_dir() and not shown.endswith("/") else shown
+
+
+def validate_path(context: Context, path: Path) -> bool:
+    """Check one file or folder; print its summary or its problems. True when valid."""
+    try:
+        desired = load_desired(path, context.display)
+    except ConfigError as exc:
+        for problem in exc.problems:
+            click.echo(str(problem), err=True)
+        return False
+    except ConfigNotFoundError as exc:
+        click.echo(f"spprov: {exc}", err=True)
+        return False
+    click.echo(f"valid: {_plural(len(desired.credentials), 'credential')}, "
+               f"{_plural(len(desired.apps), 'app')} ({_display(context, path)})")
+    return True
+
+
+@click.command("validate")
+@click.argument("paths", nargs=-1, metavar="[PATH]...", type=click.Path(path_type=Path))
+@click.pass_context
+def command(ctx: click.Context, paths: tuple[Path, ...]) -> None:
+    """Check credential files (each PATH on its own: a file, or a folder as a whole).
+
+    Without PATH: --config, else credentials.yaml, else credentials/. Problems go to
+    stderr as FILE:LINE:COL: message; exit 1 when any PATH is invalid.
+    """
+    context = contexts.get(ctx)
+    targets = [context.directory / path for path in paths] or [context.config_path()]
+    results = [validate_path(context, target) for target in targets]
+    ctx.exit(0 if all(results) else 1)

@@ -1,0 +1,114 @@
+"""`spprov verify`: decrypt every state file and check it against its format and the declaration.
+
+A plan reads readable fields only and cannot see a hand edit; decrypting checks the MAC,
+which covers the readable fields too. Meant for CI on pull requests that touch state/.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import click
+
+from spprov.cli import context as contexts
+from spprov.declaration.loader import load_desired
+from spprov.errors import SpprovError, StateError
+from spprov.model import Desired, Record
+from spprov.state import statefile
+from spprov.state.store import StateStore
+
+CONCURRENCY = 8
+REFRESH_TOKEN_PREFIX = "Atzr|"  # noqa: S105 - the LWA refresh token prefix, not a secret
+
+
+def verify_credential(store: StateStore, path: Path, desired: Desired) -> list[str]:
+    """Problems of one credential state file, each ``FILE: message``."""
+    shown = store.display(path)
+    document = store.sops.decrypt(path)
+    record = statefile.parse_record(document, path, shown)
+    problems = []
+    token = document.get(statefile.REFRESH_TOKEN_KEY)
+    if not isinstance(token, str) or not token.startswith(REFRESH_TOKEN_PREFIX):
+        problems.append(f"{shown}: refresh_token is missing or not an LWA refresh token "
+                        f"(Atzr|...): run `spprov authorize {record.name}`")
+    return problems + declaration_problems(record, desired, shown)
+
+
+def declaration_problems(record: Record, desired: Desired, shown: str) -> list[str]:
+    """How a stored record disagrees with its declaration (which `spprov plan` would fix)."""
+    credential = desired.credential(record.name)
+    if credential is None:
+        return [f"{shown}: credential {record.name} is not declared: run `spprov plan` "
+                "(`spprov apply --prune` deletes it)"]
+    app = desired.apps.get(credential.app)
+    declared = {
+        "app": credential.app,
+        "client_id": app.client_id if app else record.client_id,
+        "region": credential.region,
+        "consent_url": credential.consent_url,
+        "sp_api_endpoint": credential.sp_api_endpoint,
+        "selling_partner_id": credential.selling_partner_id or record.selling_partner_id,
+    }
+    differing = [key for key, value in declared.items() if getattr(record, key) != value]
+    if not differing:
+        return []
+    return [f"{shown}: differs from the declaration ({', '.join(differing)}): "
+            "run `spprov plan`"]
+
+
+def verify_app(store: StateStore, path: Path, desired: Desired) -> list[str]:
+    """Problems of one app secret file."""
+    shown = store.display(path)
+    document: dict[str, Any] = store.sops.decrypt(path)
+    try:
+        statefile.check_app_fields(document, path)
+    except ValueError as exc:
+        return [f"{shown}: {exc}"]
+    problems = []
+    secret = document.get(statefile.CLIENT_SECRET_KEY)
+    if not isinstance(secret, str) or not secret:
+        problems.append(f"{shown}: client_secret is missing: run "
+                        f"`spprov app set-secret {document['app']}`")
+    if document["app"] not in desired.apps:
+        problems.append(f"{shown}: app {document['app']} is not declared")
+    return problems
+
+
+Check = Callable[[StateStore, Path, Desired], list[str]]
+
+
+def guarded(check: Check, store: StateStore, path: Path, desired: Desired) -> list[str]:
+    """A check whose failure (MAC mismatch, no identity, ...) is one problem line."""
+    try:
+        return check(store, path, desired)
+    except SpprovError as exc:
+        shown = store.display(path)
+        text = str(exc)
+        return [text if shown in text or isinstance(exc, StateError) else f"{shown}: {text}"]
+
+
+@click.command("verify")
+@click.pass_context
+def command(ctx: click.Context) -> None:
+    """Decrypt every state file and check its MAC, format, name and the declaration.
+
+    Prints one line per problem (FILE: message) and exits 1 if there is any.
+    """
+    context = contexts.get(ctx)
+    desired = load_desired(context.config_path(), context.display)
+    store = StateStore(context.directory, context.state_dir)
+    jobs: list[tuple[Check, Path]] = [(verify_credential, p) for p in store.credential_files()]
+    jobs += [(verify_app, p) for p in store.app_files()]
+    with ThreadPoolExecutor(max_workers=CONCURRENCY) as pool:
+        results = list(pool.map(lambda job: guarded(job[0], store, job[1], desired), jobs))
+    problems = [line for lines in results for line in lines]
+    for line in problems:
+        click.echo(line, err=True)
+    if problems:
+        bad = sum(1 for lines in results if lines)
+        click.echo(f"{bad} of {len(jobs)} state files failed verification", err=True)
+        ctx.exit(1)
+    click.echo(f"verified {len(jobs)} state file{'' if len(jobs) == 1 else 's'}")

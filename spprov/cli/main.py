@@ -1,0 +1,141 @@
+"""The command line: global options, the command list, and the one error boundary."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import logging
+import sys
+from typing import Any
+
+import click
+
+from spprov import __version__
+from spprov.cli.context import make_context
+from spprov.errors import SpprovError
+
+# name -> module under spprov.cli.commands exposing ``command``; imported only when used,
+# so `spprov validate` does not pay for the emulator or httpx.
+COMMANDS: dict[str, str] = {
+    "init": "init",
+    "validate": "validate",
+    "render": "render",
+    "plan": "plan",
+    "apply": "apply",
+    "authorize": "authorize",
+    "status": "status",
+    "token": "token",
+    "export": "export",
+    "app": "app",
+    "verify": "verify",
+    "rekey": "rekey",
+    "emulator": "emulator",
+    "check-secrets": "check_secrets",
+}
+
+EXIT_INTERNAL = 70
+EXIT_INTERRUPTED = 130
+
+
+class LazyGroup(click.Group):
+    """A group whose commands are imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(
+            name for name, module in COMMANDS.items()
+            if importlib.util.find_spec(f"spprov.cli.commands.{module}") is not None
+        )
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        module_name = COMMANDS.get(cmd_name)
+        if module_name is None:
+            return None
+        try:
+            module = importlib.import_module(f"spprov.cli.commands.{module_name}")
+        except ModuleNotFoundError:
+            return None
+        command = getattr(module, "command", None)
+        return command if isinstance(command, click.Command) else None
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("-C", "directory", metavar="DIR", help="Work in DIR instead of the current folder.")
+@click.option("--config", metavar="PATH",
+              help="Credential file or folder [default: credentials.yaml, else credentials/].")
+@click.option("--state-dir", default="state", show_default=True, metavar="DIR",
+              help="Folder of the encrypted state files.")
+@click.option("-v", "--verbose", "verbosity", count=True,
+              help="More detail on stderr (repeatable); secrets stay redacted.")
+@click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr.")
+@click.option("--no-color", is_flag=True, help="No colour (also when NO_COLOR is set).")
+@click.version_option(__version__, "--version", prog_name="spprov")
+@click.pass_context
+def cli(ctx: click.Context, directory: str | None, config: str | None, state_dir: str,
+        verbosity: int, quiet: bool, no_color: bool) -> None:
+    """Amazon Selling Partner API credentials as code."""
+    ctx.obj = make_context(directory, config, state_dir, verbosity, quiet, no_color)
+    _configure_logging(verbosity, quiet)
+
+
+def _configure_logging(verbosity: int, quiet: bool) -> None:
+    level = logging.WARNING
+    if quiet:
+        level = logging.ERROR
+    elif verbosity == 1:
+        level = logging.INFO
+    elif verbosity >= 2:
+        level = logging.DEBUG
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("spprov: %(levelname)s: %(message)s"))
+    root = logging.getLogger("spprov")
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    root.propagate = False
+
+
+def main(argv: list[str] | None = None) -> Any:
+    """Run the CLI and turn every outcome into an exit code (1 for user errors, never 2)."""
+    try:
+        result = cli.main(args=argv, prog_name="spprov", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        # Usage errors exit 1, as in Terraform, so that 2 only ever means "changes pending".
+        exc.show()
+        sys.exit(1)
+    except click.exceptions.Abort:
+        # click turns Ctrl-C (and EOF at a prompt) into Abort.
+        click.echo("Interrupted.", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    except KeyboardInterrupt:
+        click.echo("Interrupted.", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    except SpprovError as exc:
+        click.echo(_error_text(exc), err=True)
+        sys.exit(1)
+    except BrokenPipeError:
+        sys.exit(1)
+    except Exception as exc:  # noqa: BLE001 - the one boundary for bugs
+        logging.getLogger("spprov").debug("internal error", exc_info=True)
+        click.echo(f"spprov: internal error ({type(exc).__name__}); this is a bug, "
+                   "please report it with the output of -vv", err=True)
+        sys.exit(EXIT_INTERNAL)
+    sys.exit(result if isinstance(result, int) else 0)
+
+
+def _error_text(exc: SpprovError) -> str:
+    text = str(exc)
+    # Multi-line errors (config problems) are already one problem per line.
+    if "\n" in text or text.startswith(("spprov:",)) or _looks_located(text):
+        return text
+    return f"spprov: {text}"
+
+
+def _looks_located(text: str) -> bool:
+    head = text.split(": ", 1)[0]
+    parts = head.rsplit(":", 2)
+    return len(parts) == 3 and parts[1].isdigit() and parts[2].isdigit()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,191 @@
+"""Load the declared credentials: files -> checked -> ``Desired``.
+
+The public API: ``load_desired``, ``find_config_files``, ``render_template``. Every
+problem a person can fix is a ``ConfigError`` whose problems read ``FILE:LINE:COL: msg``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from spprov import regions
+from spprov.declaration.sources import (
+    MAX_FILE_BYTES,
+    Display,
+    SourceFile,
+    find_config_files,
+    load_source,
+    render_template,
+)
+from spprov.declaration.validation import check_document
+from spprov.errors import ConfigError, ConfigNotFoundError, Location, Problem
+from spprov.model import (
+    DEFAULT_AUTHORIZATION_LIFETIME_DAYS,
+    DEFAULT_RENEWAL_WINDOW_DAYS,
+    App,
+    Credential,
+    Desired,
+)
+
+__all__ = [
+    "MAX_FILE_BYTES", "ConfigError", "ConfigNotFoundError", "find_config_files",
+    "load_desired", "load_sources", "render_template",
+]
+
+
+@dataclass
+class _Declarations:
+    """Apps and credentials gathered from every file, with the problems found so far."""
+
+    apps: dict[str, App] = field(default_factory=dict)
+    credentials: list[tuple[dict[str, Any], SourceFile, int]] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def load_desired(path: Path, display: Display = str) -> Desired:
+    """Read, check and merge the credential file or folder at ``path``."""
+    with _no_garbage_collection():
+        return _load_desired(path, display)
+
+
+@contextmanager
+def _no_garbage_collection() -> Iterator[None]:
+    """Pause the cyclic collector: parsing makes many objects and few cycles, and the
+    collector's repeated passes over them would otherwise cost as much as the parse."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _load_desired(path: Path, display: Display) -> Desired:
+    sources, problems = load_sources(path, display)
+    if problems:
+        raise ConfigError(problems)
+    declarations = _Declarations()
+    for source in sources:
+        _collect(source, declarations)
+    credentials = _credentials(declarations)
+    if declarations.problems:
+        raise ConfigError(declarations.problems)
+    return Desired(apps=dict(sorted(declarations.apps.items())),
+                   credentials=tuple(sorted(credentials, key=lambda c: c.name)))
+
+
+def load_sources(path: Path, display: Display = str) -> tuple[list[SourceFile], list[Problem]]:
+    """Every file at ``path`` parsed and checked against the schema, with their problems."""
+    sources: list[SourceFile] = []
+    problems: list[Problem] = []
+    for file in find_config_files(path, display):
+        try:
+            source = load_source(file, display)
+        except ConfigError as exc:
+            problems.extend(exc.problems)
+            continue
+        sources.append(source)
+        problems.extend(source.problem(f.path, f.message)
+                        for f in check_document(source.document.value))
+    return sources, problems
+
+
+def _collect(source: SourceFile, declarations: _Declarations) -> None:
+    value = source.document.value
+    assert isinstance(value, dict)  # checked by the schema
+    for name, app in value.get("apps", {}).items():
+        location = source.location(("apps", name))
+        first = declarations.apps.get(name)
+        if first is not None:
+            declarations.problems.append(
+                Problem(location, f"app {name!r} is already declared at {first.location}"))
+            continue
+        declarations.apps[name] = _app(name, app, location)
+    for index, credential in enumerate(value.get("credentials", [])):
+        declarations.credentials.append((credential, source, index))
+
+
+def _app(name: str, fields: dict[str, Any], location: Location) -> App:
+    return App(
+        name=name,
+        application_id=fields["application_id"],
+        client_id=fields["client_id"],
+        redirect_uri=fields["redirect_uri"],
+        draft=fields.get("draft", False),
+        authorization_lifetime_days=fields.get("authorization_lifetime_days",
+                                               DEFAULT_AUTHORIZATION_LIFETIME_DAYS),
+        renewal_window_days=fields.get("renewal_window_days", DEFAULT_RENEWAL_WINDOW_DAYS),
+        location=location,
+    )
+
+
+def _credentials(declarations: _Declarations) -> list[Credential]:
+    built: dict[str, Credential] = {}
+    for fields, source, index in declarations.credentials:
+        name = fields["name"]
+        location = source.location(("credentials", index))
+        first = built.get(name)
+        if first is not None:
+            declarations.problems.append(
+                Problem(location, f"credential {name!r} is already declared at {first.location}"))
+            continue
+        app = _app_of(fields, declarations, source, index)
+        if app is not None:
+            built[name] = _credential(fields, app, location)
+    return list(built.values())
+
+
+def _app_of(fields: dict[str, Any], declarations: _Declarations, source: SourceFile,
+            index: int) -> str | None:
+    """The credential's app, or None after recording why it has none."""
+    name, apps = fields["name"], declarations.apps
+    app = fields.get("app")
+    if app is None and len(apps) == 1:
+        return next(iter(apps))
+    if app is None:
+        message = (f"credential {name!r} must name its app (app: ...): {len(apps)} apps are "
+                   f"declared ({', '.join(sorted(apps))})" if apps else
+                   f"credential {name!r} names no app and no app is declared; add one under "
+                   "'apps'")
+        declarations.problems.append(source.problem(("credentials", index), message))
+        return None
+    if app not in apps:
+        declarations.problems.append(
+            source.problem(("credentials", index, "app"), _unknown_app(name, app, apps)))
+        return None
+    return str(app)
+
+
+def _unknown_app(name: str, app: str, apps: dict[str, App]) -> str:
+    message = f"credential {name!r} uses app {app!r}, which is not declared"
+    close = difflib.get_close_matches(app, list(apps), n=1)
+    if close:
+        return f"{message}; did you mean {close[0]!r}?"
+    return f"{message} (declared: {', '.join(sorted(apps)) or 'none'})"
+
+
+def _credential(fields: dict[str, Any], app: str, location: Location) -> Credential:
+    seller_url = fields.get("seller_central_url")
+    kind = regions.AccountKind.SELLER if seller_url else regions.AccountKind.VENDOR
+    consent_url = seller_url or fields["vendor_central_url"]
+    endpoint = regions.ENDPOINTS_BY_URL[fields["sp_api_endpoint"]]
+    return Credential(
+        name=fields["name"],
+        app=app,
+        kind=kind,
+        consent_url=consent_url,
+        sp_api_endpoint=endpoint.url,
+        region=endpoint.region,
+        environment=endpoint.environment,
+        description=fields.get("description"),
+        selling_partner_id=fields.get("selling_partner_id"),
+        authorization_version=int(fields.get("authorization_version", 1)),
+        location=location,
+    )

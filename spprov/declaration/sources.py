@@ -1,0 +1,120 @@
+"""Finding and reading credential files: limits, encodings, templates, YAML."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from spprov.errors import ConfigError, ConfigNotFoundError, Location, Problem
+from spprov.yamlfile import Document, YamlError, parse
+
+TEMPLATE_SUFFIX = ".j2"
+
+MAX_FILE_BYTES = 10 * 1024 * 1024
+CONFIG_PATTERNS = ("*.yaml", "*.yml", "*.yaml.j2", "*.yml.j2")
+RENDERED = "(rendered line) "
+
+Display = Callable[[Path], str]
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """One parsed credential file."""
+
+    path: Path
+    name: str
+    document: Document
+    template: bool
+
+    def location(self, path: tuple[str | int, ...]) -> Location:
+        """Where the value at ``path`` is written."""
+        line, column = self.document.position(path)
+        return Location(self.name, line, column)
+
+    def problem(self, path: tuple[str | int, ...], message: str) -> Problem:
+        """A problem at ``path``, saying so when the line is one of rendered text."""
+        return Problem(self.location(path), (RENDERED if self.template else "") + message)
+
+
+def is_template(path: Path) -> bool:
+    """Whether a file is rendered with Jinja2 first."""
+    return path.name.endswith(TEMPLATE_SUFFIX)
+
+
+def find_config_files(path: Path, display: Display = str) -> list[Path]:
+    """The credential files at ``path``: the file itself, or a folder's YAML and templates."""
+    if path.is_file():
+        return [path]
+    if not path.is_dir():
+        raise ConfigNotFoundError(_not_found(path, display))
+    files = {p for pattern in CONFIG_PATTERNS for p in path.glob(pattern) if p.is_file()}
+    if not files:
+        raise ConfigNotFoundError(
+            f"{display(path)}: no credential files (*.yaml, *.yml, *.yaml.j2) in this folder")
+    return sorted(files)
+
+
+def _not_found(path: Path, display: Display) -> str:
+    if path.name == "credentials.yaml":
+        folder = display(path.parent)
+        where = "the current folder" if folder == "." else folder
+        return (f"no credentials.yaml or credentials/ folder in {where}; "
+                "run `spprov init` to create one, or pass --config PATH")
+    return f"{display(path)}: no such file or folder"
+
+
+def read_text(path: Path, name: str) -> str:
+    """A file's text within the limits: size, no binary content, UTF-8."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise _file_problem(name, f"the file is larger than 10 MB ({size} bytes); "
+                                      "split it into several files in a credentials/ folder")
+        data = path.read_bytes()[: MAX_FILE_BYTES + 1]
+    except OSError as exc:
+        raise _file_problem(name, f"cannot read the file: {exc.strerror}") from None
+    if b"\0" in data:
+        raise _file_problem(name, "a binary file, not YAML text")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise ConfigError([Problem(Location(name, line, column),
+                                   f"not UTF-8 text (byte 0x{data[exc.start]:02x})")]) from None
+
+
+def _file_problem(name: str, message: str) -> ConfigError:
+    return ConfigError([Problem(Location(name, 1, 1), message)])
+
+
+def render_template(path: Path, display: Display = str) -> str:
+    """A template's rendered text (a plain YAML file's own text); raises ConfigError."""
+    name = display(path)
+    if not path.is_file():
+        raise ConfigNotFoundError(f"{name}: no such file")
+    text = read_text(path, name)
+    if not is_template(path):
+        return text
+    # Jinja2 costs ~25 ms to import: only runs that have a template pay for it.
+    from spprov.declaration.templates import TemplateError, render_text
+
+    try:
+        return render_text(text)
+    except TemplateError as exc:
+        raise ConfigError([Problem(Location(name, exc.line, 1), exc.message)]) from None
+
+
+def load_source(path: Path, display: Display = str) -> SourceFile:
+    """Read, render if a template, and parse one file; raises ConfigError."""
+    name = display(path)
+    text = render_template(path, display)
+    template = is_template(path)
+    try:
+        document = parse(text)
+    except YamlError as exc:
+        prefix = RENDERED if template else ""
+        raise ConfigError([Problem(Location(name, exc.line, exc.column),
+                                   prefix + exc.message)]) from None
+    return SourceFile(path, name, document, template)

@@ -1,0 +1,124 @@
+"""Carry out a Plan: one credential's failure is an Outcome, never an exception.
+
+Each result is written as soon as it succeeds, so a crash or Ctrl-C keeps finished work.
+Metadata updates and deletions run concurrently; consents run one at a time, because a
+person (or the browser standing in for one) handles one consent page at a time and a
+loopback redirect URI has a single fixed port.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime
+
+from spprov.amazon.authorize import Authorizer, authorized_record, updated_record
+from spprov.amazon.consent import consent_page
+from spprov.amazon.lwa import ClientCredentials
+from spprov.errors import SpprovError
+from spprov.model import Action, App, Change, Credential, Desired, Plan
+from spprov.secret import Secret
+from spprov.state.store import StateStore
+
+log = logging.getLogger("spprov.reconcile.apply")
+
+
+class Status(enum.StrEnum):
+    """How one change ended."""
+
+    DONE = "done"
+    WAITING = "waiting"  # needs a person's authorization this run could not start
+    KEPT = "kept"  # an orphan left in place without --prune
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The result of carrying out one change."""
+
+    name: str
+    action: Action
+    status: Status
+    message: str
+    consent_page: str | None = None
+
+
+@dataclass
+class Applier:
+    """Carries out plans against one repository's state."""
+
+    desired: Desired
+    store: StateStore
+    client_secret: Callable[[str], Secret]
+    authorizer: Authorizer | None  # None: a non-interactive run
+    clock: Callable[[], datetime]
+    report: Callable[[Outcome], None]
+    concurrency: int = 8
+
+    def apply(self, plan: Plan) -> list[Outcome]:
+        """Carry out every pending change; outcomes in plan order."""
+        quick = [c for c in plan.changes if c.action in (Action.UPDATE, Action.DELETE)]
+        consents = [c for c in plan.changes if c.action.needs_person]
+        if consents and self.authorizer is not None:
+            # A consent whose token cannot be stored is lost: learn that before asking anyone.
+            self.store.check_writable(consents[0].name)
+        outcomes: dict[str, Outcome] = {}
+        with ThreadPoolExecutor(max_workers=max(1, self.concurrency)) as pool:
+            for outcome in pool.map(lambda c: self._guarded(c, plan.prune), quick):
+                outcomes[outcome.name] = outcome
+                self.report(outcome)
+        for change in consents:
+            outcome = self._guarded(change, plan.prune)
+            outcomes[outcome.name] = outcome
+            self.report(outcome)
+        return [outcomes[c.name] for c in plan.changes if c.name in outcomes]
+
+    def _guarded(self, change: Change, prune: bool) -> Outcome:
+        try:
+            return self._carry_out(change, prune)
+        except SpprovError as exc:
+            return Outcome(change.name, change.action, Status.FAILED, str(exc))
+
+    def _carry_out(self, change: Change, prune: bool) -> Outcome:
+        if change.action is Action.DELETE:
+            return self._delete(change, prune)
+        credential = change.desired
+        assert credential is not None
+        app = self.desired.apps[credential.app]
+        if change.action is Action.UPDATE:
+            assert change.stored is not None
+            self.store.write(updated_record(credential, change.stored), None)
+            return Outcome(change.name, change.action, Status.DONE, "updated")
+        return self._authorize(change, credential, app)
+
+    def _delete(self, change: Change, prune: bool) -> Outcome:
+        if not prune:
+            return Outcome(change.name, change.action, Status.KEPT,
+                           "not declared; kept (run `spprov apply --prune` to delete)")
+        self.store.delete(change.name)
+        return Outcome(change.name, change.action, Status.DONE, "deleted")
+
+    def _authorize(self, change: Change, credential: Credential, app: App) -> Outcome:
+        if self.authorizer is None or not self.authorizer.can_authorize(app):
+            return Outcome(change.name, change.action, Status.WAITING,
+                           f"waits for a person: run `spprov authorize {change.name}`",
+                           consent_page(credential, app))
+        client = ClientCredentials(app.client_id, self.client_secret(app.name), app.name)
+        authorization = self.authorizer.authorize(credential, app, client)
+        record = authorized_record(credential, app, authorization, self.clock())
+        self.store.write(record, authorization.refresh_token)
+        partner = authorization.selling_partner_id or "unknown partner"
+        return Outcome(change.name, change.action, Status.DONE, f"authorized by {partner}")
+
+
+def exit_code(outcomes: list[Outcome]) -> int:
+    """0 converged, 1 something failed, 3 converged except what waits for a person."""
+    statuses = {o.status for o in outcomes}
+    if Status.FAILED in statuses:
+        return 1
+    if Status.WAITING in statuses:
+        return 3
+    return 0

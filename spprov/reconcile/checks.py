@@ -1,0 +1,83 @@
+"""`--refresh`: exchange each stored refresh token for an access token, concurrently.
+
+Decrypting a state file is CPU work in a sops process (~20 ms) and a check is mostly
+waiting on the network, so they run in two pools: decryptions, two per CPU, run ahead of
+the bounded network checks instead of taking turns with them in the same worker.
+`plan --refresh` (here) and `status --refresh` (`spprov.reconcile.probes`) share that machinery.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
+
+from spprov.amazon.lwa import ClientCredentials, LwaClient, run_bounded
+from spprov.errors import InvalidGrantError, SpprovError
+from spprov.model import Desired, Record, TokenCheck
+from spprov.secret import Secret
+from spprov.state.store import StateStore, StoredSecrets
+
+log = logging.getLogger("spprov.reconcile.checks")
+
+R = TypeVar("R")
+ClientSecret = Callable[[str], Secret]
+
+
+def check_tokens(desired: Desired, records: Mapping[str, Record], store: StateStore,
+                 lwa: LwaClient, client_secret: ClientSecret, concurrency: int = 8,
+                 on_done: Callable[[], None] | None = None) -> dict[str, TokenCheck]:
+    """The health of every stored token that is still declared; revoked ones become repairs.
+
+    ``on_done`` is called after each check (e.g. a progress counter), from worker threads.
+    """
+    names = sorted(n for n in records if desired.credential(n) is not None)
+
+    def check(name: str, stored: StoredSecrets) -> TokenCheck:
+        revoked = fresh_access_token(name, stored, lwa, client_secret) is None
+        return TokenCheck.REVOKED if revoked else TokenCheck.OK
+
+    results = each_decrypted(names, store, check, concurrency, on_done)
+    checks: dict[str, TokenCheck] = {}
+    for name, result in zip(names, results, strict=True):
+        if isinstance(result, SpprovError):
+            log.warning("%s: token check failed: %s", name, result)
+            checks[name] = TokenCheck.ERROR
+        else:
+            checks[name] = result
+    return checks
+
+
+def each_decrypted(names: Sequence[str], store: StateStore,
+                   work: Callable[[str, StoredSecrets], R], concurrency: int,
+                   on_done: Callable[[], None] | None = None) -> list[R | SpprovError]:
+    """``work`` on each credential's decrypted state, in order; a failure is a value."""
+    with ThreadPoolExecutor(max_workers=decrypt_workers()) as decrypting:
+        pending = {name: decrypting.submit(store.decrypt, name) for name in names}
+
+        def run(name: str) -> R:
+            try:
+                return work(name, pending[name].result())
+            finally:
+                if on_done is not None:
+                    on_done()
+
+        return run_bounded(names, run, concurrency)
+
+
+def fresh_access_token(name: str, stored: StoredSecrets, lwa: LwaClient,
+                       client_secret: ClientSecret) -> Secret | None:
+    """An access token for the stored refresh token; None when LWA says it is revoked."""
+    record = stored.record
+    client = ClientCredentials(record.client_id, client_secret(record.app), record.app)
+    try:
+        return lwa.access_token(client, stored.refresh_token, label=name)
+    except InvalidGrantError:
+        return None
+
+
+def decrypt_workers() -> int:
+    """sops processes at once: two per CPU, so one starting up overlaps one decrypting."""
+    return 2 * (os.cpu_count() or 1)

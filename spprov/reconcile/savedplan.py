@@ -1,0 +1,173 @@
+"""Saved plans: `spprov plan --out FILE` writes one, `spprov apply FILE` carries it out.
+
+A saved plan is a JSON document: the plan (as ``plan_json`` renders it), the options it
+was made with, and a fingerprint (sha256 of every declaration file, after rendering for
+templates, and of every state file). Like a Terraform plan file it is applied exactly or
+not at all: when anything it was computed from changed since, it is stale and refused.
+Applying it rebuilds the plan from the same inputs at the moment it was made (the planner
+is pure) and checks that the result equals the saved changes. It holds no secret: only
+readable facts and hashes of files (state files are hashed encrypted).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from spprov import __version__
+from spprov.cli.context import Context
+from spprov.cli.workspace import Workspace
+from spprov.declaration.sources import find_config_files, is_template, render_template
+from spprov.errors import SpprovError, UsageError
+from spprov.model import Action, Plan, TokenCheck
+from spprov.reconcile.planner import REVOKED_REASON, build_plan
+from spprov.render.plan import plan_json
+from spprov.state.lock import write_atomically
+
+FORMAT_VERSION = 1
+KIND = "spprov saved plan"
+
+
+class StalePlanError(SpprovError):
+    """A saved plan whose inputs changed since it was made."""
+
+
+@dataclass(frozen=True)
+class Options:
+    """The plan options a saved plan was made with, and is applied with."""
+
+    only: tuple[str, ...] = ()
+    prune: bool = False
+    refresh: bool = False
+
+    def as_json(self) -> dict[str, Any]:
+        """The options as the document stores them."""
+        return {"only": sorted(self.only), "prune": self.prune, "refresh": self.refresh}
+
+
+@dataclass(frozen=True)
+class SavedPlan:
+    """A saved plan as read from its file."""
+
+    file: str  # as the user wrote it, for messages
+    generated_at: datetime
+    options: Options
+    fingerprint: dict[str, str]
+    document: dict[str, Any]  # the plan_json document
+
+    def replay(self, workspace: Workspace) -> Plan:
+        """The saved plan, rebuilt from today's files; refused when it is stale."""
+        refuse_if_stale(self, fingerprint(workspace.context))
+        plan = build_plan(workspace.desired, workspace.store.records(), self.generated_at,
+                          checks=_revoked_checks(self.document), only=self.options.only,
+                          prune=self.options.prune)
+        if _comparable(json.loads(plan_json(plan))) != _comparable(self.document):
+            raise StalePlanError(f"the saved plan {self.file} does not match what this spprov "
+                                 f"computes from the same files; run `spprov plan --out "
+                                 f"{self.file}` again")
+        return plan
+
+
+def fingerprint(context: Context) -> dict[str, str]:
+    """``{path: sha256}`` of every declaration file and every state file."""
+    prints = {context.display(path): _sha256(_declaration_bytes(path, context))
+              for path in find_config_files(context.config_path(), context.display)}
+    for path in sorted(context.state_dir.rglob("*.sops.yaml")):
+        if path.is_file() and not path.name.startswith("."):
+            prints[context.display(path)] = _sha256(path.read_bytes())
+    return prints
+
+
+def save(path: Path, plan: Plan, options: Options, prints: Mapping[str, str]) -> None:
+    """Write the saved plan atomically (the fingerprint is taken before the plan is built)."""
+    document = {
+        "format_version": FORMAT_VERSION,
+        "kind": KIND,
+        "spprov_version": __version__,
+        "options": options.as_json(),
+        "fingerprint": dict(sorted(prints.items())),
+        "plan": json.loads(plan_json(plan)),
+    }
+    text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    write_atomically(path, text.encode("utf-8"))
+
+
+def load(path: Path, file: str) -> SavedPlan:
+    """Read a saved plan; one clear line when it is missing or not one."""
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise UsageError(f"{file}: no such saved plan; make one with "
+                         f"`spprov plan --out {file}`") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise UsageError(f"{file}: not a saved spprov plan ({_first_line(exc)})") from None
+    if not isinstance(document, dict) or document.get("kind") != KIND:
+        raise UsageError(f"{file}: not a saved spprov plan (made by `spprov plan --out`)")
+    if document.get("format_version") != FORMAT_VERSION:
+        raise UsageError(f"{file}: saved plan format_version "
+                         f"{document.get('format_version')!r} is not {FORMAT_VERSION}; "
+                         f"run `spprov plan --out {file}` again with this spprov")
+    return _parse(document, file)
+
+
+def refuse_if_stale(saved: SavedPlan, now: Mapping[str, str]) -> None:
+    """Raise StalePlanError naming what changed since the plan was made."""
+    changed = [_what_changed(name, saved.fingerprint.get(name), now.get(name))
+               for name in sorted(saved.fingerprint.keys() | now.keys())
+               if saved.fingerprint.get(name) != now.get(name)]
+    if changed:
+        raise StalePlanError(f"the saved plan {saved.file} is stale: {', '.join(changed)} "
+                             f"since it was made; run `spprov plan --out {saved.file}` again")
+
+
+def _what_changed(name: str, before: str | None, after: str | None) -> str:
+    if before is None:
+        return f"{name} was added"
+    if after is None:
+        return f"{name} was removed"
+    return f"{name} changed"
+
+
+def _parse(document: dict[str, Any], file: str) -> SavedPlan:
+    try:
+        options, plan = document["options"], document["plan"]
+        prints = {str(k): str(v) for k, v in document["fingerprint"].items()}
+        generated_at = datetime.fromisoformat(plan["generated_at"].replace("Z", "+00:00"))
+        saved_options = Options(tuple(options["only"]), bool(options["prune"]),
+                                bool(options["refresh"]))
+    except (KeyError, TypeError, AttributeError, ValueError) as exc:
+        raise UsageError(f"{file}: a damaged saved plan ({type(exc).__name__}: {exc}); "
+                         f"run `spprov plan --out {file}` again") from None
+    return SavedPlan(file, generated_at, saved_options, prints, plan)
+
+
+def _revoked_checks(document: Mapping[str, Any]) -> dict[str, TokenCheck]:
+    """What --refresh found when the plan was made, read back from its reasons."""
+    return {change["name"]: TokenCheck.REVOKED for change in document.get("changes", [])
+            if REVOKED_REASON in change.get("reasons", ())}
+
+
+def _comparable(document: Mapping[str, Any]) -> Any:
+    """What must be equal for two plans to do the same thing."""
+    return [(c["name"], c["action"], c["pending"], c["updates"])
+            for c in document.get("changes", []) if c["action"] != Action.NOOP.value]
+
+
+def _declaration_bytes(path: Path, context: Context) -> bytes:
+    # A template is hashed as rendered: the environment it reads is part of the plan.
+    if is_template(path):
+        return render_template(path, context.display).encode("utf-8")
+    return path.read_bytes()
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__

@@ -1,0 +1,107 @@
+"""The plan as Markdown for a pull-request comment: stable, so an update means a new plan.
+
+No time of generation appears, and everything a user wrote (descriptions, app names)
+is escaped so that it cannot break a table or inject HTML into the comment.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+
+from spprov.model import Change, Plan
+from spprov.render.facts import ACTIONS, facts, field_change, summary_line
+
+HEADING = "## spprov plan"
+TABLE_HEAD = "| credential | region | environment | reasons |\n|---|---|---|---|"
+_MARKDOWN_SPECIALS = "\\`*_[]<|&~"
+
+
+def plan_markdown(plan: Plan) -> str:
+    """A heading, the summary, a table per action, details, and the commands to run."""
+    parts = [HEADING, escape(summary_line(plan))]
+    for action in ACTIONS:
+        changes = [c for c in plan.changes if c.action is action and plan.is_pending(c)]
+        if changes:
+            parts.append(table(f"### {action} ({len(changes)})", changes))
+    orphans = list(plan.orphans())
+    if orphans:
+        parts.append(table(f"### orphans, kept without --prune ({len(orphans)})", orphans))
+    shown = list(plan.pending()) + orphans
+    if shown:
+        parts.append("### details")
+        parts += [details(c) for c in sorted(shown, key=lambda c: c.name)]
+    waiting = plan.needs_person()
+    if waiting:
+        parts.append(commands(waiting))
+    return "\n\n".join(parts)
+
+
+def table(title: str, changes: list[Change]) -> str:
+    """A titled table: one row per change with where it lives and why it changes."""
+    rows = [title, TABLE_HEAD]
+    for change in changes:
+        where = facts(change)
+        reasons = "<br>".join(escape(r) for r in change.reasons)
+        rows.append(f"| {escape(change.name)} | {escape(where.region or '?')} | "
+                    f"{escape(where.environment or '?')} | {reasons} |")
+    return "\n".join(rows[:1] + [""] + rows[1:])
+
+
+def details(change: Change) -> str:
+    """A collapsed block with everything about one change."""
+    where = facts(change)
+    expires = change.authorization_expires_at
+    items = [
+        ("app", where.app), ("account kind", where.kind),
+        ("consent URL", where.consent_url), ("SP-API endpoint", where.sp_api_endpoint),
+        ("authorization expires", expires.date().isoformat() if expires else None),
+    ]
+    lines = [f"<details><summary>{html.escape(change.name)}: {change.action}</summary>", ""]
+    lines += [f"- {label}: {escape(value)}" for label, value in items if value is not None]
+    lines += ["- reasons:"] + [f"  - {escape(reason)}" for reason in change.reasons]
+    if change.updates:
+        lines.append("- changes:")
+        lines += [f"  - {escape(line)}" for line in _field_changes(change)]
+    return "\n".join([*lines, "", "</details>"])
+
+
+def commands(waiting: tuple[Change, ...]) -> str:
+    """What a person must run, since CI cannot give OAuth consent."""
+    lines = ["### waiting for a person",
+             "",
+             "These credentials need a person's authorization (OAuth consent in a browser), "
+             "which CI cannot give. Once this change is merged, someone who can sign in for "
+             "the selling partner at the address shown, and who holds an age identity of "
+             "this repository, runs:",
+             "",
+             "```sh"]
+    width = max(len(change.name) for change in waiting)
+    lines += [f"spprov authorize {change.name.ljust(width)}  # {_sign_in(change)}"
+              for change in waiting]
+    return "\n".join([*lines, "```"])
+
+
+def _sign_in(change: Change) -> str:
+    where = facts(change)
+    return f"{change.action}: sign in at {where.consent_url}"
+
+
+def escape(text: str) -> str:
+    """Text that Markdown shows as written, on one line, with no HTML."""
+    one_line = " ".join(text.splitlines())
+    return "".join(f"\\{ch}" if ch in _MARKDOWN_SPECIALS else ch for ch in one_line)
+
+
+def _field_changes(change: Change) -> list[str]:
+    lines = []
+    for field in change.updates:
+        old, new = (_value(field, value) for value in field_change(change, field))
+        lines.append(f"{field}: {old} -> {new}")
+    return lines
+
+
+def _value(field: str, value: str | None) -> str:
+    if value is None:
+        return "(none)"
+    return json.dumps(value, ensure_ascii=False) if field == "description" else value

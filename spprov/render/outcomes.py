@@ -1,0 +1,55 @@
+"""What apply reports: one line per finished change, then what waits for a person."""
+
+from __future__ import annotations
+
+import click
+
+from spprov.reconcile.apply import Outcome, Status
+
+_VERBS = {
+    "create": "created", "reauthorize": "reauthorized", "renew": "renewed",
+    "repair": "repaired", "update": "updated", "delete": "deleted",
+}
+
+
+def outcome_line(outcome: Outcome) -> str | None:
+    """One line for one finished change; None for those listed at the end as waiting."""
+    if outcome.status is Status.WAITING:
+        return None
+    if outcome.status is Status.DONE:
+        verb = _VERBS.get(outcome.action.value, outcome.action.value)
+        detail = "" if outcome.message in ("updated", "deleted") else f" ({outcome.message})"
+        return f"{outcome.name}: {verb}{detail}"
+    if outcome.status is Status.FAILED:
+        # Errors raised for one credential already start with its name: say it once.
+        message = outcome.message.removeprefix(f"{outcome.name}: ")
+        return f"{outcome.name}: {outcome.action.value} failed: {message}"
+    return f"{outcome.name}: {outcome.message}"
+
+
+def report_outcome(outcome: Outcome) -> None:
+    """Print an outcome's line as soon as it is known."""
+    line = outcome_line(outcome)
+    if line is not None:
+        click.echo(line)
+
+
+def waiting_text(outcomes: list[Outcome]) -> str:
+    """The list of credentials that need a person, with the page and the command."""
+    waiting = [o for o in outcomes if o.status is Status.WAITING]
+    if not waiting:
+        return ""
+    lines = [f"Waiting for a person's authorization ({len(waiting)}):"]
+    for outcome in waiting:
+        lines.append(f"  {outcome.name} ({outcome.action.value})")
+        if outcome.consent_page:
+            lines.append(f"    consent page: {outcome.consent_page}")
+        lines.append(f"    run: spprov authorize {outcome.name}")
+    return "\n".join(lines)
+
+
+def summary_line(outcomes: list[Outcome]) -> str:
+    """Apply's closing line."""
+    counts = {status: sum(1 for o in outcomes if o.status is status) for status in Status}
+    return (f"Apply finished: {counts[Status.DONE]} done, {counts[Status.WAITING]} waiting "
+            f"for a person, {counts[Status.FAILED]} failed, {counts[Status.KEPT]} orphans kept.")

@@ -1,0 +1,65 @@
+"""Plan renderings: text for a terminal, a versioned JSON document, Markdown for a PR.
+
+The text and Markdown renderings live in ``render_text`` and ``render_markdown``; the
+JSON document is here. Its shape is documented in docs/plan-format.md; a field is
+never renamed or removed without a new ``format_version``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from spprov.model import Action, Change, Plan
+from spprov.render.facts import ACTIONS, facts, field_change, iso_z
+from spprov.render.markdown import plan_markdown
+from spprov.render.text import plan_text
+
+__all__ = ["FORMAT_VERSION", "plan_json", "plan_markdown", "plan_text"]
+
+FORMAT_VERSION = 1
+
+
+def plan_json(plan: Plan) -> str:
+    """The plan as a versioned JSON document; keys in a fixed order, no secret in it."""
+    document = {
+        "format_version": FORMAT_VERSION,
+        "generated_at": iso_z(plan.generated_at),
+        "prune": plan.prune,
+        "summary": _summary(plan),
+        "changes": [_change(plan, change) for change in plan.changes],
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False)
+
+
+def _summary(plan: Plan) -> dict[str, Any]:
+    counts = plan.counts()
+    summary: dict[str, Any] = {action.value: counts[action] for action in ACTIONS}
+    orphans = len(plan.orphans())
+    summary[Action.DELETE.value] -= orphans
+    summary["orphans"] = orphans
+    summary["noop"] = counts[Action.NOOP]
+    summary["needs_person"] = len(plan.needs_person())
+    summary["has_changes"] = plan.has_changes()
+    return summary
+
+
+def _change(plan: Plan, change: Change) -> dict[str, Any]:
+    where = facts(change)
+    return {
+        "name": change.name,
+        "action": change.action.value,
+        "pending": plan.is_pending(change),
+        "needs_person": change.action.needs_person,
+        "reasons": list(change.reasons),
+        "app": where.app,
+        "kind": where.kind,
+        "region": where.region,
+        "environment": where.environment,
+        "consent_url": where.consent_url,
+        "sp_api_endpoint": where.sp_api_endpoint,
+        "authorized_at": iso_z(change.stored.authorized_at) if change.stored else None,
+        "authorization_expires_at": iso_z(change.authorization_expires_at),
+        "updates": {field: dict(zip(("from", "to"), field_change(change, field), strict=True))
+                    for field in change.updates},
+    }

@@ -1,0 +1,87 @@
+"""The plan as text for a terminal, in Terraform's shape: symbol, action, name, why, what."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from spprov.model import Action, Change, Plan
+from spprov.render.facts import ORPHAN_NOTE, field_change, summary_line
+
+HEADER = "spprov will perform the following actions:"
+
+# Right-aligned like Terraform's, so names line up under each other.
+SYMBOLS = {
+    Action.CREATE: "  +",
+    Action.REAUTHORIZE: "-/+",
+    Action.RENEW: "  >",
+    Action.REPAIR: "  !",
+    Action.UPDATE: "  ~",
+    Action.DELETE: "  -",
+    Action.NOOP: "   ",
+}
+COLORS = {
+    Action.CREATE: "green",
+    Action.REAUTHORIZE: "magenta",
+    Action.RENEW: "cyan",
+    Action.REPAIR: "red",
+    Action.UPDATE: "yellow",
+    Action.DELETE: "red",
+    Action.NOOP: "white",
+}
+INDENT = "      "
+
+
+def plan_text(plan: Plan, color: bool) -> str:
+    """The plan for a person: one block per pending change or orphan, then the summary."""
+    shown = [c for c in plan.changes if plan.is_pending(c) or c.action is Action.DELETE]
+    sections = [HEADER] if plan.has_changes() else []
+    sections += [change_block(c, orphan=not plan.is_pending(c), color=color) for c in shown]
+    summary = summary_line(plan)
+    sections.append(click.style(summary, bold=True) if color else summary)
+    return "\n\n".join(sections)
+
+
+def change_block(change: Change, orphan: bool = False, color: bool = False) -> str:
+    """One change: the symbol line, its reasons as comments, then the fields it rewrites."""
+    head = f"{SYMBOLS[change.action]} {change.action}"
+    if color:
+        head = click.style(head, fg=COLORS[change.action], bold=True)
+    title = f"{head} {printable(change.name)}"
+    if orphan:
+        title += f" ({ORPHAN_NOTE})"
+    lines = [title]
+    lines += [f"{INDENT}# {printable(reason)}" for reason in change.reasons]
+    lines += [f"{INDENT}{line}" for line in field_lines(change)]
+    return "\n".join(lines)
+
+
+def field_lines(change: Change) -> list[str]:
+    """``field: old -> new`` for each rewritten field; a new credential's declared fields."""
+    if change.action is Action.CREATE and change.desired is not None:
+        credential = change.desired
+        return [f"app: {printable(credential.app)}",
+                f"consent_url: {printable(credential.consent_url)}",
+                f"sp_api_endpoint: {printable(credential.sp_api_endpoint)}"]
+    lines = []
+    for field in change.updates:
+        old, new = field_change(change, field)
+        lines.append(f"{field}: {shown(field, old)} -> {shown(field, new)}")
+    return lines
+
+
+def shown(field: str, value: str | None) -> str:
+    """A field value as written in the plan: descriptions quoted, a missing one as (none)."""
+    if value is None:
+        return "(none)"
+    if field == "description":
+        return printable(json.dumps(value, ensure_ascii=False))
+    return printable(value)
+
+
+def printable(text: str) -> str:
+    """The text with control characters escaped, so a hostile value cannot drive the terminal."""
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode() for ch in text)

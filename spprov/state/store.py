@@ -1,0 +1,319 @@
+"""StateStore: the repository's encrypted state, one SOPS file per credential and per app.
+
+Listing reads readable fields only and runs no sops process; decrypting and writing go
+through ``spprov.state.sops``. An update edits a temporary copy with ``sops set --idempotent``
+field by field, so unchanged values keep their ciphertext and a no-op changes no byte.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from spprov.errors import SpprovError, StateError
+from spprov.model import Record
+from spprov.secret import Secret
+from spprov.state import statefile
+from spprov.state.lock import (
+    RepositoryLock,
+    commit,
+    copy_beside,
+    remove_stale_temps,
+    sync_folder,
+    write_atomically,
+)
+from spprov.state.sops import Sops
+from spprov.state.statefile import CLIENT_SECRET_KEY, OPTIONAL_KEYS, REFRESH_TOKEN_KEY, SUFFIX
+
+CREDENTIALS_DIR = "credentials"
+APPS_DIR = "apps"
+# A write outside an explicit lock() waits this long for another run to finish.
+WRITE_WAIT_SECONDS = 10.0
+
+
+@dataclass(frozen=True)
+class StoredSecrets:
+    """A decrypted state file: its (MAC-checked) record and refresh token."""
+
+    record: Record
+    refresh_token: Secret
+
+
+@dataclass(frozen=True)
+class AppSecret:
+    """An app's LWA client secret and when it was set."""
+
+    app: str
+    client_secret: Secret
+    set_at: datetime
+
+
+class StateStore:
+    """Lists, reads, writes and deletes the state files under ``state_dir``."""
+
+    def __init__(self, repo_root: Path, state_dir: Path, sops: Sops | None = None) -> None:
+        self.repo_root = repo_root.resolve()
+        self.state_dir = state_dir if state_dir.is_absolute() else self.repo_root / state_dir
+        self.sops = sops or Sops(self.repo_root)
+        self._lock = RepositoryLock(self.repo_root)
+        self._problems: list[str] = []
+
+    # -- paths ---------------------------------------------------------------------------
+    def path_of(self, name: str) -> Path:
+        """The state file of credential ``name``."""
+        return self.state_dir / CREDENTIALS_DIR / f"{name}{SUFFIX}"
+
+    def app_path(self, app: str) -> Path:
+        """The client secret file of ``app``."""
+        return self.state_dir / APPS_DIR / f"{app}{SUFFIX}"
+
+    def display(self, path: Path) -> str:
+        """A path as messages show it: relative to the repository root."""
+        return self.sops.relative(path)
+
+    def credential_files(self) -> list[Path]:
+        """Every credential state file, sorted (temporary files left out)."""
+        return _state_files(self.state_dir / CREDENTIALS_DIR)
+
+    def app_files(self) -> list[Path]:
+        """Every app secret file, sorted."""
+        return _state_files(self.state_dir / APPS_DIR)
+
+    # -- reading -------------------------------------------------------------------------
+    def records(self) -> dict[str, Record]:
+        """The readable fields of every credential state file; no sops process runs."""
+        records: dict[str, Record] = {}
+        self._problems = []
+        for path in self.credential_files():
+            try:
+                record = self.read_record(path)
+            except StateError as exc:
+                self._problems.append(str(exc))
+                continue
+            records[record.name] = record
+        return records
+
+    def record_problems(self) -> list[str]:
+        """Files the last ``records()`` could not read, one line each."""
+        return list(self._problems)
+
+    def read_record(self, path: Path) -> Record:
+        """One state file's readable fields (no decryption, so no MAC check)."""
+        display = self.display(path)
+        try:
+            fields = statefile.readable_fields(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError) as exc:
+            raise StateError(f"{display}: cannot read ({exc})") from None
+        except Exception as exc:  # noqa: BLE001 - YAML errors are one line about the file
+            raise StateError(f"{display}: {_first_line(exc)}") from None
+        return statefile.parse_record(fields, path, display)
+
+    def decrypt(self, name: str) -> StoredSecrets:
+        """Decrypt one credential's state file; its MAC proves the readable fields too."""
+        path = self.path_of(name)
+        display = self.display(path)
+        if not path.is_file():
+            raise StateError(f"{display}: no such state file: run `spprov apply` first")
+        document = self.sops.decrypt(path)
+        record = statefile.parse_record(document, path, display)
+        token = document.get(REFRESH_TOKEN_KEY)
+        if not isinstance(token, str) or not token:
+            raise StateError(f"{display}: no refresh_token: run `spprov authorize {name}`")
+        return StoredSecrets(record, Secret(token))
+
+    # -- writing -------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def lock(self, wait: float = 0.0) -> Iterator[None]:
+        """Hold the repository lock (re-entrant); stale temporary files are removed."""
+        with self._lock.held(wait) as first:
+            if first:
+                remove_stale_temps(self.state_dir / CREDENTIALS_DIR)
+                remove_stale_temps(self.state_dir / APPS_DIR)
+            yield
+
+    def write(self, record: Record, refresh_token: Secret | None) -> bool:
+        """Create or minimally update a credential's file; True iff its bytes changed."""
+        path = self.path_of(record.name)
+        with self._writing(path), self.lock(WRITE_WAIT_SECONDS):
+            if not path.exists():
+                if refresh_token is None:
+                    raise StateError(f"{self.display(path)}: cannot create a state file "
+                                     "without a refresh token")
+                fields = {**statefile.record_fields(record),
+                          REFRESH_TOKEN_KEY: refresh_token.reveal()}
+                self._create(path, fields)
+                return True
+            edits = self._field_edits(path, statefile.record_fields(record))
+            if refresh_token is not None:
+                edits.append((REFRESH_TOKEN_KEY, _json_secret(refresh_token)))
+            return self._update(path, edits)
+
+    def check_writable(self, name: str) -> None:
+        """Fail now, not after a consent, when NAME's state file could not be encrypted."""
+        self.sops.encrypt_new(self.path_of(name), Secret("preflight: true\n"))
+
+    def delete(self, name: str) -> None:
+        """Delete a credential's state file (nothing happens when there is none)."""
+        path = self.path_of(name)
+        with self._writing(path), self.lock(WRITE_WAIT_SECONDS):
+            if path.exists():
+                path.unlink()
+                sync_folder(path.parent)
+
+    def rekey_file(self, path: Path) -> bool:
+        """Re-encrypt one state file's data key for the current recipients; True if changed."""
+        with self._writing(path), self.lock(WRITE_WAIT_SECONDS):
+            temp = copy_beside(path)
+            try:
+                if not self.sops.updatekeys(temp, name_as=path):
+                    return False
+                commit(temp, path)
+                return True
+            finally:
+                temp.unlink(missing_ok=True)
+
+    # -- app client secrets --------------------------------------------------------------
+    def app_secret_set_at(self, app: str) -> datetime | None:
+        """When the app's client secret was set (readable field, no decryption), or None."""
+        path = self.app_path(app)
+        if not path.is_file():
+            return None
+        display = self.display(path)
+        try:
+            fields = statefile.readable_fields(path.read_text(encoding="utf-8"))
+            return statefile.check_app_fields(fields, path)
+        except Exception as exc:  # noqa: BLE001 - any parse error is one line about the file
+            raise StateError(f"{display}: {_first_line(exc)}") from None
+
+    def app_secret(self, app: str) -> AppSecret | None:
+        """The app's decrypted client secret, or None when it has no file."""
+        path = self.app_path(app)
+        if not path.is_file():
+            return None
+        display = self.display(path)
+        document = self.sops.decrypt(path)
+        try:
+            set_at = statefile.check_app_fields(document, path)
+        except ValueError as exc:
+            raise StateError(f"{display}: {exc}") from None
+        secret = document.get(CLIENT_SECRET_KEY)
+        if not isinstance(secret, str) or not secret:
+            raise StateError(f"{display}: no client_secret: run `spprov app set-secret {app}`")
+        return AppSecret(app, Secret(secret), set_at)
+
+    def set_app_secret(self, app: str, secret: Secret, now: datetime) -> bool:
+        """Store the app's client secret; ``set_at`` moves only when the secret changed."""
+        path = self.app_path(app)
+        with self._writing(path), self.lock(WRITE_WAIT_SECONDS):
+            if not path.exists():
+                fields = {**statefile.app_fields(app, now), CLIENT_SECRET_KEY: secret.reveal()}
+                self._create(path, fields)
+                return True
+            return self._update(path, [(CLIENT_SECRET_KEY, _json_secret(secret))],
+                                then=statefile.app_fields(app, now))
+
+    # -- internals -----------------------------------------------------------------------
+    @contextlib.contextmanager
+    def _writing(self, path: Path) -> Iterator[None]:
+        """Turn a file system refusal (permissions, full disk) into one clear line."""
+        try:
+            yield
+        except OSError as exc:
+            raise StateError(
+                f"cannot write {self.display(path)}: {exc.strerror or exc}; check that the "
+                "folder is writable and the disk not full (nothing was changed)") from exc
+
+    def _create(self, path: Path, fields: Mapping[str, object]) -> None:
+        ciphertext = self.sops.encrypt_new(path, Secret(statefile.dump(fields)))
+        write_atomically(path, ciphertext)
+
+    def _field_edits(self, path: Path,
+                     wanted: Mapping[str, object]) -> list[tuple[str, Secret | None]]:
+        """(key, new JSON value or None to remove) for each readable field that differs."""
+        try:
+            current = statefile.readable_fields(path.read_text(encoding="utf-8"))
+        except Exception:  # noqa: BLE001 - unreadable: rewrite every field, sops checks the MAC
+            current = {}
+        edits: list[tuple[str, Secret | None]] = [
+            (key, Secret(json.dumps(value))) for key, value in wanted.items()
+            if current.get(key, _MISSING) != value
+        ]
+        edits += [(key, None) for key in OPTIONAL_KEYS if key in current and key not in wanted]
+        return edits
+
+    def _update(self, path: Path, edits: list[tuple[str, Secret | None]],
+                then: Mapping[str, object] | None = None) -> bool:
+        """Apply edits to a temporary copy; replace the file only if a byte changed."""
+        if not edits:
+            return False
+        original = path.read_bytes()
+        temp = copy_beside(path)
+        try:
+            self._apply_edits(temp, path, edits)
+            if then is not None and temp.read_bytes() != original:
+                self._apply_edits(temp, path, self._field_edits(temp, then))
+            if temp.read_bytes() == original:
+                return False
+            commit(temp, path)
+            return True
+        finally:
+            temp.unlink(missing_ok=True)
+
+    def _apply_edits(self, temp: Path, path: Path,
+                     edits: list[tuple[str, Secret | None]]) -> None:
+        for key, value in edits:
+            if value is None:
+                self.sops.unset_value(temp, [key], name_as=path)
+            else:
+                self.sops.set_value(temp, [key], value, name_as=path)
+
+
+def resolve_client_secret(app: str, store: StateStore, environ: Mapping[str, str]) -> Secret:
+    """The app's client secret: ``SPPROV_APP_<APP>_CLIENT_SECRET`` first, else its file."""
+    variable = client_secret_variable(app)
+    value = environ.get(variable, "").rstrip("\r\n")
+    if value:
+        return Secret(value)
+    stored = store.app_secret(app)
+    if stored is not None:
+        return stored.client_secret
+    raise SpprovError(f"no client secret for app {app}: set {variable} or run "
+                      f"`spprov app set-secret {app}` (it reads the secret from stdin)")
+
+
+def client_secret_variable(app: str) -> str:
+    """``SPPROV_APP_<APP>_CLIENT_SECRET``, APP upper-cased with ``-`` as ``_``."""
+    return f"SPPROV_APP_{app.upper().replace('-', '_')}_CLIENT_SECRET"
+
+
+_MISSING: Any = object()
+
+
+def _state_files(folder: Path) -> list[Path]:
+    try:
+        names = os.listdir(folder)
+    except FileNotFoundError:
+        return []
+    return [folder / name for name in sorted(names)
+            if name.endswith(SUFFIX) and not name.startswith(".")]
+
+
+def _json_secret(secret: Secret) -> Secret:
+    """A secret as the JSON string ``sops set --value-stdin`` expects."""
+    return Secret(json.dumps(secret.reveal()))
+
+
+def _first_line(exc: Exception) -> str:
+    """One line for a parse error: ``line N: problem`` for YAML, the text otherwise."""
+    if isinstance(exc, yaml.MarkedYAMLError) and exc.problem_mark is not None:
+        return f"line {exc.problem_mark.line + 1}: {exc.problem} (not valid YAML)"
+    text = " ".join(str(exc).split())
+    return text or type(exc).__name__

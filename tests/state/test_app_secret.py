@@ -1,0 +1,79 @@
+"""`spprov app set-secret APP`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from spprov.state.store import StateStore
+from tests.declarations import ACME_APP
+from tests.fixtures_cli import RunSpprov
+from tests.fixtures_state import SopsRecorder
+
+SECRET = "amzn1.oa2-cs.v1.0123456789abcdef"
+DECLARATION = ACME_APP + "credentials: []\n"
+
+
+@pytest.fixture
+def base_env(age_env: dict[str, str]) -> dict[str, str]:
+    return age_env
+
+
+def test_set_secret_from_stdin(spprov: RunSpprov, state_repo: Path) -> None:
+    result = spprov("app", "set-secret", "acme", cwd=state_repo, input=SECRET + "\n")
+    assert (result.code, result.stdout, result.stderr) == (
+        0, "stored client secret of app acme in state/apps/acme.sops.yaml\n", "")
+    text = (state_repo / "state/apps/acme.sops.yaml").read_text()
+    assert SECRET not in text
+    assert text.startswith("format: 1\napp: acme\nset_at: \"")
+    stored = StateStore(state_repo, state_repo / "state").app_secret("acme")
+    assert stored is not None and stored.client_secret.reveal() == SECRET
+    before = (state_repo / "state/apps/acme.sops.yaml").read_bytes()
+    again = spprov("app", "set-secret", "acme", cwd=state_repo, input=SECRET)
+    assert again.stdout == "client secret of app acme unchanged in state/apps/acme.sops.yaml\n"
+    assert (state_repo / "state/apps/acme.sops.yaml").read_bytes() == before
+
+
+@pytest.mark.parametrize(("given", "message"), [
+    ("", "spprov: no client secret on stdin: pipe it in, e.g. "
+         "`spprov app set-secret APP < secret.txt`\n"),
+    ("\n", "spprov: no client secret on stdin: pipe it in, e.g. "
+           "`spprov app set-secret APP < secret.txt`\n"),
+    ("a\nb\n", "spprov: the client secret on stdin has several lines; give it on one line\n"),
+])
+def test_bad_stdin(spprov: RunSpprov, state_repo: Path, given: str, message: str) -> None:
+    result = spprov("app", "set-secret", "acme", cwd=state_repo, input=given)
+    assert (result.code, result.stderr) == (1, message)
+    assert not (state_repo / "state").exists()
+
+
+def test_undeclared_app_is_refused(spprov: RunSpprov, state_repo: Path) -> None:
+    (state_repo / "credentials.yaml").write_text(DECLARATION)
+    result = spprov("app", "set-secret", "acne", cwd=state_repo, input=SECRET)
+    assert (result.code, result.stderr) == (
+        1, "spprov: app acne is not declared in credentials.yaml (declared: acme)\n")
+    bad = spprov("app", "set-secret", "../x", cwd=state_repo, input=SECRET)
+    assert bad.stderr == "spprov: '../x' is not an app name (^[a-z0-9][a-z0-9-]{0,62}$)\n"
+    assert spprov("app", "set-secret", "acme", cwd=state_repo, input=SECRET).code == 0
+
+
+def test_env_variable_takes_precedence_note(spprov: RunSpprov, state_repo: Path) -> None:
+    result = spprov("app", "set-secret", "acme", cwd=state_repo, input=SECRET,
+                    env={"SPPROV_APP_ACME_CLIENT_SECRET": "other"})
+    assert result.code == 0
+    assert result.stderr == ("note: SPPROV_APP_ACME_CLIENT_SECRET is set and takes precedence "
+                             "over state/apps/acme.sops.yaml\n")
+    assert "other" not in result.stdout
+
+
+def test_secret_never_in_sops_argv(spprov: RunSpprov, state_repo: Path,
+                                   sops_recorder: SopsRecorder) -> None:
+    env = {"SPPROV_SOPS": str(sops_recorder.shim)}
+    spprov("app", "set-secret", "acme", cwd=state_repo, input=SECRET, env=env)
+    spprov("app", "set-secret", "acme", cwd=state_repo, input=SECRET + "2", env=env)
+    calls = sops_recorder.calls()
+    # set_at is set too unless both runs fell in the same second
+    assert [c[0] for c in calls][:4] == ["--version", "encrypt", "--version", "set"]
+    assert {c[0] for c in calls[4:]} <= {"set"}
+    assert all(SECRET not in arg for call in calls for arg in call)

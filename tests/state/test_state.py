@@ -1,0 +1,270 @@
+"""StateStore against the real sops binary and throwaway age keys."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import threading
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import yaml
+
+from spprov.errors import SopsError, SpprovError, StateError, StateLockedError
+from spprov.secret import Secret
+from spprov.state.store import StateStore, resolve_client_secret
+from tests.fixtures_state import TOKEN, make_record
+
+REL = "state/credentials/acme-us.sops.yaml"
+
+
+def enc_line(path: Path, key: str) -> str:
+    """The ciphertext line of ``key`` in a state file."""
+    return next(line for line in path.read_text().splitlines() if line.startswith(f"{key}:"))
+
+
+def test_round_trip(store: StateStore, stored: Path) -> None:
+    text = stored.read_text()
+    assert TOKEN not in text
+    assert re.search(r"^refresh_token: ENC\[AES256_GCM,", text, re.MULTILINE)
+    readable = text.split("\nrefresh_token:")[0]
+    assert readable == (
+        "format: 1\nname: acme-us\napp: acme\n"
+        "client_id: amzn1.application-oa2-client.0123456789abcdef\nregion: na\n"
+        "consent_url: https://sellercentral.amazon.com\n"
+        "sp_api_endpoint: https://sellingpartnerapi-na.amazon.com\ndescription: Acme US\n"
+        "selling_partner_id: A3FHEXAMPLEYWS\nauthorization_method: website\n"
+        "authorization_version: 1\nauthorized_at: \"2026-11-28T02:00:00Z\""
+    )
+    assert store.records() == {"acme-us": make_record()}
+    secrets = store.decrypt("acme-us")
+    assert secrets.record == make_record()
+    assert secrets.refresh_token.reveal() == TOKEN
+
+
+def test_no_op_write_changes_no_byte_and_no_mtime(store: StateStore, stored: Path) -> None:
+    before, mtime = stored.read_bytes(), stored.stat().st_mtime_ns
+    assert store.write(make_record(), None) is False
+    assert store.write(make_record(), Secret(TOKEN)) is False
+    assert stored.read_bytes() == before
+    assert stored.stat().st_mtime_ns == mtime
+    assert sorted(p.name for p in stored.parent.iterdir()) == ["acme-us.sops.yaml"]
+
+
+def test_update_keeps_untouched_ciphertext(store: StateStore, stored: Path) -> None:
+    token_before = enc_line(stored, "refresh_token")
+    assert store.write(make_record(description="Acme US, orders"), None) is True
+    assert enc_line(stored, "refresh_token") == token_before
+    assert enc_line(stored, "description") == "description: Acme US, orders"
+    assert store.decrypt("acme-us").refresh_token.reveal() == TOKEN
+
+
+def test_new_refresh_token_changes_only_that_value(store: StateStore, stored: Path) -> None:
+    before = stored.read_text().split("refresh_token:")[0]
+    assert store.write(make_record(), Secret("Atzr|new-token")) is True
+    assert stored.read_text().split("refresh_token:")[0] == before
+    assert store.decrypt("acme-us").refresh_token.reveal() == "Atzr|new-token"
+
+
+def test_removed_optional_field_is_unset(store: StateStore, stored: Path) -> None:
+    assert store.write(make_record(selling_partner_id=None), None) is True
+    assert "selling_partner_id" not in stored.read_text()
+    assert store.records()["acme-us"].selling_partner_id is None
+
+
+def test_hand_edited_readable_field_is_refused(store: StateStore, stored: Path) -> None:
+    stored.write_text(stored.read_text().replace("description: Acme US", "description: Evil"))
+    message = (f"{REL}: MAC mismatch: the file was edited by hand or corrupted; restore it "
+               f"from Git (`git checkout -- {REL}`) and let spprov write it")
+    with pytest.raises(SopsError, match=re.escape(message)):
+        store.decrypt("acme-us")
+    with pytest.raises(SopsError, match=re.escape(message)):
+        store.write(make_record(), Secret("Atzr|other"))
+
+
+def test_malformed_readable_fields_are_one_line_per_file(store: StateStore, stored: Path) -> None:
+    folder = stored.parent
+    (folder / "broken.sops.yaml").write_text("format: 1\nname: [\nsops: {}\n")
+    (folder / "plain.sops.yaml").write_text("format: 1\nname: plain\n")
+    (folder / "wrong.sops.yaml").write_text(
+        stored.read_text().replace("name: acme-us", "name: other"))
+    (folder / "region.sops.yaml").write_text(
+        stored.read_text().replace("name: acme-us", "name: region").replace("region: na",
+                                                                            "region: xx"))
+    assert list(store.records()) == ["acme-us"]
+    assert store.record_problems() == [
+        "state/credentials/broken.sops.yaml: line 3: did not find expected node content "
+        "(not valid YAML)",
+        "state/credentials/plain.sops.yaml: not a sops-encrypted file (no `sops` block)",
+        "state/credentials/region.sops.yaml: region: expected one of na, eu, fe, got 'xx'",
+        "state/credentials/wrong.sops.yaml: name: 'other' does not match the file name (wrong)",
+    ]
+
+
+def test_records_runs_no_sops(state_repo: Path, stored: Path) -> None:
+    missing = StateStore(state_repo, state_repo / "state")
+    missing.sops._binary = Path("/nonexistent/sops")  # any sops call would fail
+    assert list(missing.records()) == ["acme-us"]
+
+
+def test_delete(store: StateStore, stored: Path) -> None:
+    store.delete("acme-us")
+    store.delete("acme-us")
+    assert not stored.exists()
+    assert store.records() == {}
+
+
+def test_create_without_token_is_refused(store: StateStore) -> None:
+    with pytest.raises(StateError, match=f"^{re.escape(REL)}: cannot create a state file "
+                       "without a refresh token$"):
+        store.write(make_record(), None)
+
+
+def test_no_identity_is_a_clear_message(store: StateStore, stored: Path, home: Path,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SOPS_AGE_KEY_FILE")
+    with pytest.raises(SopsError, match=re.escape(
+            f"cannot decrypt {REL}: no age identity available (set SOPS_AGE_KEY_FILE or run "
+            "`spprov init`)")):
+        store.decrypt("acme-us")
+
+
+def test_missing_creation_rule_is_a_clear_message(state_repo: Path, store: StateStore) -> None:
+    (state_repo / ".sops.yaml").unlink()
+    with pytest.raises(SopsError, match=re.escape(
+            f"no creation rule in .sops.yaml matches {REL}: run `spprov init`")):
+        store.write(make_record(), Secret(TOKEN))
+    assert not store.path_of("acme-us").exists()
+
+
+def test_lock_refuses_a_second_run(state_repo: Path, store: StateStore) -> None:
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import fcntl,sys,time; f=open(sys.argv[1],'w'); "
+         "f.write('4242\\n'); f.flush(); fcntl.flock(f, fcntl.LOCK_EX); print('locked', "
+         "flush=True); time.sleep(60)", str(state_repo / ".spprov.lock")],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == "locked\n"
+        with pytest.raises(StateLockedError, match=re.escape(
+                f"another spprov run holds the lock on {state_repo} (pid 4242); wait for it "
+                "or remove .spprov.lock if it is stale")), store.lock():
+            pass
+    finally:
+        holder.kill()
+        holder.wait()
+    with store.lock(), store.lock():  # re-entrant within one run
+        assert (state_repo / ".spprov.lock").read_text() == f"{__import__('os').getpid()}\n"
+
+
+def test_concurrent_writers_do_not_corrupt(state_repo: Path, stored: Path) -> None:
+    writers = [StateStore(state_repo, state_repo / "state") for _ in range(4)]
+    errors: list[Exception] = []
+
+    def write(index: int) -> None:
+        try:
+            writers[index].write(make_record(description=f"writer {index}"),
+                                 Secret(f"Atzr|token-{index}"))
+        except Exception as exc:  # noqa: BLE001 - collected and asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=write, args=(i,)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    secrets = StateStore(state_repo, state_repo / "state").decrypt("acme-us")
+    index = int(secrets.refresh_token.reveal().rsplit("-", 1)[1])
+    assert secrets.record.description == f"writer {index}"
+
+
+def test_threads_of_one_run_write_different_files(store: StateStore) -> None:
+    names = [f"acct-{i}" for i in range(6)]
+    with store.lock():
+        threads = [threading.Thread(target=store.write, args=(make_record(n), Secret(TOKEN)))
+                   for n in names]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert sorted(store.records()) == names
+
+
+_WRITER = """
+import sys
+from pathlib import Path
+from spprov.secret import Secret
+from spprov.state.store import StateStore
+from tests.fixtures_state import make_record
+repo = Path(sys.argv[1])
+store = StateStore(repo, repo / "state")
+print("ready", flush=True)
+for i in range(1000):
+    store.write(make_record(description=f"round {i}"), Secret(f"Atzr|round-{i}"))
+"""
+
+
+@pytest.mark.parametrize("delay", [0.05, 0.15, 0.3, 0.45])
+def test_killed_writer_leaves_old_or_new_file(state_repo: Path, stored: Path,
+                                              delay: float) -> None:
+    writer = subprocess.Popen([sys.executable, "-c", _WRITER, str(state_repo)],
+                              stdout=subprocess.PIPE, text=True, cwd=Path(__file__).parents[2])
+    assert writer.stdout is not None and writer.stdout.readline() == "ready\n"
+    time.sleep(delay)  # a moment somewhere inside a write; any moment must be safe
+    writer.kill()
+    writer.wait()
+    store = StateStore(state_repo, state_repo / "state")
+    secrets = store.decrypt("acme-us")
+    description = secrets.record.description or ""
+    if description == "Acme US":
+        assert secrets.refresh_token.reveal() == TOKEN
+    else:
+        assert secrets.refresh_token.reveal() == "Atzr|" + description.replace(" ", "-")
+    with store.lock():  # the next run clears what the killed one left behind
+        assert [p.name for p in stored.parent.iterdir()] == ["acme-us.sops.yaml"]
+
+
+def test_app_secret_round_trip(store: StateStore) -> None:
+    first = datetime(2026, 11, 1, tzinfo=UTC)
+    assert store.app_secret("acme") is None
+    assert store.app_secret_set_at("acme") is None
+    assert store.set_app_secret("acme", Secret("amzn1.oa2-cs.v1.first"), first) is True
+    path = store.app_path("acme")
+    text = path.read_text()
+    assert text.startswith('format: 1\napp: acme\nset_at: "2026-11-01T00:00:00Z"\n'
+                           "client_secret: ENC[AES256_GCM,")
+    assert store.app_secret_set_at("acme") == first
+    before = path.read_bytes()
+    later = datetime(2026, 12, 1, tzinfo=UTC)
+    assert store.set_app_secret("acme", Secret("amzn1.oa2-cs.v1.first"), later) is False
+    assert path.read_bytes() == before
+    assert store.set_app_secret("acme", Secret("amzn1.oa2-cs.v1.second"), later) is True
+    secret = store.app_secret("acme")
+    assert secret is not None and secret.set_at == later
+    assert secret.client_secret.reveal() == "amzn1.oa2-cs.v1.second"
+
+
+def test_client_secret_lookup_order(store: StateStore) -> None:
+    with pytest.raises(SpprovError, match=re.escape(
+            "no client secret for app my-app: set SPPROV_APP_MY_APP_CLIENT_SECRET or run "
+            "`spprov app set-secret my-app` (it reads the secret from stdin)")):
+        resolve_client_secret("my-app", store, {})
+    store.set_app_secret("my-app", Secret("from-file"), datetime(2026, 11, 1, tzinfo=UTC))
+    assert resolve_client_secret("my-app", store, {}).reveal() == "from-file"
+    assert resolve_client_secret("my-app", store, {"SPPROV_APP_MY_APP_CLIENT_SECRET": ""}
+                                 ).reveal() == "from-file"
+    env = {"SPPROV_APP_MY_APP_CLIENT_SECRET": "from-env\n"}
+    assert resolve_client_secret("my-app", store, env).reveal() == "from-env"
+
+
+def test_records_of_many_files_parse_the_readable_part(store: StateStore, stored: Path) -> None:
+    text = stored.read_text()
+    for i in range(50):
+        (stored.parent / f"copy-{i}.sops.yaml").write_text(
+            text.replace("name: acme-us", f"name: copy-{i}"))
+    records = store.records()
+    assert len(records) == 51 and store.record_problems() == []
+    assert yaml.safe_load(text)["name"] == "acme-us"

@@ -1,0 +1,102 @@
+"""`spprov verify`: MAC, format, name and consistency with the declaration."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from spprov.secret import Secret
+from spprov.state.store import StateStore
+from tests.declarations import ACME_APP
+from tests.fixtures_cli import RunSpprov
+from tests.fixtures_state import TOKEN, AgeIdentity, make_identity, make_record, sops_config
+
+DECLARATION = ACME_APP + """\
+credentials:
+  - name: acme-us
+    description: Acme US
+    seller_central_url: https://sellercentral.amazon.com
+    sp_api_endpoint: https://sellingpartnerapi-na.amazon.com
+  - name: acme-ca
+    seller_central_url: https://sellercentral.amazon.ca
+    sp_api_endpoint: https://sellingpartnerapi-na.amazon.com
+"""
+US = "state/credentials/acme-us.sops.yaml"
+
+
+@pytest.fixture
+def base_env(age_env: dict[str, str]) -> dict[str, str]:
+    return age_env
+
+
+@pytest.fixture
+def repo(state_repo: Path, store: StateStore) -> Path:
+    (state_repo / "credentials.yaml").write_text(DECLARATION)
+    store.write(make_record(), Secret(TOKEN))
+    store.write(make_record("acme-ca", consent_url="https://sellercentral.amazon.ca"),
+                Secret(TOKEN))
+    store.set_app_secret("acme", Secret("amzn1.oa2-cs.v1.x"), datetime(2026, 11, 1, tzinfo=UTC))
+    return state_repo
+
+
+def test_consistent_state_verifies(spprov: RunSpprov, repo: Path) -> None:
+    result = spprov("verify", cwd=repo)
+    assert (result.code, result.stdout, result.stderr) == (0, "verified 3 state files\n", "")
+
+
+def test_hand_edit_is_caught(spprov: RunSpprov, repo: Path) -> None:
+    path = repo / US
+    path.write_text(path.read_text().replace("region: na", "region: eu"))
+    result = spprov("verify", cwd=repo)
+    assert (result.code, result.stdout) == (1, "")
+    assert result.stderr == (
+        f"{US}: MAC mismatch: the file was edited by hand or corrupted; restore it from Git "
+        f"(`git checkout -- {US}`) and let spprov write it\n"
+        "1 of 3 state files failed verification\n")
+
+
+def test_differences_from_the_declaration(spprov: RunSpprov, repo: Path,
+                                          store: StateStore) -> None:
+    store.write(make_record(sp_api_endpoint="https://sellingpartnerapi-eu.amazon.com",
+                            region="eu"), None)
+    store.write(make_record("acme-old"), Secret(TOKEN))
+    store.write(make_record("acme-ca", consent_url="https://sellercentral.amazon.ca"),
+                Secret("not-a-refresh-token"))
+    result = spprov("verify", cwd=repo)
+    assert result.code == 1
+    assert result.stderr == (
+        "state/credentials/acme-ca.sops.yaml: refresh_token is missing or not an LWA refresh "
+        "token (Atzr|...): run `spprov authorize acme-ca`\n"
+        "state/credentials/acme-old.sops.yaml: credential acme-old is not declared: run "
+        "`spprov plan` (`spprov apply --prune` deletes it)\n"
+        f"{US}: differs from the declaration (region, sp_api_endpoint): run `spprov plan`\n"
+        "3 of 4 state files failed verification\n")
+    assert "not-a-refresh-token" not in result.output
+
+
+def test_name_and_format_problems(spprov: RunSpprov, repo: Path, store: StateStore) -> None:
+    (repo / "state/credentials/copy.sops.yaml").write_bytes((repo / US).read_bytes())
+    result = spprov("verify", cwd=repo)
+    assert result.stderr.splitlines()[0] == (
+        "state/credentials/copy.sops.yaml: name: 'acme-us' does not match the file name (copy)")
+
+
+def test_undecryptable_file(spprov: RunSpprov, repo: Path, tmp_path: Path) -> None:
+    stranger: AgeIdentity = make_identity(tmp_path / "stranger.txt")
+    result = spprov("verify", cwd=repo, env={"SOPS_AGE_KEY_FILE": str(stranger.path)})
+    assert result.code == 1
+    assert result.stderr.splitlines()[0] == (
+        "cannot decrypt state/credentials/acme-ca.sops.yaml: none of your age identities is "
+        "one of its recipients; ask someone who can decrypt it to add your recipient to "
+        ".sops.yaml and run `spprov rekey`")
+    assert (repo / ".sops.yaml").read_text() != sops_config(stranger.recipient)
+
+
+def test_no_identity(spprov: RunSpprov, repo: Path) -> None:
+    result = spprov("verify", cwd=repo, env={"SOPS_AGE_KEY_FILE": None})
+    assert result.code == 1
+    assert result.stderr.splitlines()[0] == (
+        "cannot decrypt state/credentials/acme-ca.sops.yaml: no age identity available (set "
+        "SOPS_AGE_KEY_FILE or run `spprov init`)")
