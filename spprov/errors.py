@@ -22,7 +22,19 @@ is a bug and is reported as such.
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
+
+
+class ExitCode(enum.IntEnum):
+    """Every exit code spprov uses; commands return one of these."""
+
+    OK = 0
+    ERROR = 1  # a user error, a failed change or a check that could not be made
+    CHANGES = 2  # plan --detailed-exitcode: changes pending
+    WAITING = 3  # apply converged except what waits for a person
+    INTERNAL = 70  # a bug (EX_SOFTWARE)
+    INTERRUPTED = 130  # Ctrl-C
 
 
 @dataclass(frozen=True)

@@ -172,3 +172,23 @@ class Plan:
     def has_changes(self) -> bool:
         """Whether apply would change anything (what --detailed-exitcode reports)."""
         return any(self.is_pending(c) for c in self.changes)
+
+
+class Status(enum.StrEnum):
+    """How one change ended."""
+
+    DONE = "done"
+    WAITING = "waiting"  # needs a person's authorization this run could not start
+    KEPT = "kept"  # an orphan left in place without --prune
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The result of carrying out one change."""
+
+    name: str
+    action: Action
+    status: Status
+    message: str
+    consent_page: str | None = None

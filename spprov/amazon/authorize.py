@@ -5,14 +5,14 @@ from __future__ import annotations
 import logging
 import webbrowser
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
-from datetime import datetime
+from dataclasses import dataclass, field
 
 from spprov.amazon.consent import Callback, consent_url, is_loopback_uri, new_state, parse_callback
 from spprov.amazon.loopback import LoopbackListener
 from spprov.amazon.lwa import ClientCredentials, LwaClient, route
 from spprov.errors import AccessDeniedError, AuthorizationError, InvalidGrantError
-from spprov.model import App, AuthorizationMethod, Credential, Record
+from spprov.hints import authorize_command
+from spprov.model import App, AuthorizationMethod, Credential
 from spprov.secret import Secret
 
 log = logging.getLogger("spprov.amazon.authorize")
@@ -86,7 +86,7 @@ def check_pin(credential: Credential, selling_partner_id: str | None) -> None:
         raise AuthorizationError(
             f"{credential.name}: selling partner {selling_partner_id} consented, but the "
             f"credential is pinned to {pin}; sign in with account {pin} and run "
-            f"`spprov authorize {credential.name}` again")
+            f"`{authorize_command(credential.name)}` again")
 
 
 def import_refresh_token(lwa: LwaClient, credential: Credential, client: ClientCredentials,
@@ -108,31 +108,3 @@ def import_refresh_token(lwa: LwaClient, credential: Credential, client: ClientC
             f"{credential.name}: the refresh token was accepted by LWA but refused by "
             f"{credential.sp_api_endpoint}; it belongs to another region or app") from exc
     return Authorization(refresh_token, credential.selling_partner_id, AuthorizationMethod.SELF)
-
-
-def authorized_record(credential: Credential, app: App, authorization: Authorization,
-                      authorized_at: datetime) -> Record:
-    """The readable state of a credential right after an authorization."""
-    return Record(
-        name=credential.name,
-        app=credential.app,
-        client_id=app.client_id,
-        region=credential.region,
-        consent_url=credential.consent_url,
-        sp_api_endpoint=credential.sp_api_endpoint,
-        description=credential.description,
-        selling_partner_id=authorization.selling_partner_id,
-        authorization_method=authorization.method,
-        authorization_version=credential.authorization_version,
-        authorized_at=authorized_at,
-    )
-
-
-def updated_record(credential: Credential, stored: Record) -> Record:
-    """The stored record with the declaration's readable metadata; the grant is unchanged."""
-    return replace(
-        stored,
-        consent_url=credential.consent_url,
-        sp_api_endpoint=credential.sp_api_endpoint,
-        description=credential.description,
-    )

@@ -35,6 +35,7 @@ from spprov.errors import (
     AuthorizationError,
     SpprovError,
 )
+from spprov.hints import run_authorize
 from spprov.regions import LWA_TOKEN_URL
 from spprov.secret import Secret
 
@@ -167,9 +168,9 @@ class LwaClient:
         form: dict[str, str | Secret] = {"grant_type": "refresh_token",
                                          "refresh_token": refresh_token}
         if label:
-            invalid = f"{label}: refresh token revoked or expired: run `spprov authorize {label}`"
+            invalid = f"{label}: refresh token revoked or expired: {run_authorize(label)}"
         else:
-            invalid = ("refresh token revoked or expired: run `spprov authorize NAME` "
+            invalid = (f"refresh token revoked or expired: {run_authorize()} "
                        "for the credential")
         grant = _grant(self._token_request(client, form, invalid, replay_safe=True),
                        refresh_token)

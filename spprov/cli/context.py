@@ -88,7 +88,7 @@ def make_context(
 
 
 def get(ctx: click.Context) -> Context:
-    """The spprov Context stored by the top-level group."""
-    obj = ctx.find_root().obj
-    assert isinstance(obj, Context)
-    return obj
+    """The global options of this invocation (held by its Workspace)."""
+    context = getattr(ctx.find_root().obj, "context", None)
+    assert isinstance(context, Context)
+    return context

@@ -12,7 +12,8 @@ import click
 
 from spprov import __version__
 from spprov.cli.context import make_context
-from spprov.errors import SpprovError
+from spprov.cli.workspace import Workspace
+from spprov.errors import ExitCode, SpprovError
 
 # name -> module under spprov.cli.commands exposing ``command``; imported only when used,
 # so `spprov validate` does not pay for the emulator or httpx.
@@ -33,8 +34,14 @@ COMMANDS: dict[str, str] = {
     "check-secrets": "check_secrets",
 }
 
-EXIT_INTERNAL = 70
-EXIT_INTERRUPTED = 130
+class MissingDependencyError(SpprovError):
+    """A command's module needs a package that is not installed."""
+
+    def __init__(self, command: str, package: str | None) -> None:
+        name = (package or "a package").split(".")[0]
+        super().__init__(f"`spprov {command}` needs the Python package {name!r}, which is not "
+                         f"installed: reinstall spprov with its dependencies, or "
+                         f"`pip install {name}`")
 
 
 class LazyGroup(click.Group):
@@ -50,9 +57,13 @@ class LazyGroup(click.Group):
         module_name = COMMANDS.get(cmd_name)
         if module_name is None:
             return None
+        qualified = f"spprov.cli.commands.{module_name}"
         try:
-            module = importlib.import_module(f"spprov.cli.commands.{module_name}")
-        except ModuleNotFoundError:
+            module = importlib.import_module(qualified)
+        except ModuleNotFoundError as exc:
+            if exc.name != qualified:
+                # A dependency of the command is missing: say which, not "No such command".
+                raise MissingDependencyError(cmd_name, exc.name) from exc
             return None
         command = getattr(module, "command", None)
         return command if isinstance(command, click.Command) else None
@@ -73,7 +84,9 @@ class LazyGroup(click.Group):
 def cli(ctx: click.Context, directory: str | None, config: str | None, state_dir: str,
         verbosity: int, quiet: bool, no_color: bool) -> None:
     """Amazon Selling Partner API credentials as code."""
-    ctx.obj = make_context(directory, config, state_dir, verbosity, quiet, no_color)
+    workspace = Workspace(make_context(directory, config, state_dir, verbosity, quiet, no_color))
+    ctx.obj = workspace
+    ctx.call_on_close(workspace.close)
     _configure_logging(verbosity, quiet)
 
 
@@ -102,25 +115,25 @@ def main(argv: list[str] | None = None) -> Any:
     except click.ClickException as exc:
         # Usage errors exit 1, as in Terraform, so that 2 only ever means "changes pending".
         exc.show()
-        sys.exit(1)
+        sys.exit(ExitCode.ERROR)
     except click.exceptions.Abort:
         # click turns Ctrl-C (and EOF at a prompt) into Abort.
         click.echo("Interrupted.", err=True)
-        sys.exit(EXIT_INTERRUPTED)
+        sys.exit(ExitCode.INTERRUPTED)
     except KeyboardInterrupt:
         click.echo("Interrupted.", err=True)
-        sys.exit(EXIT_INTERRUPTED)
+        sys.exit(ExitCode.INTERRUPTED)
     except SpprovError as exc:
         click.echo(_error_text(exc), err=True)
-        sys.exit(1)
+        sys.exit(ExitCode.ERROR)
     except BrokenPipeError:
-        sys.exit(1)
+        sys.exit(ExitCode.ERROR)
     except Exception as exc:  # noqa: BLE001 - the one boundary for bugs
         logging.getLogger("spprov").debug("internal error", exc_info=True)
         click.echo(f"spprov: internal error ({type(exc).__name__}); this is a bug, "
                    "please report it with the output of -vv", err=True)
-        sys.exit(EXIT_INTERNAL)
-    sys.exit(result if isinstance(result, int) else 0)
+        sys.exit(ExitCode.INTERNAL)
+    sys.exit(int(result) if isinstance(result, int) else ExitCode.OK)
 
 
 def _error_text(exc: SpprovError) -> str:

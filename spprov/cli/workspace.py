@@ -9,16 +9,18 @@ from datetime import UTC, datetime
 from functools import cached_property
 from typing import TYPE_CHECKING
 
+import click
+
 from spprov.cli.context import Context
 from spprov.cli.progress import Progress
-from spprov.declaration.loader import load_desired
 from spprov.model import Desired, Plan
-from spprov.reconcile.planner import build_plan
 from spprov.secret import Secret
-from spprov.state.store import StateStore, resolve_client_secret
 
-if TYPE_CHECKING:  # httpx costs ~50 ms to import; a plan without --refresh never needs it
+# Every command gets a Workspace, so it imports its collaborators when they are first used:
+# `spprov --version` or `spprov emulator` pays for neither jsonschema nor httpx (~50 ms).
+if TYPE_CHECKING:
     from spprov.amazon.lwa import LwaClient
+    from spprov.state.store import StateStore
 
 
 def utc_now() -> datetime:
@@ -38,11 +40,15 @@ class Workspace:
     @cached_property
     def desired(self) -> Desired:
         """The declared credentials (validated)."""
+        from spprov.declaration.loader import load_desired
+
         return load_desired(self.context.config_path(), self.context.display)
 
     @cached_property
     def store(self) -> StateStore:
         """The repository's encrypted state."""
+        from spprov.state.store import StateStore
+
         return StateStore(self.context.directory, self.context.state_dir)
 
     def lwa(self) -> LwaClient:
@@ -57,6 +63,8 @@ class Workspace:
         """The app's LWA client secret: environment first, else its state file (cached)."""
         with self._secrets_lock:
             if app not in self._secrets:
+                from spprov.state.store import resolve_client_secret
+
                 self._secrets[app] = resolve_client_secret(app, self.store, os.environ)
             return self._secrets[app]
 
@@ -69,6 +77,8 @@ class Workspace:
 def plan_for(workspace: Workspace, now: datetime, only: Collection[str] = (),
              refresh: bool = False, prune: bool = False, concurrency: int = 8) -> Plan:
     """The plan for this repository; reads readable state only unless ``refresh``."""
+    from spprov.reconcile.planner import build_plan
+
     desired = workspace.desired
     records = workspace.store.records()
     checks = None
@@ -81,3 +91,23 @@ def plan_for(workspace: Workspace, now: datetime, only: Collection[str] = (),
                               workspace.client_secret, concurrency, on_done=progress.advance)
         progress.finish()
     return build_plan(desired, records, now, checks=checks, only=only, prune=prune)
+
+
+def current(ctx: click.Context) -> Workspace:
+    """The one Workspace of this invocation, built by the top-level group."""
+    obj = ctx.find_root().obj
+    assert isinstance(obj, Workspace)
+    return obj
+
+
+def warn_about(plan: Plan, workspace: Workspace, now: datetime) -> None:
+    """Print the advice for this run on stderr (silenced by -q, like every diagnostic)."""
+    from spprov.reconcile.advice import advice, secret_info
+
+    if workspace.context.quiet:
+        return
+    desired = workspace.desired
+    apps = sorted({c.desired.app for c in plan.changes if c.desired is not None})
+    secrets = {app: secret_info(app, workspace.store, os.environ) for app in apps}
+    for line in advice(plan, desired, secrets, now):
+        click.echo(line, err=True)

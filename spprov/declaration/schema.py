@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from spprov.hints import authorize_command, run_authorize
 from spprov.model import (
     DEFAULT_AUTHORIZATION_LIFETIME_DAYS,
     DEFAULT_RENEWAL_WINDOW_DAYS,
@@ -40,8 +41,8 @@ ADVICE_APP_CLIENT = (
     "variable SPPROV_APP_<APP>_CLIENT_SECRET or run `spprov app set-secret APP`"
 )
 ADVICE_REFRESH = (
-    "refresh tokens never go in a credential file: run `spprov authorize NAME`, or "
-    "`spprov authorize NAME --refresh-token-stdin` to import a self-authorized one"
+    f"refresh tokens never go in a credential file: {run_authorize()}, or "
+    f"`{authorize_command()} --refresh-token-stdin` to import a self-authorized one"
 )
 ADVICE_ACCESS = (
     "access tokens are never stored: spprov mints them from the stored refresh token "

@@ -6,13 +6,9 @@ fields are used: nothing is decrypted and no request is made.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from datetime import datetime
 
-import click
-
-from spprov.cli.workspace import Workspace
 from spprov.errors import StateError
 from spprov.model import Desired, Plan
 from spprov.reconcile.health import (
@@ -45,17 +41,6 @@ def advice(plan: Plan, desired: Desired, secrets: Mapping[str, AppSecretInfo],
             if finding.severity >= Severity.WARNING and finding.code != "secret_missing":
                 lines.append(f"{PREFIX}app {name}: {finding.message}")
     return lines
-
-
-def warn_about(plan: Plan, workspace: Workspace, now: datetime) -> None:
-    """Print the advice for this run on stderr (silenced by -q, like every diagnostic)."""
-    if workspace.context.quiet:
-        return
-    desired = workspace.desired
-    apps = sorted({c.desired.app for c in plan.changes if c.desired is not None})
-    secrets = {app: secret_info(app, workspace.store, os.environ) for app in apps}
-    for line in advice(plan, desired, secrets, now):
-        click.echo(line, err=True)
 
 
 def secret_info(app: str, store: StateStore, environ: Mapping[str, str]) -> AppSecretInfo:

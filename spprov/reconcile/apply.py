@@ -8,42 +8,23 @@ loopback redirect URI has a single fixed port.
 
 from __future__ import annotations
 
-import enum
 import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 
-from spprov.amazon.authorize import Authorizer, authorized_record, updated_record
+from spprov.amazon.authorize import Authorizer
 from spprov.amazon.consent import consent_page
 from spprov.amazon.lwa import ClientCredentials
-from spprov.errors import SpprovError
-from spprov.model import Action, App, Change, Credential, Desired, Plan
+from spprov.errors import ExitCode, SpprovError
+from spprov.hints import run_authorize
+from spprov.model import Action, App, Change, Credential, Desired, Outcome, Plan, Status
+from spprov.reconcile.records import authorized_record, updated_record
 from spprov.secret import Secret
 from spprov.state.store import StateStore
 
 log = logging.getLogger("spprov.reconcile.apply")
-
-
-class Status(enum.StrEnum):
-    """How one change ended."""
-
-    DONE = "done"
-    WAITING = "waiting"  # needs a person's authorization this run could not start
-    KEPT = "kept"  # an orphan left in place without --prune
-    FAILED = "failed"
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """The result of carrying out one change."""
-
-    name: str
-    action: Action
-    status: Status
-    message: str
-    consent_page: str | None = None
 
 
 @dataclass
@@ -104,7 +85,7 @@ class Applier:
     def _authorize(self, change: Change, credential: Credential, app: App) -> Outcome:
         if self.authorizer is None or not self.authorizer.can_authorize(app):
             return Outcome(change.name, change.action, Status.WAITING,
-                           f"waits for a person: run `spprov authorize {change.name}`",
+                           f"waits for a person: {run_authorize(change.name)}",
                            consent_page(credential, app))
         client = ClientCredentials(app.client_id, self.client_secret(app.name), app.name)
         authorization = self.authorizer.authorize(credential, app, client)
@@ -114,11 +95,11 @@ class Applier:
         return Outcome(change.name, change.action, Status.DONE, f"authorized by {partner}")
 
 
-def exit_code(outcomes: list[Outcome]) -> int:
+def exit_code(outcomes: list[Outcome]) -> ExitCode:
     """0 converged, 1 something failed, 3 converged except what waits for a person."""
     statuses = {o.status for o in outcomes}
     if Status.FAILED in statuses:
-        return 1
+        return ExitCode.ERROR
     if Status.WAITING in statuses:
-        return 3
-    return 0
+        return ExitCode.WAITING
+    return ExitCode.OK

@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from spprov.hints import authorize_command
 from spprov.model import Action, App, Change, Desired, Record, TokenCheck
 from spprov.reconcile.planner import build_plan, days_until, expiry_text
 from spprov.regions import consent_kind, endpoint
@@ -233,8 +234,8 @@ def _plan_findings(change: Change) -> tuple[Finding, ...]:
     name, reasons = change.name, "; ".join(change.reasons)
     if change.action is Action.CREATE:
         return (Finding("not_authorized", Severity.WARNING,
-                        f"declared but not authorized yet; run spprov apply or "
-                        f"spprov authorize {name}"),)
+                        "declared but not authorized yet; run spprov apply or "
+                        + authorize_command(name)),)
     if change.action is Action.DELETE:
         return (Finding("orphan", Severity.WARNING,
                         "state file not declared in any credential file; "
@@ -254,7 +255,7 @@ def _probe_findings(name: str, probe: Probe | None) -> tuple[Finding, ...]:
     if probe.token is TokenCheck.REVOKED:
         return (Finding("revoked", Severity.BROKEN,
                         f"refresh token revoked (LWA answered invalid_grant); "
-                        f"run spprov authorize {name}"),)
+                        f"run {authorize_command(name)}"),)
     if probe.token is TokenCheck.ERROR:
         return (Finding("check_failed", Severity.BROKEN,
                         f"token check failed: {probe.message or 'unknown error'}"),)

@@ -17,20 +17,29 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from spprov import __version__
-from spprov.cli.context import Context
-from spprov.cli.workspace import Workspace
 from spprov.declaration.sources import find_config_files, is_template, render_template
 from spprov.errors import SpprovError, UsageError
-from spprov.model import Action, Plan, TokenCheck
+from spprov.model import Action, Desired, Plan, Record, TokenCheck
 from spprov.reconcile.planner import REVOKED_REASON, build_plan
 from spprov.render.plan import plan_json
 from spprov.state.lock import write_atomically
 
 FORMAT_VERSION = 1
 KIND = "spprov saved plan"
+
+
+class RepositoryFiles(Protocol):
+    """Where a repository's declaration and state files are (the CLI's Context is one)."""
+
+    @property
+    def state_dir(self) -> Path: ...
+
+    def config_path(self) -> Path: ...
+
+    def display(self, path: Path) -> str: ...
 
 
 class StalePlanError(SpprovError):
@@ -60,10 +69,11 @@ class SavedPlan:
     fingerprint: dict[str, str]
     document: dict[str, Any]  # the plan_json document
 
-    def replay(self, workspace: Workspace) -> Plan:
+    def replay(self, files: RepositoryFiles, desired: Desired,
+               records: Mapping[str, Record]) -> Plan:
         """The saved plan, rebuilt from today's files; refused when it is stale."""
-        refuse_if_stale(self, fingerprint(workspace.context))
-        plan = build_plan(workspace.desired, workspace.store.records(), self.generated_at,
+        refuse_if_stale(self, fingerprint(files))
+        plan = build_plan(desired, records, self.generated_at,
                           checks=_revoked_checks(self.document), only=self.options.only,
                           prune=self.options.prune)
         if _comparable(json.loads(plan_json(plan))) != _comparable(self.document):
@@ -73,13 +83,13 @@ class SavedPlan:
         return plan
 
 
-def fingerprint(context: Context) -> dict[str, str]:
+def fingerprint(files: RepositoryFiles) -> dict[str, str]:
     """``{path: sha256}`` of every declaration file and every state file."""
-    prints = {context.display(path): _sha256(_declaration_bytes(path, context))
-              for path in find_config_files(context.config_path(), context.display)}
-    for path in sorted(context.state_dir.rglob("*.sops.yaml")):
+    prints = {files.display(path): _sha256(_declaration_bytes(path, files))
+              for path in find_config_files(files.config_path(), files.display)}
+    for path in sorted(files.state_dir.rglob("*.sops.yaml")):
         if path.is_file() and not path.name.startswith("."):
-            prints[context.display(path)] = _sha256(path.read_bytes())
+            prints[files.display(path)] = _sha256(path.read_bytes())
     return prints
 
 
@@ -158,10 +168,10 @@ def _comparable(document: Mapping[str, Any]) -> Any:
             for c in document.get("changes", []) if c["action"] != Action.NOOP.value]
 
 
-def _declaration_bytes(path: Path, context: Context) -> bytes:
+def _declaration_bytes(path: Path, files: RepositoryFiles) -> bytes:
     # A template is hashed as rendered: the environment it reads is part of the plan.
     if is_template(path):
-        return render_template(path, context.display).encode("utf-8")
+        return render_template(path, files.display).encode("utf-8")
     return path.read_bytes()
 
 

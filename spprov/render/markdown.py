@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 import json
 
+from spprov.hints import authorize_command
 from spprov.model import Change, Plan
 from spprov.render.facts import ACTIONS, facts, field_change, summary_line
 
@@ -77,7 +78,7 @@ def commands(waiting: tuple[Change, ...]) -> str:
              "",
              "```sh"]
     width = max(len(change.name) for change in waiting)
-    lines += [f"spprov authorize {change.name.ljust(width)}  # {_sign_in(change)}"
+    lines += [f"{authorize_command(change.name.ljust(width))}  # {_sign_in(change)}"
               for change in waiting]
     return "\n".join([*lines, "```"])
 

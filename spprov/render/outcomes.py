@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import click
 
-from spprov.reconcile.apply import Outcome, Status
+from spprov.hints import authorize_command
+from spprov.model import Outcome, Status
 
 _VERBS = {
     "create": "created", "reauthorize": "reauthorized", "renew": "renewed",
@@ -44,7 +45,7 @@ def waiting_text(outcomes: list[Outcome]) -> str:
         lines.append(f"  {outcome.name} ({outcome.action.value})")
         if outcome.consent_page:
             lines.append(f"    consent page: {outcome.consent_page}")
-        lines.append(f"    run: spprov authorize {outcome.name}")
+        lines.append(f"    run: {authorize_command(outcome.name)}")
     return "\n".join(lines)
 
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import json
 
-import click
-
 from spprov.model import Action, Change, Plan
 from spprov.render.facts import ORPHAN_NOTE, field_change, summary_line
+from spprov.render.style import styled
 
 HEADER = "spprov will perform the following actions:"
 
@@ -39,7 +38,7 @@ def plan_text(plan: Plan, color: bool) -> str:
     sections = [HEADER] if plan.has_changes() else []
     sections += [change_block(c, orphan=not plan.is_pending(c), color=color) for c in shown]
     summary = summary_line(plan)
-    sections.append(click.style(summary, bold=True) if color else summary)
+    sections.append(styled(summary, bold=True) if color else summary)
     return "\n\n".join(sections)
 
 
@@ -47,7 +46,7 @@ def change_block(change: Change, orphan: bool = False, color: bool = False) -> s
     """One change: the symbol line, its reasons as comments, then the fields it rewrites."""
     head = f"{SYMBOLS[change.action]} {change.action}"
     if color:
-        head = click.style(head, fg=COLORS[change.action], bold=True)
+        head = styled(head, fg=COLORS[change.action], bold=True)
     title = f"{head} {printable(change.name)}"
     if orphan:
         title += f" ({ORPHAN_NOTE})"

@@ -19,6 +19,7 @@ from typing import Any
 import yaml
 
 from spprov.errors import SpprovError, StateError
+from spprov.hints import run_authorize
 from spprov.model import Record
 from spprov.secret import Secret
 from spprov.state import statefile
@@ -126,7 +127,7 @@ class StateStore:
         record = statefile.parse_record(document, path, display)
         token = document.get(REFRESH_TOKEN_KEY)
         if not isinstance(token, str) or not token:
-            raise StateError(f"{display}: no refresh_token: run `spprov authorize {name}`")
+            raise StateError(f"{display}: no refresh_token: {run_authorize(name)}")
         return StoredSecrets(record, Secret(token))
 
     # -- writing -------------------------------------------------------------------------

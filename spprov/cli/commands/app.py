@@ -12,10 +12,11 @@ import click
 
 from spprov.cli import context as contexts
 from spprov.cli.context import Context, stdin_is_terminal
+from spprov.cli.workspace import current
 from spprov.declaration.loader import ConfigError, ConfigNotFoundError, load_desired
 from spprov.errors import UsageError
 from spprov.secret import Secret
-from spprov.state.store import StateStore, client_secret_variable
+from spprov.state.store import client_secret_variable
 
 APP_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 log = logging.getLogger("spprov.app")
@@ -74,7 +75,7 @@ def set_secret(ctx: click.Context, app: str) -> None:
     context = contexts.get(ctx)
     check_app(context, app)
     secret = read_secret(app)
-    store = StateStore(context.directory, context.state_dir)
+    store = current(ctx).store
     changed = store.set_app_secret(app, secret, datetime.now(UTC).replace(microsecond=0))
     shown = context.display(store.app_path(app))
     if changed:

@@ -2,21 +2,33 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import click
 
 from spprov.amazon.authorize import DEFAULT_TIMEOUT_SECONDS, Authorizer
 from spprov.amazon.lwa import amazon_url_from_env
-from spprov.cli import context as ctxmod
 from spprov.cli.commands.options import concurrency_option, only_option, refresh_option
 from spprov.cli.context import Context, non_interactive_env, stdin_is_terminal
 from spprov.cli.progress import Progress
-from spprov.cli.workspace import Workspace, plan_for, utc_now
-from spprov.errors import UsageError
+from spprov.cli.workspace import Workspace, current, plan_for, utc_now, warn_about
+from spprov.errors import ExitCode, UsageError
+from spprov.model import Plan
 from spprov.reconcile import savedplan
-from spprov.reconcile.advice import warn_about
 from spprov.reconcile.apply import Applier, exit_code
 from spprov.render.outcomes import report_outcome, summary_line, waiting_text
 from spprov.render.plan import plan_text
+
+
+@dataclass(frozen=True)
+class ApplyRun:
+    """How this apply was asked to run."""
+
+    interactive: bool  # may start authorizations (not --non-interactive, not CI=true)
+    terminal: bool  # a person can answer prompts and paste addresses
+    yes: bool
+    concurrency: int
+    timeout: float
 
 
 @click.command("apply")
@@ -33,53 +45,51 @@ from spprov.render.plan import plan_text
 @click.pass_context
 def command(ctx: click.Context, yes: bool, prune: bool, non_interactive: bool,
             authorization_timeout: float, only: tuple[str, ...], refresh: bool,
-            concurrency: int, plan_file: str | None) -> None:
+            concurrency: int, plan_file: str | None) -> ExitCode:
     """Carry out the plan (or exactly the saved PLAN_FILE): authorize, update, delete."""
-    context = ctxmod.get(ctx)
-    saved = _saved_plan(context, plan_file, only, prune, refresh)
-    interactive = not (non_interactive or non_interactive_env())
-    terminal = stdin_is_terminal()
-    workspace = Workspace(context)
-    try:
-        # Invalid files must leave no trace, not even a lock file: read them first.
-        workspace.desired  # noqa: B018 - loads and validates the declaration
-        with workspace.store.lock():
-            code = _apply(context, workspace, interactive, terminal, yes, prune, only,
-                          refresh, concurrency, authorization_timeout, saved=saved)
-    finally:
-        workspace.close()
-    ctx.exit(code)
+    workspace = current(ctx)
+    saved = _saved_plan(workspace.context, plan_file, only, prune, refresh)
+    run = ApplyRun(interactive=not (non_interactive or non_interactive_env()),
+                   terminal=stdin_is_terminal(), yes=yes or saved is not None,
+                   concurrency=concurrency, timeout=authorization_timeout)
+    # Invalid files must leave no trace, not even a lock file: read them first.
+    workspace.desired  # noqa: B018 - loads and validates the declaration
+    with workspace.store.lock():
+        if saved is not None:
+            plan = saved.replay(workspace.context, workspace.desired, workspace.store.records())
+        else:
+            plan = plan_for(workspace, utc_now(), only, refresh, prune, concurrency)
+        return _apply(workspace, plan, run)
 
 
-def _apply(context: Context, workspace: Workspace, interactive: bool, terminal: bool,
-           yes: bool, prune: bool, only: tuple[str, ...], refresh: bool, concurrency: int,
-           timeout: float, saved: savedplan.SavedPlan | None = None) -> int:
-    if saved is not None:
-        plan = saved.replay(workspace)
-    else:
-        plan = plan_for(workspace, utc_now(), only, refresh, prune, concurrency)
+def _apply(workspace: Workspace, plan: Plan, run: ApplyRun) -> ExitCode:
     warn_about(plan, workspace, plan.generated_at)
-    click.echo(plan_text(plan, color=context.color))
+    click.echo(plan_text(plan, color=workspace.context.color))
     if not plan.has_changes():
-        return 0
+        return ExitCode.OK
     # Applying a saved plan is the consent, as with `terraform apply PLANFILE`.
-    _confirm(yes or saved is not None, interactive and terminal)
-    authorizer = None
-    if interactive:
-        authorizer = Authorizer(
-            lwa=workspace.lwa(), amazon_url=amazon_url_from_env(), can_paste=terminal,
-            announce=lambda text: click.echo(text, err=True),
-            prompt=lambda text: str(click.prompt(text, err=True)), timeout=timeout)
+    _confirm(run.yes, run.interactive and run.terminal)
     progress = Progress.on_stderr(len(plan.pending()) + len(plan.orphans()), "applying",
-                                  context.quiet)
-    applier = Applier(workspace.desired, workspace.store, workspace.client_secret, authorizer,
-                      utc_now, progress.counting(report_outcome), concurrency)
+                                  workspace.context.quiet)
+    applier = Applier(workspace.desired, workspace.store, workspace.client_secret,
+                      _authorizer(workspace, run), utc_now,
+                      progress.counting(report_outcome), run.concurrency)
     outcomes = applier.apply(plan)
     waiting = waiting_text(outcomes)
     if waiting:
         click.echo(waiting)
     click.echo(summary_line(outcomes))
     return exit_code(outcomes)
+
+
+def _authorizer(workspace: Workspace, run: ApplyRun) -> Authorizer | None:
+    """Who runs consents in this apply; None when no authorization may start."""
+    if not run.interactive:
+        return None
+    return Authorizer(
+        lwa=workspace.lwa(), amazon_url=amazon_url_from_env(), can_paste=run.terminal,
+        announce=lambda text: click.echo(text, err=True),
+        prompt=lambda text: str(click.prompt(text, err=True)), timeout=run.timeout)
 
 
 def _confirm(yes: bool, can_ask: bool) -> None:

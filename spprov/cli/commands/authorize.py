@@ -10,15 +10,14 @@ from spprov.amazon.authorize import (
     DEFAULT_TIMEOUT_SECONDS,
     Authorization,
     Authorizer,
-    authorized_record,
     import_refresh_token,
 )
 from spprov.amazon.lwa import ClientCredentials, amazon_url_from_env
-from spprov.cli import context as ctxmod
 from spprov.cli.context import non_interactive_env, stdin_is_terminal
-from spprov.cli.workspace import Workspace, utc_now
+from spprov.cli.workspace import Workspace, current, utc_now
 from spprov.errors import UsageError
 from spprov.model import Credential
+from spprov.reconcile.records import authorized_record
 from spprov.secret import Secret
 
 
@@ -32,21 +31,18 @@ from spprov.secret import Secret
 def command(ctx: click.Context, name: str, refresh_token_stdin: bool,
             authorization_timeout: float) -> None:
     """Run the authorization of credential NAME (consent in a browser, or an import)."""
-    workspace = Workspace(ctxmod.get(ctx))
-    try:
-        credential = workspace.desired.credential(name)
-        if credential is None:
-            raise UsageError(f"no credential named {name!r} is declared in "
-                             f"{workspace.context.display(workspace.context.config_path())}")
-        with workspace.store.lock():
-            workspace.store.check_writable(name)
-            authorization = _authorization(workspace, credential, refresh_token_stdin,
-                                           authorization_timeout)
-            app = workspace.desired.apps[credential.app]
-            record = authorized_record(credential, app, authorization, utc_now())
-            workspace.store.write(record, authorization.refresh_token)
-    finally:
-        workspace.close()
+    workspace = current(ctx)
+    credential = workspace.desired.credential(name)
+    if credential is None:
+        raise UsageError(f"no credential named {name!r} is declared in "
+                         f"{workspace.context.display(workspace.context.config_path())}")
+    with workspace.store.lock():
+        workspace.store.check_writable(name)
+        authorization = _authorization(workspace, credential, refresh_token_stdin,
+                                       authorization_timeout)
+        app = workspace.desired.apps[credential.app]
+        record = authorized_record(credential, app, authorization, utc_now())
+        workspace.store.write(record, authorization.refresh_token)
     partner = authorization.selling_partner_id or "an unrecorded selling partner"
     click.echo(f"{name}: authorized by {partner}; state written to "
                f"{workspace.context.display(workspace.store.path_of(name))}")

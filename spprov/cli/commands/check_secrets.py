@@ -7,13 +7,14 @@ from pathlib import Path
 import click
 
 from spprov.cli import context as contexts
+from spprov.errors import ExitCode
 from spprov.state.precommit import is_state_file, scan_file
 
 
 @click.command("check-secrets")
 @click.argument("files", nargs=-1, metavar="FILE...", type=click.Path(path_type=Path))
 @click.pass_context
-def command(ctx: click.Context, files: tuple[Path, ...]) -> None:
+def command(ctx: click.Context, files: tuple[Path, ...]) -> ExitCode:
     """Refuse plaintext state files and secret values (tokens, client secrets, age keys).
 
     Each finding goes to stderr as FILE:LINE:COL: message, without the secret; exit 1
@@ -26,4 +27,4 @@ def command(ctx: click.Context, files: tuple[Path, ...]) -> None:
         findings += scan_file(path, str(file), is_state_file(path, context.state_dir))
     for finding in findings:
         click.echo(str(finding), err=True)
-    ctx.exit(1 if findings else 0)
+    return ExitCode.ERROR if findings else ExitCode.OK

@@ -10,7 +10,7 @@ from types import FrameType
 import click
 
 from spprov.emulator.server import Emulator
-from spprov.errors import UsageError
+from spprov.errors import ExitCode, UsageError
 
 
 @click.command("emulator")
@@ -19,7 +19,7 @@ from spprov.errors import UsageError
               help="Port to listen on (0 picks a free one).")
 @click.option("--auto-approve", is_flag=True,
               help="Approve consent pages at once instead of showing Approve/Deny.")
-def command(host: str, port: int, auto_approve: bool) -> int:
+def command(host: str, port: int, auto_approve: bool) -> ExitCode:
     """Run the local Amazon emulator; prints its base URL on the first line of stdout."""
     stopping = threading.Event()
 
@@ -40,4 +40,4 @@ def command(host: str, port: int, auto_approve: bool) -> int:
         emulator.stop()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-    return 0
+    return ExitCode.OK

@@ -7,9 +7,9 @@ import sys
 
 import click
 
-from spprov.cli import context as ctxmod
-from spprov.cli.workspace import Workspace
+from spprov.cli.workspace import Workspace, current
 from spprov.errors import UsageError
+from spprov.hints import authorize_command
 from spprov.render.exports import FORMATS, RENDERERS, ExportedCredential
 
 CREDENTIAL_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
@@ -28,7 +28,7 @@ def load_credential(workspace: Workspace, name: str) -> ExportedCredential:
         raise UsageError(f"{name!r} is not a credential name (^[a-z0-9][a-z0-9-]{{0,62}}$)")
     if not workspace.store.path_of(name).is_file():
         raise UsageError(f"{name}: no state file; run `spprov apply` or "
-                         f"`spprov authorize {name}` first")
+                         f"`{authorize_command(name)}` first")
     stored = workspace.store.decrypt(name)
     return ExportedCredential(stored.record, stored.refresh_token,
                               workspace.client_secret(stored.record.app))
@@ -43,9 +43,5 @@ def load_credential(workspace: Workspace, name: str) -> ExportedCredential:
 def command(ctx: click.Context, name: str, fmt: str, reveal: bool) -> None:
     """Write credential NAME with its secrets to stdout (a pipe or a file)."""
     refuse_terminal("export", reveal)
-    workspace = Workspace(ctxmod.get(ctx))
-    try:
-        exported = load_credential(workspace, name)
-    finally:
-        workspace.close()
+    exported = load_credential(current(ctx), name)
     click.echo(RENDERERS[fmt](exported), nl=False)

@@ -6,13 +6,11 @@ import click
 
 from spprov.cli import context as ctxmod
 from spprov.cli.commands.options import concurrency_option, only_option, parse_time, refresh_option
-from spprov.cli.workspace import Workspace, plan_for, utc_now
+from spprov.cli.workspace import current, plan_for, utc_now, warn_about
+from spprov.errors import ExitCode
 from spprov.model import Plan
 from spprov.reconcile import savedplan
-from spprov.reconcile.advice import warn_about
 from spprov.render.plan import plan_json, plan_markdown, plan_text
-
-EXIT_CHANGES = 2
 
 
 @click.command("plan")
@@ -28,7 +26,7 @@ EXIT_CHANGES = 2
 @click.pass_context
 def command(ctx: click.Context, as_json: bool, markdown: bool, detailed_exitcode: bool,
             at: str | None, prune: bool, out: str | None, only: tuple[str, ...],
-            refresh: bool, concurrency: int) -> None:
+            refresh: bool, concurrency: int) -> ExitCode:
     """Show what `spprov apply` would change; no network or decryption without --refresh."""
     context = ctxmod.get(ctx)
     if as_json and markdown:
@@ -38,12 +36,9 @@ def command(ctx: click.Context, as_json: bool, markdown: bool, detailed_exitcode
         raise click.UsageError("--out saves a plan to apply now; it cannot be made --at TIME")
     # Taken before the files are read: a change in between makes the saved plan stale.
     prints = savedplan.fingerprint(context) if out else {}
-    workspace = Workspace(context)
-    try:
-        plan = plan_for(workspace, now, only, refresh, prune, concurrency)
-        warn_about(plan, workspace, now)
-    finally:
-        workspace.close()
+    workspace = current(ctx)
+    plan = plan_for(workspace, now, only, refresh, prune, concurrency)
+    warn_about(plan, workspace, now)
     if out:
         _save(context, out, plan, savedplan.Options(only, prune, refresh), prints)
     if as_json:
@@ -52,7 +47,7 @@ def command(ctx: click.Context, as_json: bool, markdown: bool, detailed_exitcode
         click.echo(plan_markdown(plan))
     else:
         click.echo(plan_text(plan, color=context.color))
-    ctx.exit(EXIT_CHANGES if detailed_exitcode and plan.has_changes() else 0)
+    return ExitCode.CHANGES if detailed_exitcode and plan.has_changes() else ExitCode.OK
 
 
 def _save(context: ctxmod.Context, out: str, plan: Plan, options: savedplan.Options,

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import click
 
-from spprov.cli import context as contexts
-from spprov.errors import SpprovError
+from spprov.cli.workspace import current
+from spprov.errors import ExitCode, SpprovError
 from spprov.state.store import StateStore
 
 CONCURRENCY = 8
@@ -26,18 +26,17 @@ def rekey_one(store: StateStore, path: Path) -> tuple[bool, str]:
 
 @click.command("rekey")
 @click.pass_context
-def command(ctx: click.Context) -> None:
+def command(ctx: click.Context) -> ExitCode:
     """Re-encrypt every state file for the current .sops.yaml recipients (sops updatekeys).
 
     Run it after adding or removing a recipient (a teammate, a CI key) in .sops.yaml.
     Only the data key's wrapping changes; every value keeps its ciphertext.
     """
-    context = contexts.get(ctx)
-    store = StateStore(context.directory, context.state_dir)
+    store = current(ctx).store
     failed = 0
     with store.lock(), ThreadPoolExecutor(max_workers=CONCURRENCY) as pool:
         files = store.credential_files() + store.app_files()
         for ok, line in pool.map(lambda path: rekey_one(store, path), files):
             click.echo(line, err=not ok)
             failed += not ok
-    ctx.exit(1 if failed else 0)
+    return ExitCode.ERROR if failed else ExitCode.OK

@@ -7,16 +7,14 @@ from datetime import datetime
 
 import click
 
-from spprov.cli import context as ctxmod
 from spprov.cli.commands.options import concurrency_option, parse_time
 from spprov.cli.progress import Progress
-from spprov.cli.workspace import Workspace, utc_now
+from spprov.cli.workspace import Workspace, current, utc_now
+from spprov.errors import ExitCode
 from spprov.reconcile.advice import secret_info
 from spprov.reconcile.health import Health, Probe, assess
 from spprov.reconcile.probes import probe_credentials
 from spprov.render.status import status_json, status_text
-
-EXIT_BROKEN = 1
 
 
 @click.command("status")
@@ -28,17 +26,12 @@ EXIT_BROKEN = 1
 @concurrency_option
 @click.pass_context
 def command(ctx: click.Context, as_json: bool, refresh: bool, at: str | None,
-            concurrency: int) -> None:
+            concurrency: int) -> ExitCode:
     """Show every credential and app with its problems; exit 1 when something is broken."""
-    context = ctxmod.get(ctx)
     now = parse_time(at) if at else utc_now()
-    workspace = Workspace(context)
-    try:
-        health = collect_health(workspace, now, refresh, concurrency)
-    finally:
-        workspace.close()
+    health = collect_health(current(ctx), now, refresh, concurrency)
     click.echo(status_json(health) if as_json else status_text(health))
-    ctx.exit(EXIT_BROKEN if health.broken() else 0)
+    return ExitCode.ERROR if health.broken() else ExitCode.OK
 
 
 def collect_health(workspace: Workspace, now: datetime, refresh: bool,

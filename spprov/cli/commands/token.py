@@ -5,9 +5,8 @@ from __future__ import annotations
 import click
 
 from spprov.amazon.lwa import ClientCredentials
-from spprov.cli import context as ctxmod
 from spprov.cli.commands.export import load_credential, refuse_terminal
-from spprov.cli.workspace import Workspace
+from spprov.cli.workspace import current
 
 
 @click.command("token")
@@ -17,12 +16,9 @@ from spprov.cli.workspace import Workspace
 def command(ctx: click.Context, name: str, reveal: bool) -> None:
     """Print a fresh access token for credential NAME (and nothing else) on stdout."""
     refuse_terminal("token", reveal)
-    workspace = Workspace(ctxmod.get(ctx))
-    try:
-        exported = load_credential(workspace, name)
-        record = exported.record
-        client = ClientCredentials(record.client_id, exported.client_secret, record.app)
-        access_token = workspace.lwa().access_token(client, exported.refresh_token, label=name)
-    finally:
-        workspace.close()
+    workspace = current(ctx)
+    exported = load_credential(workspace, name)
+    record = exported.record
+    client = ClientCredentials(record.client_id, exported.client_secret, record.app)
+    access_token = workspace.lwa().access_token(client, exported.refresh_token, label=name)
     click.echo(access_token.reveal())

@@ -9,6 +9,7 @@ import click
 from spprov.cli import context as contexts
 from spprov.cli.context import Context
 from spprov.declaration.loader import ConfigError, ConfigNotFoundError, load_desired
+from spprov.errors import ExitCode
 
 
 def _plural(count: int, word: str) -> str:
@@ -39,7 +40,7 @@ def validate_path(context: Context, path: Path) -> bool:
 @click.command("validate")
 @click.argument("paths", nargs=-1, metavar="[PATH]...", type=click.Path(path_type=Path))
 @click.pass_context
-def command(ctx: click.Context, paths: tuple[Path, ...]) -> None:
+def command(ctx: click.Context, paths: tuple[Path, ...]) -> ExitCode:
     """Check credential files (each PATH on its own: a file, or a folder as a whole).
 
     Without PATH: --config, else credentials.yaml, else credentials/. Problems go to
@@ -48,4 +49,4 @@ def command(ctx: click.Context, paths: tuple[Path, ...]) -> None:
     context = contexts.get(ctx)
     targets = [context.directory / path for path in paths] or [context.config_path()]
     results = [validate_path(context, target) for target in targets]
-    ctx.exit(0 if all(results) else 1)
+    return ExitCode.OK if all(results) else ExitCode.ERROR

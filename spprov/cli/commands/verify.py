@@ -13,9 +13,9 @@ from typing import Any
 
 import click
 
-from spprov.cli import context as contexts
-from spprov.declaration.loader import load_desired
-from spprov.errors import SpprovError, StateError
+from spprov.cli.workspace import current
+from spprov.errors import ExitCode, SpprovError, StateError
+from spprov.hints import run_authorize
 from spprov.model import Desired, Record
 from spprov.state import statefile
 from spprov.state.store import StateStore
@@ -33,7 +33,7 @@ def verify_credential(store: StateStore, path: Path, desired: Desired) -> list[s
     token = document.get(statefile.REFRESH_TOKEN_KEY)
     if not isinstance(token, str) or not token.startswith(REFRESH_TOKEN_PREFIX):
         problems.append(f"{shown}: refresh_token is missing or not an LWA refresh token "
-                        f"(Atzr|...): run `spprov authorize {record.name}`")
+                        f"(Atzr|...): {run_authorize(record.name)}")
     return problems + declaration_problems(record, desired, shown)
 
 
@@ -92,14 +92,13 @@ def guarded(check: Check, store: StateStore, path: Path, desired: Desired) -> li
 
 @click.command("verify")
 @click.pass_context
-def command(ctx: click.Context) -> None:
+def command(ctx: click.Context) -> ExitCode:
     """Decrypt every state file and check its MAC, format, name and the declaration.
 
     Prints one line per problem (FILE: message) and exits 1 if there is any.
     """
-    context = contexts.get(ctx)
-    desired = load_desired(context.config_path(), context.display)
-    store = StateStore(context.directory, context.state_dir)
+    workspace = current(ctx)
+    desired, store = workspace.desired, workspace.store
     jobs: list[tuple[Check, Path]] = [(verify_credential, p) for p in store.credential_files()]
     jobs += [(verify_app, p) for p in store.app_files()]
     with ThreadPoolExecutor(max_workers=CONCURRENCY) as pool:
@@ -110,5 +109,6 @@ def command(ctx: click.Context) -> None:
     if problems:
         bad = sum(1 for lines in results if lines)
         click.echo(f"{bad} of {len(jobs)} state files failed verification", err=True)
-        ctx.exit(1)
+        return ExitCode.ERROR
     click.echo(f"verified {len(jobs)} state file{'' if len(jobs) == 1 else 's'}")
+    return ExitCode.OK

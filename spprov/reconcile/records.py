@@ -1,0 +1,42 @@
+"""Records, the readable state of a credential, built in this one place.
+
+After an authorization a new Record is made from the declaration and the grant; a
+metadata-only update copies the stored Record with the declaration's readable fields and
+keeps the grant (and so the token's ciphertext).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+
+from spprov.amazon.authorize import Authorization
+from spprov.model import App, Credential, Record
+
+
+def authorized_record(credential: Credential, app: App, authorization: Authorization,
+                      authorized_at: datetime) -> Record:
+    """The readable state of a credential right after an authorization."""
+    return Record(
+        name=credential.name,
+        app=credential.app,
+        client_id=app.client_id,
+        region=credential.region,
+        consent_url=credential.consent_url,
+        sp_api_endpoint=credential.sp_api_endpoint,
+        description=credential.description,
+        selling_partner_id=authorization.selling_partner_id,
+        authorization_method=authorization.method,
+        authorization_version=credential.authorization_version,
+        authorized_at=authorized_at,
+    )
+
+
+def updated_record(credential: Credential, stored: Record) -> Record:
+    """The stored record with the declaration's readable metadata; the grant is unchanged."""
+    return replace(
+        stored,
+        consent_url=credential.consent_url,
+        sp_api_endpoint=credential.sp_api_endpoint,
+        description=credential.description,
+    )
