@@ -19,6 +19,7 @@ test: lint typecheck unit
 
 lint: $(STAMP)
 	$(BIN)/ruff check spprov tests bench
+	$(BIN)/lint-imports --no-cache
 
 typecheck: $(STAMP)
 	$(BIN)/mypy spprov

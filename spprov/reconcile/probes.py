@@ -12,9 +12,9 @@ from collections.abc import Callable, Iterable, Mapping
 
 from spprov.amazon.lwa import LwaClient
 from spprov.errors import AccessDeniedError, SpprovError
+from spprov.health import Probe
 from spprov.model import Record, TokenCheck
 from spprov.reconcile.checks import ClientSecret, each_decrypted, fresh_access_token
-from spprov.reconcile.health import Probe
 from spprov.state.store import StateStore, StoredSecrets
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import click
-
 from spprov.hints import authorize_command
 from spprov.model import Outcome, Status
 
@@ -26,13 +24,6 @@ def outcome_line(outcome: Outcome) -> str | None:
         message = outcome.message.removeprefix(f"{outcome.name}: ")
         return f"{outcome.name}: {outcome.action.value} failed: {message}"
     return f"{outcome.name}: {outcome.message}"
-
-
-def report_outcome(outcome: Outcome) -> None:
-    """Print an outcome's line as soon as it is known."""
-    line = outcome_line(outcome)
-    if line is not None:
-        click.echo(line)
 
 
 def waiting_text(outcomes: list[Outcome]) -> str:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from spprov.reconcile.health import AppHealth, CredentialHealth, Finding, Health, Severity
+from spprov.health import AppHealth, CredentialHealth, Finding, Health, Severity
 from spprov.render.facts import iso_z, plural
 from spprov.render.text import printable
 

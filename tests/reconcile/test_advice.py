@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import pytest
 
+from spprov.health import AppSecretInfo, SecretSource
 from spprov.reconcile.advice import advice
-from spprov.reconcile.health import AppSecretInfo, SecretSource
 from spprov.reconcile.planner import build_plan
 from tests.fixtures_gitops import US, GitOps
 from tests.fixtures_state import make_record

@@ -10,15 +10,9 @@ from typing import Any
 import jsonschema
 import pytest
 
+from spprov.health import AppSecretInfo, Probe, SecretSource, Severity
 from spprov.model import App, Credential, Desired, TokenCheck
-from spprov.reconcile.health import (
-    AppSecretInfo,
-    Probe,
-    SecretSource,
-    Severity,
-    app_health,
-    assess,
-)
+from spprov.reconcile.assess import app_health, assess
 from spprov.regions import AccountKind, Environment, Region
 from spprov.state.store import StateStore
 from tests.fixtures_gitops import US, GitOps

@@ -13,10 +13,10 @@ from spprov.cli.context import Context, non_interactive_env, stdin_is_terminal
 from spprov.cli.progress import Progress
 from spprov.cli.workspace import Workspace, current, plan_for, utc_now, warn_about
 from spprov.errors import ExitCode, UsageError
-from spprov.model import Plan
+from spprov.model import Outcome, Plan
 from spprov.reconcile import savedplan
 from spprov.reconcile.apply import Applier, exit_code
-from spprov.render.outcomes import report_outcome, summary_line, waiting_text
+from spprov.render.outcomes import outcome_line, summary_line, waiting_text
 from spprov.render.plan import plan_text
 
 
@@ -80,6 +80,13 @@ def _apply(workspace: Workspace, plan: Plan, run: ApplyRun) -> ExitCode:
         click.echo(waiting)
     click.echo(summary_line(outcomes))
     return exit_code(outcomes)
+
+
+def report_outcome(outcome: Outcome) -> None:
+    """Print an outcome's line as soon as it is known."""
+    line = outcome_line(outcome)
+    if line is not None:
+        click.echo(line)
 
 
 def _authorizer(workspace: Workspace, run: ApplyRun) -> Authorizer | None:

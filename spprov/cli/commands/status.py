@@ -11,8 +11,9 @@ from spprov.cli.commands.options import concurrency_option, parse_time
 from spprov.cli.progress import Progress
 from spprov.cli.workspace import Workspace, current, utc_now
 from spprov.errors import ExitCode
+from spprov.health import Health, Probe
 from spprov.reconcile.advice import secret_info
-from spprov.reconcile.health import Health, Probe, assess
+from spprov.reconcile.assess import assess
 from spprov.reconcile.probes import probe_credentials
 from spprov.render.status import status_json, status_text
 
