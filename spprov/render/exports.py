@@ -7,11 +7,10 @@ import shlex
 from dataclasses import dataclass
 from typing import Any
 
-import yaml
-
 from spprov.model import Record
 from spprov.regions import LWA_TOKEN_URL, consent_kind, endpoint, marketplaces_for_consent_url
 from spprov.secret import Secret
+from spprov.yamlfile import dump
 
 FORMATS = ("env", "json", "python-amazon-sp-api")
 EXPORT_FORMAT_VERSION = 1
@@ -91,7 +90,7 @@ def as_python_amazon_sp_api(exported: ExportedCredential) -> str:
         },
     }
     # An infinite width keeps a 2048-byte token on one line.
-    return yaml.safe_dump(block, sort_keys=False, width=float("inf"))
+    return dump(block, width=float("inf"))
 
 
 RENDERERS = {"env": as_env, "json": as_json, "python-amazon-sp-api": as_python_amazon_sp_api}

@@ -14,8 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-import yaml
-
+from spprov import yamlfile
 from spprov.errors import StateError
 from spprov.model import STATE_FORMAT, AuthorizationMethod, Record
 from spprov.regions import Region
@@ -30,10 +29,6 @@ OPTIONAL_KEYS = ("description", "selling_partner_id")
 _TEXT_KEYS = ("name", "app", "client_id", "consent_url", "sp_api_endpoint")
 _TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\Z")
 _SOPS_BLOCK = re.compile(r"^sops:", re.MULTILINE)
-
-# The C loader is what makes reading 10,000 state files fast.
-_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
 
 def format_time(moment: datetime) -> str:
     """``2026-11-28T02:00:00Z``: UTC, to the second."""
@@ -57,7 +52,7 @@ def readable_fields(text: str) -> dict[str, Any]:
     found = _SOPS_BLOCK.search(text)
     if found is None:
         raise ValueError("not a sops-encrypted file (no `sops` block)")
-    document = yaml.load(text[: found.start()], Loader=_Loader)  # noqa: S506 - safe loader
+    document = yamlfile.load_plain(text[: found.start()])
     if not isinstance(document, dict):
         raise ValueError("expected a mapping of fields")
     return {key: value for key, value in document.items()
@@ -85,7 +80,7 @@ def record_fields(record: Record) -> dict[str, object]:
 
 def dump(fields: Mapping[str, object]) -> str:
     """Plain YAML in the given key order (the plaintext sops encrypts from stdin)."""
-    return yaml.safe_dump(dict(fields), sort_keys=False, allow_unicode=True, width=10_000)
+    return yamlfile.dump(dict(fields))
 
 
 def parse_record(fields: Mapping[str, Any], path: Path, display: str) -> Record:

@@ -16,8 +16,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from spprov.errors import SpprovError, StateError
 from spprov.hints import run_authorize
 from spprov.model import Record
@@ -33,6 +31,7 @@ from spprov.state.lock import (
 )
 from spprov.state.sops import Sops
 from spprov.state.statefile import CLIENT_SECRET_KEY, OPTIONAL_KEYS, REFRESH_TOKEN_KEY, SUFFIX
+from spprov.yamlfile import plain_error_line
 
 CREDENTIALS_DIR = "credentials"
 APPS_DIR = "apps"
@@ -314,7 +313,8 @@ def _json_secret(secret: Secret) -> Secret:
 
 def _first_line(exc: Exception) -> str:
     """One line for a parse error: ``line N: problem`` for YAML, the text otherwise."""
-    if isinstance(exc, yaml.MarkedYAMLError) and exc.problem_mark is not None:
-        return f"line {exc.problem_mark.line + 1}: {exc.problem} (not valid YAML)"
+    located = plain_error_line(exc)
+    if located is not None:
+        return f"{located} (not valid YAML)"
     text = " ".join(str(exc).split())
     return text or type(exc).__name__
