@@ -18,6 +18,7 @@ import pytest
 
 from spprov.emulator.browser import write_browser_script
 from spprov.emulator.server import Emulator
+from spprov.emulator.state import World
 
 _app_numbers = itertools.count(1)
 
@@ -52,8 +53,9 @@ class Consent:
 class EmulatorHandle:
     """Typed helpers over the emulator's HTTP controls."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, world: World | None = None) -> None:
         self.url = url
+        self.world = world  # the in-process emulator's state, for snapshots of a setup
         self.http = httpx.Client(base_url=url, trust_env=False, timeout=10)
 
     def control(self, method: str, path: str, body: dict[str, Any] | None = None,
@@ -131,7 +133,7 @@ class EmulatorHandle:
 def emulator() -> Iterator[EmulatorHandle]:
     """A fresh emulator on a free loopback port, stopped after the test."""
     with Emulator("127.0.0.1", 0) as running:
-        handle = EmulatorHandle(running.url)
+        handle = EmulatorHandle(running.url, running.world)
         try:
             yield handle
         finally:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import copy
 import hashlib
+import shutil
 import socket
 import subprocess
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -99,3 +102,72 @@ def gitops(state_repo: Path, emulator: EmulatorHandle, browser_script: Path,
 
 
 Declare = Callable[..., None]
+
+
+@dataclass(frozen=True)
+class AuthorizedSnapshot:
+    """An authorized repository as the first test of a module left it, to copy from."""
+
+    repo: Path
+    identity: str
+    world: dict[str, Any]
+    app: RegisteredApp
+
+
+# Per test process (xdist worker): (module, fixture) -> snapshot.
+_SNAPSHOTS: dict[tuple[str, int], AuthorizedSnapshot] = {}
+
+
+def authorized_repository(credentials: list[dict[str, object]], *apply_args: str,
+                          commit: bool = False) -> Any:
+    """A fixture: ``gitops`` with ``credentials`` declared and applied (consent included).
+
+    A full consent costs a browser process, an apply and the sops binary, so it runs once
+    per test module; every other test gets a copy of that repository, its age identity
+    and the emulator's world (apps, grants, tokens, counters) as the first test had them.
+    """
+    args = apply_args or ("apply", "--yes")
+
+    @pytest.fixture
+    def fixture(request: pytest.FixtureRequest, gitops: GitOps,
+                tmp_path_factory: pytest.TempPathFactory) -> GitOps:
+        key = (request.module.__name__, id(fixture))
+        snapshot = _SNAPSHOTS.get(key)
+        if snapshot is not None:
+            return restore(gitops, snapshot)
+        gitops.declare(credentials)
+        result = gitops.run(*args)
+        assert result.code == 0, result.output
+        if commit:
+            gitops.commit()
+        _SNAPSHOTS[key] = take_snapshot(gitops, tmp_path_factory.mktemp("authorized"))
+        return gitops
+
+    return fixture
+
+
+def take_snapshot(gitops: GitOps, folder: Path) -> AuthorizedSnapshot:
+    """Copy the repository, the identity and the emulator's world aside."""
+    world = gitops.emulator.world
+    assert world is not None
+    shutil.copytree(gitops.repo, folder / "repo", symlinks=True)
+    with world.lock:
+        state = {key: copy.deepcopy(value) for key, value in vars(world).items()
+                 if key != "lock"}
+    identity = Path(gitops.env["SOPS_AGE_KEY_FILE"]).read_text()
+    return AuthorizedSnapshot(folder / "repo", identity, state, gitops.app)
+
+
+def restore(gitops: GitOps, snapshot: AuthorizedSnapshot) -> GitOps:
+    """Make this test's repository, identity and emulator equal to the snapshot."""
+    shutil.rmtree(gitops.repo)
+    shutil.copytree(snapshot.repo, gitops.repo, symlinks=True)
+    Path(gitops.env["SOPS_AGE_KEY_FILE"]).write_text(snapshot.identity)
+    world = gitops.emulator.world
+    assert world is not None
+    with world.lock:
+        for key, value in snapshot.world.items():
+            setattr(world, key, copy.deepcopy(value))
+    gitops.app = snapshot.app
+    gitops.env["SPPROV_APP_ACME_CLIENT_SECRET"] = snapshot.app.client_secret
+    return gitops

@@ -2,19 +2,11 @@
 
 from __future__ import annotations
 
-import pytest
-
-from tests.fixtures_gitops import US, GitOps
+from tests.fixtures_gitops import US, GitOps, authorized_repository
 from tests.pty_run import run_with_pty_stdout
 
-
-@pytest.fixture
-def authorized(gitops: GitOps) -> GitOps:
-    """A repository with one authorized credential, acme-us."""
-    gitops.declare([{"name": "acme-us", **US}])
-    created = gitops.run("apply", "--yes")
-    assert created.code == 0, created.output
-    return gitops
+# A repository with one authorized credential, acme-us.
+authorized = authorized_repository([{"name": "acme-us", **US}])
 
 
 def test_token_prints_one_fresh_access_token(authorized: GitOps) -> None:

@@ -15,7 +15,7 @@ from spprov.model import App, Credential, Desired, TokenCheck
 from spprov.reconcile.assess import app_health, assess
 from spprov.regions import AccountKind, Environment, Region
 from spprov.state.store import StateStore
-from tests.fixtures_gitops import US, GitOps
+from tests.fixtures_gitops import US, GitOps, authorized_repository
 from tests.fixtures_state import make_record
 
 AUTHORIZED = datetime(2026, 11, 28, 2, 0, tzinfo=UTC)
@@ -190,12 +190,8 @@ STATUS_SCHEMA = {
 }
 
 
-@pytest.fixture
-def authorized(gitops: GitOps) -> GitOps:
-    gitops.declare([{"name": "acme-us", **US}, {"name": "acme-new", **US}])
-    created = gitops.run("apply", "--yes", "--only", "acme-us")
-    assert created.code == 0, created.output
-    return gitops
+authorized = authorized_repository([{"name": "acme-us", **US}, {"name": "acme-new", **US}],
+                                   "apply", "--yes", "--only", "acme-us")
 
 
 def status_json(gitops: GitOps, *args: str, env: dict[str, str | None] | None = None

@@ -12,20 +12,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.fixtures_gitops import US, GitOps, tree_digest
+from tests.fixtures_gitops import US, GitOps, authorized_repository, tree_digest
 from tests.fixtures_state import make_identity
 
 STATE = "state/credentials/acme.sops.yaml"
 
 
-@pytest.fixture
-def applied(gitops: GitOps) -> GitOps:
-    """A repository with one authorized credential, committed."""
-    gitops.declare([{"name": "acme", "description": "Acme", **US}])
-    result = gitops.run("apply", "--yes")
-    assert result.code == 0, result.output
-    gitops.commit()
-    return gitops
+# A repository with one authorized credential, committed.
+applied = authorized_repository([{"name": "acme", "description": "Acme", **US}], commit=True)
 
 
 def test_a_hand_edited_state_file_is_refused_everywhere_it_is_decrypted(applied: GitOps) -> None:

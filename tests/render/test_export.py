@@ -13,18 +13,12 @@ from sp_api.auth.access_token_client import AccessTokenClient
 from sp_api.auth.access_token_client import cache as sp_api_token_cache
 from sp_api.base.credential_provider import CredentialProvider
 
-from tests.fixtures_gitops import EU, US, GitOps
+from tests.fixtures_gitops import EU, US, GitOps, authorized_repository
 from tests.pty_run import run_with_pty_stdout
 
-
-@pytest.fixture
-def authorized(gitops: GitOps) -> GitOps:
-    """One authorized credential in each region: acme-us (na) and acme-eu (eu)."""
-    gitops.declare([{"name": "acme-us", "description": "Acme US", **US},
-                    {"name": "acme-eu", **EU}])
-    created = gitops.run("apply", "--yes")
-    assert created.code == 0, created.output
-    return gitops
+# One authorized credential in each region: acme-us (na) and acme-eu (eu).
+authorized = authorized_repository([{"name": "acme-us", "description": "Acme US", **US},
+                                    {"name": "acme-eu", **EU}])
 
 
 def refresh_token_of(gitops: GitOps, region: str) -> str:
