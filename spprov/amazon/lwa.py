@@ -32,7 +32,7 @@ from spprov.amazon.routing import (
 )
 from spprov.errors import (
     AmazonError,
-    AuthorizationError,
+    InvalidGrantError,
     SpprovError,
 )
 from spprov.hints import run_authorize
@@ -148,17 +148,26 @@ class LwaClient:
 
     def exchange_code(self, client: ClientCredentials, code: Secret, redirect_uri: str, *,
                       label: str | None = None) -> TokenGrant:
-        """Exchange a consent's single-use code; retried only while it cannot be consumed."""
+        """Exchange a consent's single-use code, retried like any token request.
+
+        Retrying is safe (RFC 6749 4.1.2): a code that an earlier attempt consumed is refused
+        with invalid_grant, so a retry can only turn a lost answer into a kept consent. When
+        that happens, the error says the failed attempt used the code up.
+        """
         form: dict[str, str | Secret] = {"grant_type": "authorization_code", "code": code,
                                          "redirect_uri": redirect_uri}
         invalid = f"{_prefix(label)}authorization code expired or already used: authorize again"
+        lost: list[Failure] = []
         try:
-            data = self._token_request(client, form, invalid, replay_safe=False)
-        except UnsafeToRetry as exc:
-            raise AuthorizationError(
-                f"{_prefix(label)}the token endpoint failed after receiving the authorization "
-                f"code ({exc.failure.description}); the code may be used up: authorize again"
-            ) from None
+            data = self._token_request(client, form, invalid, replay_safe=True, lost=lost)
+        except InvalidGrantError as exc:
+            if not lost:
+                raise
+            again = f"{run_authorize(label)}" if label else "authorize again"
+            raise InvalidGrantError(
+                f"{_prefix(label)}the authorization code was used up by an attempt whose "
+                f"answer was lost ({lost[-1].description}); the person must authorize "
+                f"again: {again}", exc.status, exc.error) from None
         return _grant(data, None)
 
     def refresh(self, client: ClientCredentials, refresh_token: Secret, *,
@@ -231,22 +240,28 @@ class LwaClient:
     # -- plumbing ---------------------------------------------------------------------
 
     def _token_request(self, client: ClientCredentials, form: dict[str, str | Secret],
-                       invalid_grant: str, *, replay_safe: bool) -> dict[str, Any]:
+                       invalid_grant: str, *, replay_safe: bool,
+                       lost: list[Failure] | None = None) -> dict[str, Any]:
         fields = {**form, "client_id": client.client_id, "client_secret": client.client_secret}
         body = urlencode({k: v.reveal() if isinstance(v, Secret) else v
                           for k, v in fields.items()})
-        response = self._send("POST", LWA_TOKEN_URL, replay_safe=replay_safe,
+        response = self._send("POST", LWA_TOKEN_URL, replay_safe=replay_safe, lost=lost,
                               content=body.encode(), headers={"Content-Type": _FORM})
         if response.status_code == 200:
             return json_object(response)
         raise token_error(response, client.client_id, client.app, invalid_grant)
 
     def _send(self, method: str, url: str, *, replay_safe: bool,
-              **kwargs: Any) -> httpx.Response:
+              lost: list[Failure] | None = None, **kwargs: Any) -> httpx.Response:
+        """Send with retries; failed attempts Amazon may have acted on are added to ``lost``."""
         routed = route(url, self._amazon_url)
 
         def attempt(number: int) -> httpx.Response | Failure:
-            return self._attempt(method, routed, number, **kwargs)
+            outcome = self._attempt(method, routed, number, **kwargs)
+            if lost is not None and isinstance(outcome, Failure) \
+                    and outcome.may_have_been_processed:
+                lost.append(outcome)
+            return outcome
 
         return with_retries(attempt, self._retry, replay_safe=replay_safe,
                             clock=self._clock, sleep=self._sleep, rng=self._rng)

@@ -18,7 +18,6 @@ from spprov.amazon.lwa import (
 )
 from spprov.errors import (
     AccessDeniedError,
-    AuthorizationError,
     InvalidClientError,
     InvalidGrantError,
     PermanentAmazonError,
@@ -235,28 +234,38 @@ def test_retries_are_bounded(emulator: EmulatorHandle, sleeps: Sleeps) -> None:
     assert emulator.stats()["token"] == 3
 
 
-def test_code_exchange_is_not_retried_after_the_code_was_consumed(
+def test_a_code_exchange_answered_500_before_the_code_was_used_is_retried_and_kept(
+        emulator: EmulatorHandle, lwa: LwaClient, sleeps: Sleeps) -> None:
+    app = emulator.register_app()
+    code = Secret(emulator.code(app))
+    emulator.faults(error_rate=1.0, error_status=500, count=1)
+    grant = lwa.exchange_code(credentials(app), code, app.redirect_uri, label="acme-us")
+    assert grant.refresh_token.reveal().startswith("Atzr|")
+    assert emulator.stats()["token"] == 2 and len(sleeps.waits) == 1
+
+
+def test_a_code_used_up_by_a_failed_attempt_says_so_after_the_retry(
         emulator: EmulatorHandle, lwa: LwaClient, sleeps: Sleeps) -> None:
     app = emulator.register_app()
     code = Secret(emulator.code(app))
     emulator.faults(error_rate=1.0, error_status=500, after_consume=True, count=1)
-    with pytest.raises(AuthorizationError) as caught:
+    with pytest.raises(InvalidGrantError) as caught:
         lwa.exchange_code(credentials(app), code, app.redirect_uri, label="acme-us")
     assert str(caught.value) == (
-        f"acme-us: the token endpoint failed after receiving the authorization code (POST "
-        f"{emulator.url}/api.amazon.com/auth/o2/token answered HTTP 500); the code may be "
-        "used up: authorize again")
-    assert emulator.stats()["token"] == 1 and sleeps.waits == []
+        f"acme-us: the authorization code was used up by an attempt whose answer was lost "
+        f"(POST {emulator.url}/api.amazon.com/auth/o2/token answered HTTP 500); the person "
+        "must authorize again: run `spprov authorize acme-us`")
+    assert emulator.stats()["token"] == 2 and len(sleeps.waits) == 1
 
 
-def test_code_exchange_is_not_retried_after_a_dropped_connection(
+def test_a_dropped_answer_to_a_code_exchange_is_retried(
         emulator: EmulatorHandle, lwa: LwaClient) -> None:
     app = emulator.register_app()
     code = Secret(emulator.code(app))
     emulator.faults(error_rate=1.0, drop_connection=True, after_consume=True, count=1)
-    with pytest.raises(AuthorizationError, match="the code may be used up"):
+    with pytest.raises(InvalidGrantError, match="used up by an attempt whose answer was lost"):
         lwa.exchange_code(credentials(app), code, app.redirect_uri)
-    assert emulator.stats()["token"] == 1
+    assert emulator.stats()["token"] == 2
 
 
 def test_code_exchange_is_retried_on_429(emulator: EmulatorHandle, lwa: LwaClient) -> None:

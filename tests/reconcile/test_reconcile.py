@@ -169,11 +169,13 @@ def test_expired_code_is_reported_clearly(gitops: GitOps) -> None:
 
 def test_one_failed_exchange_keeps_the_others(gitops: GitOps) -> None:
     gitops.declare([{"name": "acme-a", **US}, {"name": "acme-b", **EU}])
-    # The first exchange fails after the code was consumed: it must not be retried.
+    # The first exchange fails after the code was consumed: the retry learns it is used up.
     gitops.emulator.faults(error_rate=1.0, error_status=500, after_consume=True, count=1)
     result = gitops.run("apply", "--yes")
     assert result.code == 1, result.output
-    assert "acme-a: create failed: " in result.stdout
+    assert ("acme-a: create failed: the authorization code was used up by an attempt whose "
+            "answer was lost (") in result.stdout
+    assert "the person must authorize again: run `spprov authorize acme-a`" in result.stdout
     assert "acme-b: created (authorized by " in result.stdout
     assert not gitops.state_file("acme-a").exists()
     assert gitops.state_file("acme-b").exists()

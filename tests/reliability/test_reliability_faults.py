@@ -1,8 +1,8 @@
 """Faults at Amazon's end: token errors, 429 with Retry-After, dropped connections, latency.
 
-Refreshes are retried; a code exchange that may have consumed its code is not, so such a
-credential fails this run and the next apply (a new consent) finishes it. Either way apply
-converges and keeps every file it wrote.
+Refreshes and code exchanges are retried; a code that a failed attempt consumed is refused
+on the retry (invalid_grant), so such a credential fails this run and the next apply (a new
+consent) finishes it. Either way apply converges and keeps every file it wrote.
 """
 
 from __future__ import annotations
