@@ -8,7 +8,13 @@ from datetime import datetime
 from functools import cached_property
 from pathlib import Path
 
-from spprov.errors import Location
+from spprov.errors import (
+    InvalidGrantError,
+    Location,
+    SpprovError,
+    StateLockedError,
+    TransientAmazonError,
+)
 from spprov.regions import AccountKind, Environment, Region
 
 DEFAULT_AUTHORIZATION_LIFETIME_DAYS = 365
@@ -100,6 +106,7 @@ class Action(enum.StrEnum):
     REPAIR = "repair"
     UPDATE = "update"
     DELETE = "delete"
+    BLOCKED = "blocked"  # a state file exists but cannot be read: nothing is done for it
     NOOP = "noop"
 
     @property
@@ -119,6 +126,33 @@ class TokenCheck(enum.StrEnum):
     ERROR = "error"  # the check itself failed (network, secret): nothing learned
 
 
+class ErrorKind(enum.StrEnum):
+    """What kind of failure something met, which decides what a person does next."""
+
+    TRANSIENT = "transient"  # may pass on its own: Amazon unreachable or throttled, the lock
+    PERMANENT = "permanent"  # stays until something is fixed: a file, a secret, a key
+    NEEDS_PERSON = "needs_person"  # a person must authorize: a revoked token, a used-up code
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A failure as a value: its kind and the one line that says what and what to do."""
+
+    kind: ErrorKind
+    message: str
+
+    @classmethod
+    def of(cls, error: SpprovError) -> Failure:
+        """The failure an error stands for; the kind comes from the error's type."""
+        if isinstance(error, InvalidGrantError):
+            kind = ErrorKind.NEEDS_PERSON
+        elif isinstance(error, TransientAmazonError | StateLockedError):
+            kind = ErrorKind.TRANSIENT
+        else:
+            kind = ErrorKind.PERMANENT
+        return cls(kind, str(error))
+
+
 @dataclass(frozen=True)
 class Change:
     """The action chosen for one credential, with the reasons a reviewer reads."""
@@ -132,6 +166,8 @@ class Change:
     authorization_expires_at: datetime | None
     # Readable state fields the change rewrites (description, consent_url, sp_api_endpoint).
     updates: tuple[str, ...] = ()
+    # Why the state file could not be read (blocked) or its --refresh check not be made.
+    failure: Failure | None = None
 
 
 @dataclass(frozen=True)
@@ -173,6 +209,19 @@ class Plan:
         """Whether apply would change anything (what --detailed-exitcode reports)."""
         return any(self.is_pending(c) for c in self.changes)
 
+    def blocked(self) -> tuple[Change, ...]:
+        """Credentials whose state file exists but cannot be read."""
+        return tuple(c for c in self.changes if c.action is Action.BLOCKED)
+
+    def unchecked(self) -> tuple[Change, ...]:
+        """Credentials whose --refresh check could not be made (nothing learned)."""
+        return tuple(c for c in self.changes
+                     if c.failure is not None and c.action is not Action.BLOCKED)
+
+    def has_failures(self) -> bool:
+        """Whether anything could not be read or checked: the plan is then incomplete."""
+        return any(c.failure is not None for c in self.changes)
+
 
 class Status(enum.StrEnum):
     """How one change ended."""
@@ -181,6 +230,7 @@ class Status(enum.StrEnum):
     WAITING = "waiting"  # needs a person's authorization this run could not start
     KEPT = "kept"  # an orphan left in place without --prune
     FAILED = "failed"
+    BLOCKED = "blocked"  # its state file cannot be read; nothing was started for it
 
 
 @dataclass(frozen=True)
@@ -192,3 +242,4 @@ class Outcome:
     status: Status
     message: str
     consent_page: str | None = None
+    failure: Failure | None = None  # set when status is FAILED or BLOCKED

@@ -80,7 +80,8 @@ def plan_for(workspace: Workspace, now: datetime, only: Collection[str] = (),
     from spprov.reconcile.planner import build_plan
 
     desired = workspace.desired
-    records = workspace.store.records()
+    stored = workspace.store.read_all()
+    records = stored.records
     checks = None
     if refresh:
         from spprov.reconcile.checks import check_tokens
@@ -90,7 +91,8 @@ def plan_for(workspace: Workspace, now: datetime, only: Collection[str] = (),
         checks = check_tokens(desired, records, workspace.store, workspace.lwa(),
                               workspace.client_secret, concurrency, on_done=progress.advance)
         progress.finish()
-    return build_plan(desired, records, now, checks=checks, only=only, prune=prune)
+    return build_plan(desired, records, now, checks=checks, only=only, prune=prune,
+                      unreadable=stored.unreadable)
 
 
 def current(ctx: click.Context) -> Workspace:

@@ -19,7 +19,17 @@ from spprov.amazon.consent import consent_page
 from spprov.amazon.lwa import ClientCredentials
 from spprov.errors import ExitCode, SpprovError
 from spprov.hints import run_authorize
-from spprov.model import Action, App, Change, Credential, Desired, Outcome, Plan, Status
+from spprov.model import (
+    Action,
+    App,
+    Change,
+    Credential,
+    Desired,
+    Failure,
+    Outcome,
+    Plan,
+    Status,
+)
 from spprov.reconcile.records import authorized_record, updated_record
 from spprov.secret import Secret
 from spprov.state.store import StateStore
@@ -55,13 +65,17 @@ class Applier:
             outcome = self._guarded(change, plan.prune)
             outcomes[outcome.name] = outcome
             self.report(outcome)
+        for outcome in not_carried_out(plan):
+            outcomes[outcome.name] = outcome
+            self.report(outcome)
         return [outcomes[c.name] for c in plan.changes if c.name in outcomes]
 
     def _guarded(self, change: Change, prune: bool) -> Outcome:
         try:
             return self._carry_out(change, prune)
         except SpprovError as exc:
-            return Outcome(change.name, change.action, Status.FAILED, str(exc))
+            return Outcome(change.name, change.action, Status.FAILED, str(exc),
+                           failure=Failure.of(exc))
 
     def _carry_out(self, change: Change, prune: bool) -> Outcome:
         if change.action is Action.DELETE:
@@ -95,10 +109,20 @@ class Applier:
         return Outcome(change.name, change.action, Status.DONE, f"authorized by {partner}")
 
 
+def not_carried_out(plan: Plan) -> list[Outcome]:
+    """Blocked credentials, and unchanged ones whose --refresh check failed: each a failure."""
+    outcomes = [Outcome(c.name, c.action, Status.BLOCKED, c.reasons[0], failure=c.failure)
+                for c in plan.blocked()]
+    outcomes += [Outcome(c.name, c.action, Status.FAILED, c.failure.message, failure=c.failure)
+                 for c in plan.unchecked() if c.failure is not None and not plan.is_pending(c)]
+    return outcomes
+
+
 def exit_code(outcomes: list[Outcome]) -> ExitCode:
-    """0 converged, 1 something failed, 3 converged except what waits for a person."""
+    """0 converged, 1 something failed or is blocked, 3 converged except what waits for a
+    person."""
     statuses = {o.status for o in outcomes}
-    if Status.FAILED in statuses:
+    if statuses & {Status.FAILED, Status.BLOCKED}:
         return ExitCode.ERROR
     if Status.WAITING in statuses:
         return ExitCode.WAITING

@@ -162,7 +162,7 @@ def _probe_findings(name: str, probe: Probe | None) -> tuple[Finding, ...]:
                         f"run {authorize_command(name)}"),)
     if probe.token is TokenCheck.ERROR:
         return (Finding("check_failed", Severity.BROKEN,
-                        f"token check failed: {probe.message or 'unknown error'}"),)
+                        probe.message or "could not check: unknown error"),)
     if probe.region_ok is False:
         return (Finding("region_mismatch", Severity.BROKEN,
                         probe.message or "the SP-API endpoint rejected the token (403)"),)

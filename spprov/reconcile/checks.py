@@ -16,7 +16,7 @@ from typing import TypeVar
 
 from spprov.amazon.lwa import ClientCredentials, LwaClient, run_bounded
 from spprov.errors import InvalidGrantError, SpprovError
-from spprov.model import Desired, Record, TokenCheck
+from spprov.model import Desired, Failure, Record, TokenCheck
 from spprov.secret import Secret
 from spprov.state.store import StateStore, StoredSecrets
 
@@ -28,8 +28,11 @@ ClientSecret = Callable[[str], Secret]
 
 def check_tokens(desired: Desired, records: Mapping[str, Record], store: StateStore,
                  lwa: LwaClient, client_secret: ClientSecret, concurrency: int = 8,
-                 on_done: Callable[[], None] | None = None) -> dict[str, TokenCheck]:
+                 on_done: Callable[[], None] | None = None) -> dict[str, TokenCheck | Failure]:
     """The health of every stored token that is still declared; revoked ones become repairs.
+
+    A check that could not be made (decryption failed, client secret rejected, Amazon
+    unreachable) is a Failure in the result: the plan shows it and exits 1.
 
     ``on_done`` is called after each check (e.g. a progress counter), from worker threads.
     """
@@ -40,14 +43,20 @@ def check_tokens(desired: Desired, records: Mapping[str, Record], store: StateSt
         return TokenCheck.REVOKED if revoked else TokenCheck.OK
 
     results = each_decrypted(names, store, check, concurrency, on_done)
-    checks: dict[str, TokenCheck] = {}
+    checks: dict[str, TokenCheck | Failure] = {}
     for name, result in zip(names, results, strict=True):
         if isinstance(result, SpprovError):
-            log.warning("%s: token check failed: %s", name, result)
-            checks[name] = TokenCheck.ERROR
+            log.info("%s: token check failed: %s", name, result)
+            checks[name] = failed_check(result)
         else:
             checks[name] = result
     return checks
+
+
+def failed_check(error: SpprovError) -> Failure:
+    """A check that could not be made, as plan --refresh, status --refresh and verify say it."""
+    failure = Failure.of(error)
+    return Failure(failure.kind, f"could not check: {failure.message}")
 
 
 def each_decrypted(names: Sequence[str], store: StateStore,

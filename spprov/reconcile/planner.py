@@ -4,6 +4,8 @@ Pure: no I/O, no clock, no network. The moment (``now``) and the results of
 ``--refresh`` (``checks``) are passed in, so the same inputs always give the same plan.
 When several actions apply, the one that needs the most wins:
 reauthorize > repair > renew > update; the reasons list everything that was found.
+A state file that cannot be read is ``blocked`` (never ``create``: its grant may be fine),
+and a ``--refresh`` check that could not be made keeps its action but carries the failure.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from spprov.model import (
     Change,
     Credential,
     Desired,
+    ErrorKind,
+    Failure,
     Plan,
     Record,
     TokenCheck,
@@ -32,19 +36,34 @@ DELETE_REASON = "not declared in any credential file"
 REVOKED_REASON = "refresh token revoked (LWA answered invalid_grant)"
 
 
+Check = TokenCheck | Failure
+
+
 def build_plan(desired: Desired, stored: Mapping[str, Record], now: datetime,
-               checks: Mapping[str, TokenCheck] | None = None,
-               only: Collection[str] = (), prune: bool = False) -> Plan:
-    """The plan that converges ``stored`` to ``desired`` at ``now`` (timezone-aware UTC)."""
+               checks: Mapping[str, Check] | None = None,
+               only: Collection[str] = (), prune: bool = False,
+               unreadable: Mapping[str, str] | None = None) -> Plan:
+    """The plan that converges ``stored`` to ``desired`` at ``now`` (timezone-aware UTC).
+
+    ``unreadable`` maps the names of state files that exist but cannot be read to why.
+    """
     _require_utc(now)
     declared = desired.by_name
-    names = _selected(declared.keys() | stored.keys(), only)
+    unreadable = unreadable or {}
+    names = _selected(declared.keys() | stored.keys() | unreadable.keys(), only)
     checks = checks or {}
     changes = tuple(
+        _blocked(name, declared.get(name), unreadable[name]) if name in unreadable else
         _change(name, declared.get(name), stored.get(name), desired.apps, now, checks.get(name))
         for name in sorted(names)
     )
     return Plan(changes=changes, generated_at=now, prune=prune)
+
+
+def _blocked(name: str, credential: Credential | None, reason: str) -> Change:
+    """Nothing can be done for a credential whose state file exists but cannot be read."""
+    return Change(name, Action.BLOCKED, (reason,), credential, None, None,
+                  failure=Failure(ErrorKind.PERMANENT, reason))
 
 
 def authorization_expires_at(record: Record, app: App | None) -> datetime | None:
@@ -93,7 +112,7 @@ def _selected(names: set[str], only: Collection[str]) -> set[str]:
 
 
 def _change(name: str, credential: Credential | None, record: Record | None,
-            apps: Mapping[str, App], now: datetime, check: TokenCheck | None) -> Change:
+            apps: Mapping[str, App], now: datetime, check: Check | None) -> Change:
     if record is None:
         assert credential is not None  # every name is declared, stored or both
         return Change(name, Action.CREATE, (CREATE_REASON,), credential, None, None)
@@ -110,8 +129,9 @@ def _change(name: str, credential: Credential | None, record: Record | None,
     }
     action = next((action for action, reasons in found.items() if reasons), Action.NOOP)
     reasons = tuple(reason for reasons in found.values() for reason in reasons)
+    failure = check if isinstance(check, Failure) else None
     return Change(name, action, reasons, credential, record, expires,
-                  _updated_fields(credential, record))
+                  _updated_fields(credential, record), failure)
 
 
 def _reauthorize_reasons(credential: Credential, app: App, record: Record) -> tuple[str, ...]:

@@ -14,7 +14,7 @@ from spprov.amazon.lwa import LwaClient
 from spprov.errors import AccessDeniedError, SpprovError
 from spprov.health import Probe
 from spprov.model import Record, TokenCheck
-from spprov.reconcile.checks import ClientSecret, each_decrypted, fresh_access_token
+from spprov.reconcile.checks import ClientSecret, each_decrypted, failed_check, fresh_access_token
 from spprov.state.store import StateStore, StoredSecrets
 
 
@@ -29,7 +29,7 @@ def probe_credentials(names: Iterable[str], records: Mapping[str, Record], store
 
     results = each_decrypted(selected, store, probe, concurrency, on_done)
     return {name: result if isinstance(result, Probe)
-            else Probe(TokenCheck.ERROR, None, str(result))
+            else Probe(TokenCheck.ERROR, None, failed_check(result).message)
             for name, result in zip(selected, results, strict=True)}
 
 
@@ -39,7 +39,7 @@ def probe_one(name: str, stored: StoredSecrets, lwa: LwaClient,
     try:
         access_token = fresh_access_token(name, stored, lwa, client_secret)
     except SpprovError as exc:
-        return Probe(TokenCheck.ERROR, None, str(exc))
+        return Probe(TokenCheck.ERROR, None, failed_check(exc).message)
     if access_token is None:
         return Probe(TokenCheck.REVOKED)
     try:

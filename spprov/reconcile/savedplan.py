@@ -22,10 +22,11 @@ from typing import Any, Protocol
 from spprov import __version__
 from spprov.declaration.sources import find_config_files, is_template, render_template
 from spprov.errors import SpprovError, UsageError
-from spprov.model import Action, Desired, Plan, Record, TokenCheck
+from spprov.model import Action, Desired, Plan, TokenCheck
 from spprov.reconcile.planner import REVOKED_REASON, build_plan
 from spprov.render.plan import plan_json
 from spprov.state.lock import write_atomically
+from spprov.state.store import StoredState
 
 FORMAT_VERSION = 1
 KIND = "spprov saved plan"
@@ -69,13 +70,12 @@ class SavedPlan:
     fingerprint: dict[str, str]
     document: dict[str, Any]  # the plan_json document
 
-    def replay(self, files: RepositoryFiles, desired: Desired,
-               records: Mapping[str, Record]) -> Plan:
+    def replay(self, files: RepositoryFiles, desired: Desired, stored: StoredState) -> Plan:
         """The saved plan, rebuilt from today's files; refused when it is stale."""
         refuse_if_stale(self, fingerprint(files))
-        plan = build_plan(desired, records, self.generated_at,
+        plan = build_plan(desired, stored.records, self.generated_at,
                           checks=_revoked_checks(self.document), only=self.options.only,
-                          prune=self.options.prune)
+                          prune=self.options.prune, unreadable=stored.unreadable)
         if _comparable(json.loads(plan_json(plan))) != _comparable(self.document):
             raise StalePlanError(f"the saved plan {self.file} does not match what this spprov "
                                  f"computes from the same files; run `spprov plan --out "

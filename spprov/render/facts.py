@@ -61,7 +61,30 @@ def plural(count: int, singular: str, many: str | None = None) -> str:
 
 
 def summary_line(plan: Plan) -> str:
-    """``Plan: 1 to create, ...; 2 need a person's authorization.`` or ``No changes. ...``."""
+    """``Plan: 1 to create, ...; 2 need a person's authorization.`` or ``No changes. ...``.
+
+    A plan with blocked or unchecked credentials is incomplete and never says "No changes".
+    """
+    incomplete = incomplete_clause(plan)
+    if incomplete is None:
+        return _complete_summary(plan)
+    if not plan.has_changes():
+        return f"Plan incomplete: {incomplete}; nothing else to do."
+    return f"{_complete_summary(plan)} Plan incomplete: {incomplete}."
+
+
+def incomplete_clause(plan: Plan) -> str | None:
+    """``1 blocked (state file unreadable), 2 not checked`` or None when complete."""
+    blocked, unchecked = len(plan.blocked()), len(plan.unchecked())
+    parts = []
+    if blocked:
+        parts.append(f"{blocked} blocked (state file unreadable)")
+    if unchecked:
+        parts.append(f"{unchecked} not checked")
+    return ", ".join(parts) or None
+
+
+def _complete_summary(plan: Plan) -> str:
     counts = plan.counts()
     orphans = len(plan.orphans())
     orphan_clause = f"; {plural(orphans, 'orphan')} (kept without --prune)" if orphans else ""

@@ -28,6 +28,12 @@ def plan_markdown(plan: Plan) -> str:
     orphans = list(plan.orphans())
     if orphans:
         parts.append(table(f"### orphans, kept without --prune ({len(orphans)})", orphans))
+    blocked = list(plan.blocked())
+    if blocked:
+        parts.append(table(f"### blocked: state file unreadable ({len(blocked)})", blocked))
+    unchecked = list(plan.unchecked())
+    if unchecked:
+        parts.append(failure_table(f"### could not check ({len(unchecked)})", unchecked))
     shown = list(plan.pending()) + orphans
     if shown:
         parts.append("### details")
@@ -47,6 +53,16 @@ def table(title: str, changes: list[Change]) -> str:
         rows.append(f"| {escape(change.name)} | {escape(where.region or '?')} | "
                     f"{escape(where.environment or '?')} | {reasons} |")
     return "\n".join(rows[:1] + [""] + rows[1:])
+
+
+def failure_table(title: str, changes: list[Change]) -> str:
+    """A titled table of credentials whose --refresh check could not be made, and why."""
+    rows = [title, "", "| credential | kind | why |", "|---|---|---|"]
+    for change in changes:
+        assert change.failure is not None
+        rows.append(f"| {escape(change.name)} | {change.failure.kind} | "
+                    f"{escape(change.failure.message)} |")
+    return "\n".join(rows)
 
 
 def details(change: Change) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from spprov.hints import authorize_command
-from spprov.model import Outcome, Status
+from spprov.model import Action, Outcome, Plan, Status
 
 _VERBS = {
     "create": "created", "reauthorize": "reauthorized", "renew": "renewed",
@@ -19,6 +19,10 @@ def outcome_line(outcome: Outcome) -> str | None:
         verb = _VERBS.get(outcome.action.value, outcome.action.value)
         detail = "" if outcome.message in ("updated", "deleted") else f" ({outcome.message})"
         return f"{outcome.name}: {verb}{detail}"
+    if outcome.status is Status.BLOCKED:
+        return f"{outcome.name}: blocked, nothing done: {outcome.message}"
+    if outcome.status is Status.FAILED and outcome.action is Action.NOOP:
+        return f"{outcome.name}: {outcome.message}"
     if outcome.status is Status.FAILED:
         # Errors raised for one credential already start with its name: say it once.
         message = outcome.message.removeprefix(f"{outcome.name}: ")
@@ -40,8 +44,22 @@ def waiting_text(outcomes: list[Outcome]) -> str:
     return "\n".join(lines)
 
 
+def interrupted_text(plan: Plan, finished: list[Outcome]) -> str:
+    """What an interrupted apply finished and what it did not (nothing of it was undone)."""
+    done = {outcome.name for outcome in finished}
+    left = [c.name for c in (*plan.pending(), *plan.orphans()) if c.name not in done]
+    lines = [f"Apply interrupted: {len(finished)} finished, {len(left)} not finished."]
+    lines += [f"  finished: {line}" for o in finished if (line := outcome_line(o)) is not None]
+    lines += [f"  finished: {o.name}: {o.message}" for o in finished
+              if o.status is Status.WAITING]
+    lines += [f"  not finished: {name}" for name in left]
+    return "\n".join(lines)
+
+
 def summary_line(outcomes: list[Outcome]) -> str:
     """Apply's closing line."""
     counts = {status: sum(1 for o in outcomes if o.status is status) for status in Status}
+    blocked = f", {counts[Status.BLOCKED]} blocked" if counts[Status.BLOCKED] else ""
     return (f"Apply finished: {counts[Status.DONE]} done, {counts[Status.WAITING]} waiting "
-            f"for a person, {counts[Status.FAILED]} failed, {counts[Status.KEPT]} orphans kept.")
+            f"for a person, {counts[Status.FAILED]} failed{blocked}, "
+            f"{counts[Status.KEPT]} orphans kept.")

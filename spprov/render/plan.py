@@ -41,6 +41,9 @@ def _summary(plan: Plan) -> dict[str, Any]:
     summary["noop"] = counts[Action.NOOP]
     summary["needs_person"] = len(plan.needs_person())
     summary["has_changes"] = plan.has_changes()
+    summary["blocked"] = len(plan.blocked())
+    summary["unchecked"] = len(plan.unchecked())
+    summary["complete"] = not plan.has_failures()
     return summary
 
 
@@ -62,4 +65,6 @@ def _change(plan: Plan, change: Change) -> dict[str, Any]:
         "authorization_expires_at": iso_z(change.authorization_expires_at),
         "updates": {field: dict(zip(("from", "to"), field_change(change, field), strict=True))
                     for field in change.updates},
+        "failure": ({"kind": change.failure.kind.value, "message": change.failure.message}
+                    if change.failure is not None else None),
     }

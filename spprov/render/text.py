@@ -18,8 +18,10 @@ SYMBOLS = {
     Action.REPAIR: "  !",
     Action.UPDATE: "  ~",
     Action.DELETE: "  -",
+    Action.BLOCKED: "  x",
     Action.NOOP: "   ",
 }
+UNCHECKED_SYMBOL = "  ?"
 COLORS = {
     Action.CREATE: "green",
     Action.REAUTHORIZE: "magenta",
@@ -27,6 +29,7 @@ COLORS = {
     Action.REPAIR: "red",
     Action.UPDATE: "yellow",
     Action.DELETE: "red",
+    Action.BLOCKED: "red",
     Action.NOOP: "white",
 }
 INDENT = "      "
@@ -34,9 +37,12 @@ INDENT = "      "
 
 def plan_text(plan: Plan, color: bool) -> str:
     """The plan for a person: one block per pending change or orphan, then the summary."""
-    shown = [c for c in plan.changes if plan.is_pending(c) or c.action is Action.DELETE]
+    shown = [c for c in plan.changes
+             if plan.is_pending(c) or c.action in (Action.DELETE, Action.BLOCKED)]
     sections = [HEADER] if plan.has_changes() else []
-    sections += [change_block(c, orphan=not plan.is_pending(c), color=color) for c in shown]
+    sections += [change_block(c, orphan=c.action is Action.DELETE and not plan.is_pending(c),
+                              color=color) for c in shown]
+    sections += [unchecked_block(c, color) for c in plan.unchecked() if c not in shown]
     summary = summary_line(plan)
     sections.append(styled(summary, bold=True) if color else summary)
     return "\n\n".join(sections)
@@ -52,8 +58,20 @@ def change_block(change: Change, orphan: bool = False, color: bool = False) -> s
         title += f" ({ORPHAN_NOTE})"
     lines = [title]
     lines += [f"{INDENT}# {printable(reason)}" for reason in change.reasons]
+    if change.failure is not None and change.action is not Action.BLOCKED:
+        lines.append(f"{INDENT}# {printable(change.failure.message)}")
     lines += [f"{INDENT}{line}" for line in field_lines(change)]
     return "\n".join(lines)
+
+
+def unchecked_block(change: Change, color: bool) -> str:
+    """A credential with nothing to do whose --refresh check could not be made."""
+    assert change.failure is not None
+    head = f"{UNCHECKED_SYMBOL} unchecked"
+    if color:
+        head = styled(head, fg="red", bold=True)
+    return (f"{head} {printable(change.name)}\n"
+            f"{INDENT}# {printable(change.failure.message)}")
 
 
 def field_lines(change: Change) -> list[str]:

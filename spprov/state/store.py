@@ -56,6 +56,14 @@ class AppSecret:
     set_at: datetime
 
 
+@dataclass(frozen=True)
+class StoredState:
+    """What the state folder holds: readable records, and files that cannot be read."""
+
+    records: dict[str, Record]
+    unreadable: dict[str, str]  # name (from the file name) -> one line: file and reason
+
+
 class StateStore:
     """Lists, reads, writes and deletes the state files under ``state_dir``."""
 
@@ -64,7 +72,6 @@ class StateStore:
         self.state_dir = state_dir if state_dir.is_absolute() else self.repo_root / state_dir
         self.sops = sops or Sops(self.repo_root)
         self._lock = RepositoryLock(self.repo_root)
-        self._problems: list[str] = []
 
     # -- paths ---------------------------------------------------------------------------
     def path_of(self, name: str) -> Path:
@@ -88,22 +95,23 @@ class StateStore:
         return _state_files(self.state_dir / APPS_DIR)
 
     # -- reading -------------------------------------------------------------------------
-    def records(self) -> dict[str, Record]:
-        """The readable fields of every credential state file; no sops process runs."""
+    def read_all(self) -> StoredState:
+        """The readable fields of every credential state file, and the files that cannot be
+        read (by the name their file gives them); no sops process runs."""
         records: dict[str, Record] = {}
-        self._problems = []
+        unreadable: dict[str, str] = {}
         for path in self.credential_files():
             try:
                 record = self.read_record(path)
             except StateError as exc:
-                self._problems.append(str(exc))
+                unreadable[path.name.removesuffix(SUFFIX)] = str(exc)
                 continue
             records[record.name] = record
-        return records
+        return StoredState(records, unreadable)
 
-    def record_problems(self) -> list[str]:
-        """Files the last ``records()`` could not read, one line each."""
-        return list(self._problems)
+    def records(self) -> dict[str, Record]:
+        """The readable fields of every credential state file that can be read."""
+        return self.read_all().records
 
     def read_record(self, path: Path) -> Record:
         """One state file's readable fields (no decryption, so no MAC check)."""

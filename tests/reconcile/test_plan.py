@@ -340,7 +340,7 @@ def test_plan_counts_and_pending() -> None:
     plan = build_plan(declared, stored, NOW, checks={"a-us": TokenCheck.REVOKED})
     assert plan.counts() == {Action.CREATE: 1, Action.REAUTHORIZE: 0, Action.RENEW: 0,
                              Action.REPAIR: 1, Action.UPDATE: 0, Action.DELETE: 1,
-                             Action.NOOP: 2}
+                             Action.BLOCKED: 0, Action.NOOP: 2}
     assert [c.name for c in plan.pending()] == ["a-us", "c-us"]
     assert [c.name for c in plan.needs_person()] == ["a-us", "c-us"]
     assert plan.has_changes()

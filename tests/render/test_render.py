@@ -137,7 +137,8 @@ def test_json_document() -> None:
     assert (document["format_version"], document["generated_at"]) == (1, "2027-11-16T12:00:00Z")
     assert document["summary"] == {
         "create": 1, "reauthorize": 1, "renew": 1, "repair": 1, "update": 1, "delete": 0,
-        "orphans": 1, "noop": 1, "needs_person": 4, "has_changes": True}
+        "orphans": 1, "noop": 1, "needs_person": 4, "has_changes": True,
+        "blocked": 0, "unchecked": 0, "complete": True}
     assert [c["name"] for c in document["changes"]] == [
         "acme-ca", "acme-eu", "acme-jp", "acme-mx", "acme-uk", "acme-us", "old-one"]
 
@@ -152,6 +153,7 @@ def test_json_change_fields() -> None:
         "authorized_at": "2027-06-01T02:00:00Z",
         "authorization_expires_at": "2028-05-31T02:00:00Z",
         "updates": {"description": {"from": None, "to": DESCRIPTION}},
+        "failure": None,
     }
     assert (changes["old-one"]["action"], changes["old-one"]["pending"]) == ("delete", False)
     assert changes["acme-ca"]["authorized_at"] is None

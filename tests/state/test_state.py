@@ -94,8 +94,10 @@ def test_malformed_readable_fields_are_one_line_per_file(store: StateStore, stor
     (folder / "region.sops.yaml").write_text(
         stored.read_text().replace("name: acme-us", "name: region").replace("region: na",
                                                                             "region: xx"))
-    assert list(store.records()) == ["acme-us"]
-    assert store.record_problems() == [
+    state = store.read_all()
+    assert list(state.records) == ["acme-us"]
+    assert list(state.unreadable) == ["broken", "plain", "region", "wrong"]
+    assert list(state.unreadable.values()) == [
         "state/credentials/broken.sops.yaml: line 3: did not find expected node content "
         "(not valid YAML)",
         "state/credentials/plain.sops.yaml: not a sops-encrypted file (no `sops` block)",
@@ -265,6 +267,6 @@ def test_records_of_many_files_parse_the_readable_part(store: StateStore, stored
     for i in range(50):
         (stored.parent / f"copy-{i}.sops.yaml").write_text(
             text.replace("name: acme-us", f"name: copy-{i}"))
-    records = store.records()
-    assert len(records) == 51 and store.record_problems() == []
+    state = store.read_all()
+    assert len(state.records) == 51 and state.unreadable == {}
     assert yaml.safe_load(text)["name"] == "acme-us"

@@ -16,7 +16,7 @@ from spprov.errors import ExitCode, UsageError
 from spprov.model import Outcome, Plan
 from spprov.reconcile import savedplan
 from spprov.reconcile.apply import Applier, exit_code
-from spprov.render.outcomes import outcome_line, summary_line, waiting_text
+from spprov.render.outcomes import interrupted_text, outcome_line, summary_line, waiting_text
 from spprov.render.plan import plan_text
 
 
@@ -56,7 +56,7 @@ def command(ctx: click.Context, yes: bool, prune: bool, non_interactive: bool,
     workspace.desired  # noqa: B018 - loads and validates the declaration
     with workspace.store.lock():
         if saved is not None:
-            plan = saved.replay(workspace.context, workspace.desired, workspace.store.records())
+            plan = saved.replay(workspace.context, workspace.desired, workspace.store.read_all())
         else:
             plan = plan_for(workspace, utc_now(), only, refresh, prune, concurrency)
         return _apply(workspace, plan, run)
@@ -65,16 +65,27 @@ def command(ctx: click.Context, yes: bool, prune: bool, non_interactive: bool,
 def _apply(workspace: Workspace, plan: Plan, run: ApplyRun) -> ExitCode:
     warn_about(plan, workspace, plan.generated_at)
     click.echo(plan_text(plan, color=workspace.context.color))
-    if not plan.has_changes():
+    if not plan.has_changes() and not plan.has_failures():
         return ExitCode.OK
-    # Applying a saved plan is the consent, as with `terraform apply PLANFILE`.
-    _confirm(run.yes, run.interactive and run.terminal)
+    if plan.has_changes():
+        # Applying a saved plan is the consent, as with `terraform apply PLANFILE`.
+        _confirm(run.yes, run.interactive and run.terminal)
     progress = Progress.on_stderr(len(plan.pending()) + len(plan.orphans()), "applying",
                                   workspace.context.quiet)
+    finished: list[Outcome] = []
+
+    def report(outcome: Outcome) -> None:
+        finished.append(outcome)
+        report_outcome(outcome)
+
     applier = Applier(workspace.desired, workspace.store, workspace.client_secret,
-                      _authorizer(workspace, run), utc_now,
-                      progress.counting(report_outcome), run.concurrency)
-    outcomes = applier.apply(plan)
+                      _authorizer(workspace, run), utc_now, progress.counting(report),
+                      run.concurrency)
+    try:
+        outcomes = applier.apply(plan)
+    except KeyboardInterrupt:
+        click.echo(interrupted_text(plan, finished), err=True)
+        raise
     waiting = waiting_text(outcomes)
     if waiting:
         click.echo(waiting)
@@ -106,7 +117,8 @@ def _confirm(yes: bool, can_ask: bool) -> None:
         raise UsageError("apply needs --yes when it cannot ask (no terminal, --non-interactive "
                          "or CI=true)")
     if not click.confirm("Carry out this plan?", default=False, err=True):
-        raise click.exceptions.Exit(1)
+        click.echo("Apply cancelled.", err=True)
+        raise click.exceptions.Exit(ExitCode.ERROR)
 
 
 def _saved_plan(context: Context, plan_file: str | None, only: tuple[str, ...], prune: bool,

@@ -47,6 +47,8 @@ def command(ctx: click.Context, as_json: bool, markdown: bool, detailed_exitcode
         click.echo(plan_markdown(plan))
     else:
         click.echo(plan_text(plan, color=context.color))
+    if plan.has_failures():
+        return ExitCode.ERROR  # an incomplete plan is never a success
     return ExitCode.CHANGES if detailed_exitcode and plan.has_changes() else ExitCode.OK
 
 

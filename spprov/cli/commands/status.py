@@ -39,8 +39,8 @@ def collect_health(workspace: Workspace, now: datetime, refresh: bool,
                    concurrency: int) -> Health:
     """Read the declaration, the readable state and (with ``refresh``) probe every token."""
     desired = workspace.desired
-    records = workspace.store.records()
-    problems = workspace.store.record_problems()
+    stored = workspace.store.read_all()
+    records, problems = stored.records, list(stored.unreadable.values())
     secrets = {app: secret_info(app, workspace.store, os.environ) for app in desired.apps}
     probes: dict[str, Probe] | None = None
     if refresh:

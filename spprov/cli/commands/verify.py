@@ -27,6 +27,7 @@ REFRESH_TOKEN_PREFIX = "Atzr|"  # noqa: S105 - the LWA refresh token prefix, not
 def verify_credential(store: StateStore, path: Path, desired: Desired) -> list[str]:
     """Problems of one credential state file, each ``FILE: message``."""
     shown = store.display(path)
+    store.read_record(path)  # an unreadable file: the same reason plan and status give
     document = store.sops.decrypt(path)
     record = statefile.parse_record(document, path, shown)
     problems = []
