@@ -182,7 +182,7 @@ class Plan:
         """Whether apply would carry this change out (orphans only with prune)."""
         if change.action is Action.DELETE:
             return self.prune
-        return change.action is not Action.NOOP
+        return change.action not in (Action.NOOP, Action.BLOCKED)
 
     def pending(self) -> tuple[Change, ...]:
         """The changes apply would carry out."""

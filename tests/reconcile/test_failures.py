@@ -1,0 +1,186 @@
+"""Failures are values: an unreadable state file blocks only its credential, a drift check
+that could not check makes the plan fail, and no consent starts that cannot be stored."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.fixtures_cli import clean_env
+from tests.fixtures_gitops import US, GitOps, authorized_repository
+
+authorized = authorized_repository([{"name": "acme-a", **US}, {"name": "acme-b", **US}])
+
+CONFLICTED = "state/credentials/acme-a.sops.yaml"
+BLOCKED_REASON = (f"{CONFLICTED}: line 1: expected a mapping of fields (not valid YAML)")
+
+
+def conflict(gitops: GitOps) -> bytes:
+    """Put Git conflict markers into acme-a's state file, as a bad merge leaves it."""
+    path = gitops.state_file("acme-a")
+    text = path.read_text()
+    broken = f"<<<<<<< HEAD\n{text}=======\n{text}>>>>>>> branch\n"
+    path.write_text(broken)
+    return broken.encode()
+
+
+def blocked_reason(gitops: GitOps) -> str:
+    document = json.loads(gitops.run("plan", "--json").stdout)
+    [change] = [c for c in document["changes"] if c["name"] == "acme-a"]
+    assert change["action"] == "blocked"
+    assert change["failure"]["kind"] == "permanent"
+    return str(change["reasons"][0])
+
+
+def test_a_conflicted_state_file_is_blocked_not_created(authorized: GitOps) -> None:
+    conflict(authorized)
+    reason = blocked_reason(authorized)
+    assert reason.startswith(f"{CONFLICTED}: ")
+    text = authorized.run("plan", "--detailed-exitcode")
+    assert text.code == 1, text.output
+    assert "create" not in text.stdout
+    assert f"  x blocked acme-a\n      # {reason}" in text.stdout
+    assert text.stdout.rstrip().endswith(
+        "Plan incomplete: 1 blocked (state file unreadable); nothing else to do.")
+    markdown = authorized.run("plan", "--markdown")
+    assert markdown.code == 1
+    assert "### blocked: state file unreadable (1)" in markdown.stdout
+    assert "| acme\\-a |" in markdown.stdout or "| acme-a |" in markdown.stdout
+
+
+def test_apply_carries_out_the_rest_and_starts_no_consent_for_a_blocked_file(
+        authorized: GitOps) -> None:
+    broken = conflict(authorized)
+    reason = blocked_reason(authorized)
+    authorized.declare([{"name": "acme-a", **US}, {"name": "acme-b", "description": "B", **US},
+                        {"name": "acme-c", **US}])
+    authorized.emulator.reset_stats()
+    result = authorized.run("apply", "--yes")
+    assert result.code == 1, result.output
+    assert "acme-b: updated" in result.stdout
+    assert "acme-c: created (authorized by " in result.stdout
+    assert f"acme-a: blocked, nothing done: {reason}" in result.stdout
+    assert result.stdout.rstrip().endswith(
+        "Apply finished: 2 done, 0 waiting for a person, 0 failed, 1 blocked, 0 orphans kept.")
+    # One consent (its page and its approval) and one code exchange, both for acme-c:
+    # nothing for the blocked credential.
+    assert (authorized.emulator.stats()["consent"], authorized.emulator.stats()["token"]) == (2, 1)
+    assert authorized.state_file("acme-a").read_bytes() == broken
+
+
+def test_status_and_verify_give_the_blocked_reason(authorized: GitOps) -> None:
+    conflict(authorized)
+    reason = blocked_reason(authorized)
+    status = authorized.run("status")
+    assert status.code == 1
+    assert f"unreadable: {reason}" in status.stdout
+    verify = authorized.run("verify")
+    assert verify.code == 1
+    assert verify.stderr.splitlines()[0] == reason
+
+
+@pytest.mark.parametrize(("field", "replacement", "why"), [
+    ("format: 1", "format: 9", "format: expected 1, got 9"),
+    ("name: acme-a", "name: acme-z", "name: 'acme-z' does not match the file name (acme-a)"),
+])
+def test_a_wrong_format_or_name_blocks_too(authorized: GitOps, field: str, replacement: str,
+                                           why: str) -> None:
+    path = authorized.state_file("acme-a")
+    path.write_text(path.read_text().replace(field, replacement, 1))
+    reason = blocked_reason(authorized)
+    assert reason.startswith(f"{CONFLICTED}: {why}")
+    assert authorized.run("plan").code == 1
+
+
+def test_the_drift_check_fails_when_the_client_secret_is_rejected(authorized: GitOps) -> None:
+    result = authorized.run("plan", "--refresh", "--detailed-exitcode",
+                            env={"SPPROV_APP_ACME_CLIENT_SECRET": "amzn1.oa2-cs.v1.wrong"})
+    assert result.code == 1, result.output
+    assert "No changes" not in result.output
+    assert "  ? unchecked acme-a\n      # could not check: " in result.stdout
+    assert "client secret" in result.stdout
+    assert result.stdout.rstrip().endswith("Plan incomplete: 2 not checked; nothing else to do.")
+    document = json.loads(authorized.run(
+        "plan", "--refresh", "--json",
+        env={"SPPROV_APP_ACME_CLIENT_SECRET": "amzn1.oa2-cs.v1.wrong"}).stdout)
+    assert document["summary"]["complete"] is False
+    assert {c["failure"]["kind"] for c in document["changes"]} == {"permanent"}
+
+
+def test_the_drift_check_fails_when_amazon_is_unreachable(authorized: GitOps) -> None:
+    # 429 with Retry-After: 0 runs through every retry at once; a 5xx waits out the backoff.
+    authorized.emulator.faults(error_rate=1.0, error_status=429, retry_after=0)
+    result = authorized.run("plan", "--refresh", "--detailed-exitcode")
+    assert result.code == 1, result.output
+    assert "could not check: Amazon did not answer after " in result.stdout
+    status = authorized.run("status", "--refresh", "--json")
+    assert status.code == 1
+    checks = {c["name"]: c for c in json.loads(status.stdout)["credentials"]}
+    messages = [p["message"] for p in checks["acme-a"]["problems"]]
+    assert any(m.startswith("could not check: Amazon did not answer after ") for m in messages)
+
+
+def test_the_drift_check_fails_when_nothing_can_be_decrypted(authorized: GitOps,
+                                                              tmp_path: Path) -> None:
+    stranger = tmp_path / "stranger.txt"
+    stranger.write_text("")
+    result = authorized.run("plan", "--refresh", "--detailed-exitcode",
+                            env={"SOPS_AGE_KEY_FILE": str(stranger)})
+    assert result.code == 1, result.output
+    assert "could not check: cannot decrypt state/credentials/acme-a.sops.yaml" in result.stdout
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_declining_the_confirmation_says_apply_cancelled(authorized: GitOps) -> None:
+    authorized.declare([{"name": "acme-a", "description": "A", **US}, {"name": "acme-b", **US}])
+    before = _digest(authorized.state_file("acme-a"))
+    main, secondary = os.openpty()
+    try:
+        # stdin is a terminal (a person could answer) and CI is unset: spprov asks.
+        completed = subprocess.run(
+            [sys.executable, "-m", "spprov", "apply"], cwd=authorized.repo,
+            env=clean_env(authorized.repo.parent / "home", authorized.env), stdin=secondary,
+            capture_output=True, text=True, timeout=60, check=False,
+            preexec_fn=lambda: os.write(main, b"n\n") and None)
+    finally:
+        os.close(secondary)
+        os.close(main)
+    assert completed.returncode == 1, completed.stderr
+    assert completed.stderr.endswith("Carry out this plan? [y/N]: Apply cancelled.\n")
+    assert _digest(authorized.state_file("acme-a")) == before
+
+
+def test_ctrl_c_lists_what_finished_and_what_did_not(gitops: GitOps, home: Path) -> None:
+    idle = gitops.browser(
+        "import os, pathlib\n"
+        "if 'sellercentral-europe' in url:\n"
+        "    pathlib.Path(os.environ['WAITING_FLAG']).touch()\n"
+        "else:\n"
+        f"    os.execv('{gitops.env['BROWSER']}', ['browser', url])\n")
+    flag = gitops.repo.parent / "waiting"
+    eu = {"seller_central_url": "https://sellercentral-europe.amazon.com",
+          "sp_api_endpoint": "https://sellingpartnerapi-eu.amazon.com"}
+    gitops.declare([{"name": "acme-a", **US}, {"name": "acme-b", **eu}])
+    env = clean_env(home, {**gitops.env, "BROWSER": idle, "WAITING_FLAG": str(flag)})
+    child = subprocess.Popen([sys.executable, "-m", "spprov", "apply", "--yes"],
+                             cwd=gitops.repo, env=env, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 30
+    while not flag.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    child.send_signal(2)
+    stdout, stderr = child.communicate(timeout=30)
+    assert child.returncode == 130, stderr
+    assert ("Apply interrupted: 1 finished, 1 not finished.\n"
+            "  finished: acme-a: created (authorized by ") in stderr
+    assert "  not finished: acme-b\n" in stderr and stderr.endswith("Interrupted.\n")
