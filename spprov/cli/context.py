@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import click
@@ -13,18 +13,35 @@ from spprov.errors import UsageError
 
 DEFAULT_CONFIG_FILE = "credentials.yaml"
 DEFAULT_CONFIG_DIR = "credentials"
+DEFAULT_STATE_DIR = "state"
+SOPS_CONFIG = ".sops.yaml"
 
 
 @dataclass(frozen=True)
 class Context:
-    """Global options, resolved against ``-C DIR``."""
+    """Global options, resolved against the repository root found from ``-C DIR``."""
 
-    directory: Path
+    directory: Path  # the repository root: where credentials.yaml and .sops.yaml are
     config_option: Path | None
     state_dir: Path
     verbosity: int = 0
     quiet: bool = False
     color: bool = True
+    working_dir: Path | None = None  # where the user is; paths they type are relative to it
+    state_dir_option: str | None = None
+
+    @property
+    def here(self) -> Path:
+        """The folder paths given on the command line are relative to."""
+        return self.working_dir or self.directory
+
+    def rooted_at(self, directory: Path) -> Context:
+        """The same options with ``directory`` as the repository root (for `spprov init`)."""
+        if self.state_dir_option is not None:
+            state_dir = self.here / self.state_dir_option
+        else:
+            state_dir = directory / DEFAULT_STATE_DIR
+        return replace(self, directory=directory, state_dir=state_dir)
 
     def config_path(self) -> Path:
         """``--config`` if given, else ``credentials.yaml``, else ``credentials/``."""
@@ -63,27 +80,69 @@ def stdin_is_terminal() -> bool:
     return sys.stdin is not None and sys.stdin.isatty()
 
 
+def find_root(start: Path) -> Path | None:
+    """The repository root, found as Git finds its own: the nearest folder at or above
+    ``start`` with credentials.yaml or .sops.yaml, else with a credentials/ folder that
+    holds declarations (state/credentials/ holds encrypted files and does not count).
+
+    The walk stops at a Git repository's top (a folder with .git) so that a stray file
+    above the repository is never taken for its root.
+    """
+    folders = _up_to_repository_top(start)
+    for folder in folders:
+        if (folder / DEFAULT_CONFIG_FILE).is_file() or (folder / SOPS_CONFIG).is_file():
+            return folder
+    for folder in folders:
+        if _holds_declarations(folder / DEFAULT_CONFIG_DIR):
+            return folder
+    return None
+
+
+def _up_to_repository_top(start: Path) -> list[Path]:
+    folders = []
+    for folder in (start, *start.parents):
+        folders.append(folder)
+        if (folder / ".git").exists():
+            break
+    return folders
+
+
+def _holds_declarations(folder: Path) -> bool:
+    if not folder.is_dir():
+        return False
+    return any(path.name.endswith((".yaml", ".yml", ".yaml.j2"))
+               and not path.name.endswith(".sops.yaml") for path in folder.iterdir())
+
+
 def make_context(
     directory: str | None,
     config: str | None,
-    state_dir: str,
+    state_dir: str | None,
     verbosity: int,
     quiet: bool,
     no_color: bool,
 ) -> Context:
-    """Resolve the global options into a Context."""
-    base = Path(directory or ".").resolve()
-    if not base.is_dir():
+    """Resolve the global options into a Context; each problem is one line."""
+    start = Path(directory or ".").resolve()
+    if not start.exists():
         raise UsageError(f"-C {directory}: no such directory")
-    config_path = (base / config) if config else None
+    if not start.is_dir():
+        raise UsageError(f"-C {directory}: not a directory")
+    root = find_root(start) or start
+    state_path = start / state_dir if state_dir else root / DEFAULT_STATE_DIR
+    if state_path.exists() and not state_path.is_dir():
+        raise UsageError(f"--state-dir {state_dir or DEFAULT_STATE_DIR}: {state_path} is not "
+                         "a directory; point --state-dir at the folder of the state files")
     color = not no_color and "NO_COLOR" not in os.environ and sys.stdout.isatty()
     return Context(
-        directory=base,
-        config_option=config_path,
-        state_dir=base / state_dir,
+        directory=root,
+        config_option=(start / config) if config else None,
+        state_dir=state_path,
         verbosity=verbosity,
         quiet=quiet,
         color=color,
+        working_dir=start,
+        state_dir_option=state_dir,
     )
 
 

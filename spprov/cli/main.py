@@ -73,15 +73,15 @@ class LazyGroup(click.Group):
 @click.option("-C", "directory", metavar="DIR", help="Work in DIR instead of the current folder.")
 @click.option("--config", metavar="PATH",
               help="Credential file or folder [default: credentials.yaml, else credentials/].")
-@click.option("--state-dir", default="state", show_default=True, metavar="DIR",
-              help="Folder of the encrypted state files.")
+@click.option("--state-dir", metavar="DIR",
+              help="Folder of the encrypted state files [default: state/ in the repository].")
 @click.option("-v", "--verbose", "verbosity", count=True,
               help="More detail on stderr (repeatable); secrets stay redacted.")
 @click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr.")
 @click.option("--no-color", is_flag=True, help="No colour (also when NO_COLOR is set).")
 @click.version_option(__version__, "--version", prog_name="spprov")
 @click.pass_context
-def cli(ctx: click.Context, directory: str | None, config: str | None, state_dir: str,
+def cli(ctx: click.Context, directory: str | None, config: str | None, state_dir: str | None,
         verbosity: int, quiet: bool, no_color: bool) -> None:
     """Amazon Selling Partner API credentials as code."""
     workspace = Workspace(make_context(directory, config, state_dir, verbosity, quiet, no_color))

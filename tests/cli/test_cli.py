@@ -49,3 +49,40 @@ def test_an_unknown_command_is_still_no_such_command(spprov: RunSpprov) -> None:
     result = spprov("no-such-command")
     assert result.code == 1
     assert "No such command 'no-such-command'" in result.stderr
+
+
+def test_spprov_finds_the_repository_root_from_a_subfolder(gitops) -> None:  # type: ignore[no-untyped-def]
+    from tests.fixtures_gitops import US
+
+    gitops.declare([{"name": "acme-us", **US}])
+    inside = gitops.repo / "state" / "credentials"
+    inside.mkdir(parents=True)
+    (inside / "notes.txt").write_text("not a declaration\n")
+    at_root = gitops.run("plan")
+    below = gitops.run_spprov("plan", cwd=inside, env=gitops.env)
+    assert at_root.code == below.code == 0, below.output
+    assert below.stdout == at_root.stdout
+    assert "+ create acme-us" in below.stdout
+
+
+def test_a_folder_outside_any_repository_is_one_line(spprov: RunSpprov, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import subprocess
+
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    (tmp_path / "sub").mkdir()
+    result = spprov("plan", cwd=tmp_path / "sub")
+    assert result.code == 1
+    assert len(result.stderr.splitlines()) == 1
+    assert "credentials.yaml" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_directory_options_that_are_files_are_one_line(spprov: RunSpprov, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    afile = tmp_path / "afile"
+    afile.write_text("x\n")
+    result = spprov("-C", str(afile), "validate")
+    assert (result.code, result.stderr) == (1, f"spprov: -C {afile}: not a directory\n")
+    (tmp_path / "credentials.yaml").write_text("version: 1\n")
+    result = spprov("--state-dir", "afile", "status", cwd=tmp_path)
+    assert (result.code, result.stderr) == (
+        1, f"spprov: --state-dir afile: {afile} is not a directory; point --state-dir at the "
+           "folder of the state files\n")

@@ -131,4 +131,4 @@ def _saved_plan(context: Context, plan_file: str | None, only: tuple[str, ...], 
     if given:
         raise UsageError(f"{given[0]} cannot be combined with a saved plan: it was made with "
                          "its own options (make a new one with `spprov plan --out FILE`)")
-    return savedplan.load(context.directory / plan_file, plan_file)
+    return savedplan.load(context.here / plan_file, plan_file)

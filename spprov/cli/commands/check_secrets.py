@@ -23,7 +23,7 @@ def command(ctx: click.Context, files: tuple[Path, ...]) -> ExitCode:
     context = contexts.get(ctx)
     findings = []
     for file in files:
-        path = file if file.is_absolute() else context.directory / file
+        path = file if file.is_absolute() else context.here / file
         findings += scan_file(path, str(file), is_state_file(path, context.state_dir))
     for finding in findings:
         click.echo(str(finding), err=True)

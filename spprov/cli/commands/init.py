@@ -109,7 +109,9 @@ def command(ctx: click.Context, force: bool, age_recipient: str | None) -> None:
     Uses your age identity (SOPS_AGE_KEY, SOPS_AGE_KEY_FILE, or sops's default keys.txt)
     and generates one there, mode 0600, if you have none. The identity is never printed.
     """
+    # Like `git init`, init sets up the folder it is run in, not a repository above it.
     context = contexts.get(ctx)
+    context = context.rooted_at(context.here)
     recipient, source = choose_recipient(age_recipient)
     click.echo(source)
     done = [write_sops_config(context, recipient, force), _recipient_hint(context, recipient),

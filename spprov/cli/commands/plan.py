@@ -54,5 +54,5 @@ def command(ctx: click.Context, as_json: bool, markdown: bool, detailed_exitcode
 
 def _save(context: ctxmod.Context, out: str, plan: Plan, options: savedplan.Options,
           prints: dict[str, str]) -> None:
-    savedplan.save(context.directory / out, plan, options, prints)
+    savedplan.save(context.here / out, plan, options, prints)
     context.err(f"Saved the plan to {out}: `spprov apply {out}` carries out exactly this plan.")

@@ -19,4 +19,4 @@ def command(ctx: click.Context, path: Path) -> None:
     Line numbers in `spprov validate` messages about a template are lines of this text.
     """
     context = contexts.get(ctx)
-    click.echo(render_template(context.directory / path, context.display), nl=False)
+    click.echo(render_template(context.here / path, context.display), nl=False)

@@ -47,6 +47,6 @@ def command(ctx: click.Context, paths: tuple[Path, ...]) -> ExitCode:
     stderr as FILE:LINE:COL: message; exit 1 when any PATH is invalid.
     """
     context = contexts.get(ctx)
-    targets = [context.directory / path for path in paths] or [context.config_path()]
+    targets = [context.here / path for path in paths] or [context.config_path()]
     results = [validate_path(context, target) for target in targets]
     return ExitCode.OK if all(results) else ExitCode.ERROR
