@@ -12,6 +12,7 @@ import click
 
 from spprov import __version__
 from spprov.cli.context import make_context
+from spprov.cli.crashlog import write_crash_log
 from spprov.cli.workspace import Workspace
 from spprov.errors import ExitCode, SpprovError
 
@@ -130,10 +131,19 @@ def main(argv: list[str] | None = None) -> Any:
         sys.exit(ExitCode.ERROR)
     except Exception as exc:  # noqa: BLE001 - the one boundary for bugs
         logging.getLogger("spprov").debug("internal error", exc_info=True)
-        click.echo(f"spprov: internal error ({type(exc).__name__}); this is a bug, "
-                   "please report it with the output of -vv", err=True)
+        click.echo(_internal_error_text(exc), err=True)
         sys.exit(ExitCode.INTERNAL)
     sys.exit(int(result) if isinstance(result, int) else ExitCode.OK)
+
+
+def _internal_error_text(exc: Exception) -> str:
+    """The one line for a bug, naming the log file that keeps its traceback."""
+    head = f"spprov: internal error ({type(exc).__name__}); this is a bug"
+    try:
+        log = write_crash_log(exc, __version__)
+    except OSError as error:
+        return f"{head}: please report it with the output of -vv (no log: {error.strerror})"
+    return f"{head}: please report it with the traceback kept in {log}"
 
 
 def _error_text(exc: SpprovError) -> str:

@@ -86,3 +86,36 @@ def test_directory_options_that_are_files_are_one_line(spprov: RunSpprov, tmp_pa
     assert (result.code, result.stderr) == (
         1, f"spprov: --state-dir afile: {afile} is not a directory; point --state-dir at the "
            "folder of the state files\n")
+
+
+def test_an_internal_error_keeps_its_traceback_in_the_cache_folder(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # No input is known to crash spprov (each such input would be a bug to fix), so the
+    # bug is planted in this one process: the declaration loader raises a RuntimeError
+    # while a secret sits in one of its local variables.
+    import stat
+    import subprocess
+    import sys
+
+    from tests.fixtures_cli import clean_env
+
+    code = (
+        "import spprov.declaration.loader as loader\n"
+        "def broken(*args, **kwargs):\n"
+        "    refresh_token = 'Atzr|MUST-NOT-BE-LOGGED'\n"
+        "    raise RuntimeError('planted bug ' + str(len(refresh_token)))\n"
+        "loader.load_desired = broken\n"
+        "from spprov.cli.main import main\n"
+        "main(['validate'])\n")
+    (tmp_path / "credentials.yaml").write_text("version: 1\n")
+    env = clean_env(tmp_path, {"XDG_CACHE_HOME": str(tmp_path / "cache")})
+    result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True,
+                            text=True, env=env, check=False)
+    log = tmp_path / "cache" / "spprov" / "spprov.log"
+    assert result.returncode == 70
+    assert result.stderr == ("spprov: internal error (RuntimeError); this is a bug: please "
+                             f"report it with the traceback kept in {log}\n")
+    text = log.read_text()
+    assert "Traceback (most recent call last):" in text
+    assert "RuntimeError: planted bug 23" in text
+    assert "MUST-NOT-BE-LOGGED" not in text
+    assert stat.S_IMODE(log.stat().st_mode) == 0o600
