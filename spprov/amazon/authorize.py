@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 import webbrowser
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from spprov.secret import Secret
 log = logging.getLogger("spprov.amazon.authorize")
 
 DEFAULT_TIMEOUT_SECONDS = 300.0
+COUNTDOWN_SECONDS = 30.0  # how often a waiting consent says how long it still waits
 
 
 @dataclass(frozen=True)
@@ -29,9 +31,10 @@ class Authorization:
     method: AuthorizationMethod
 
 
-def _open_in_browser(url: str) -> None:
+def _open_in_browser(url: str) -> bool:
+    """Open ``url``; False when no browser could be started."""
     # webbrowser honours BROWSER (an executable that receives the URL) and waits for it.
-    webbrowser.open(url)
+    return webbrowser.open(url)
 
 
 @dataclass
@@ -44,7 +47,8 @@ class Authorizer:
     announce: Callable[[str], None]
     prompt: Callable[[str], str]
     timeout: float = DEFAULT_TIMEOUT_SECONDS
-    open_browser: Callable[[str], None] = field(default=_open_in_browser)
+    open_browser: Callable[[str], bool] = field(default=_open_in_browser)
+    clock: Callable[[], float] = field(default=time.monotonic)
 
     def can_authorize(self, app: App) -> bool:
         """Whether this run can finish a consent for ``app`` without more help."""
@@ -69,14 +73,45 @@ class Authorizer:
                       state: str) -> Callback:
         with LoopbackListener(app.redirect_uri, state) as listener:
             self.announce(f"{credential.name}: opening the consent page in your browser:\n  {url}")
-            self.open_browser(url)
-            return listener.wait(self.timeout)
+            if not self.open_browser(url):
+                self.announce(f"{credential.name}: no browser could be started: open the page "
+                              "above yourself, in a browser on this machine (the consent "
+                              f"returns to {app.redirect_uri})")
+            self._count_down(credential, listener)
+            try:
+                return listener.wait(0)
+            except AuthorizationError:
+                if listener.arrived(0):
+                    raise
+                raise AuthorizationError(
+                    f"{credential.name}: no consent arrived within {self.timeout:g} s; open "
+                    f"the consent page and run `{authorize_command(credential.name)}` again "
+                    "(--authorization-timeout gives more time)") from None
+
+    def _count_down(self, credential: Credential, listener: LoopbackListener) -> None:
+        """Wait for the redirect, saying every half minute how long it still waits."""
+        deadline = self.clock() + self.timeout
+        self.announce(f"{credential.name}: waiting up to {_minutes(self.timeout)} for the "
+                      "consent (Ctrl-C stops)")
+        while not listener.arrived(min(COUNTDOWN_SECONDS, max(0.0, deadline - self.clock()))):
+            left = deadline - self.clock()
+            if left <= 0:
+                return
+            self.announce(f"{credential.name}: still waiting for the consent, "
+                          f"{_minutes(left)} left")
 
     def _via_paste(self, credential: Credential, app: App, url: str, state: str) -> Callback:
         self.announce(f"{credential.name}: open this consent page and approve:\n  {url}")
-        self.open_browser(url)
+        if not self.open_browser(url):
+            self.announce(f"{credential.name}: no browser could be started: open the page "
+                          "above yourself, in any browser")
         pasted = self.prompt("Paste the address your browser was redirected to")
         return parse_callback(pasted, state, app.redirect_uri)
+
+
+def _minutes(seconds: float) -> str:
+    whole = max(0, round(seconds))
+    return f"{whole // 60}:{whole % 60:02d}"
 
 
 def check_pin(credential: Credential, selling_partner_id: str | None) -> None:

@@ -59,6 +59,10 @@ class LoopbackListener:
             self._server.server_close()
             self._server = None
 
+    def arrived(self, timeout: float) -> bool:
+        """Wait up to ``timeout`` seconds; True once the redirect (or a refusal) came in."""
+        return self._done.wait(timeout)
+
     def wait(self, timeout: float) -> Callback:
         """The callback, or AuthorizationError when it is refused or does not come in time."""
         if not self._done.wait(timeout):

@@ -184,3 +184,23 @@ def test_ctrl_c_lists_what_finished_and_what_did_not(gitops: GitOps, home: Path)
     assert ("Apply interrupted: 1 finished, 1 not finished.\n"
             "  finished: acme-a: created (authorized by ") in stderr
     assert "  not finished: acme-b\n" in stderr and stderr.endswith("Interrupted.\n")
+
+
+def test_no_browser_is_said_at_once_with_the_page_to_open(gitops: GitOps) -> None:
+    gitops.declare([{"name": "acme-a", **US}])
+    missing = str(gitops.repo.parent / "no-such-browser")
+    started = time.monotonic()
+    result = gitops.run("apply", "--yes", "--authorization-timeout", "2",
+                        env={"BROWSER": missing})
+    assert result.code == 1, result.output
+    lines = result.stderr.splitlines()
+    at = lines.index("acme-a: opening the consent page in your browser:")
+    assert lines[at + 2] == (
+        "acme-a: no browser could be started: open the page above yourself, in a browser on "
+        f"this machine (the consent returns to {gitops.app.redirect_uri})")
+    assert lines[at + 3] == "acme-a: waiting up to 0:02 for the consent (Ctrl-C stops)"
+    assert ("acme-a: create failed: no consent arrived within 2 s; open the consent page and "
+            "run `spprov authorize acme-a` again (--authorization-timeout gives more time)"
+            ) in result.stdout
+    assert not gitops.state_file("acme-a").exists()
+    assert time.monotonic() - started < 30
