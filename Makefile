@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: test lint typecheck unit test-slow demo schema bench clean
+.PHONY: test lint typecheck unit test-slow demo schema dist bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,10 +34,19 @@ demo: $(STAMP)
 	PATH="$(abspath $(BIN)):$$PATH" bash examples/demo.sh
 
 schema: $(STAMP)
-	$(BIN)/python -m spprov.declaration.schema > schemas/credentials.schema.json
+	$(BIN)/python -m spprov.declaration.schema > spprov/data/credentials.schema.json
+	cp spprov/data/credentials.schema.json schemas/credentials.schema.json
+
+# The release: sdist and wheel in dist/, checked as PyPI would (twine) and for stray or
+# missing files (check-wheel-contents). Install with `pip install dist/spprov-*.whl`.
+dist: $(STAMP)
+	rm -rf dist build
+	$(BIN)/python -m build --outdir dist .
+	$(BIN)/twine check --strict dist/*
+	$(BIN)/check-wheel-contents dist/*.whl
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
 
 clean:
-	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache dist build

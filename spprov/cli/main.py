@@ -33,6 +33,7 @@ COMMANDS: dict[str, str] = {
     "rekey": "rekey",
     "emulator": "emulator",
     "check-secrets": "check_secrets",
+    "schema": "schema",
 }
 
 class MissingDependencyError(SpprovError):

@@ -1,13 +1,16 @@
 """The JSON Schema of credential files, built from the regions table.
 
-``python -m spprov.declaration.schema`` prints it; ``schemas/credentials.schema.json`` is
-that output (``make schema``), a published copy for editors that a test keeps in step. spprov itself
-validates with ``SCHEMA`` directly, so the rules live in exactly one place: this module.
+``python -m spprov.declaration.schema`` prints it. ``make schema`` writes that output to
+``spprov/data/credentials.schema.json`` (package data: the wheel carries it, ``spprov schema``
+prints it and ``spprov init`` copies it into a repository for editors) and to
+``schemas/credentials.schema.json`` (the published copy); a test keeps both in step. spprov
+itself validates with ``SCHEMA`` directly, so the rules live in exactly one place: this module.
 """
 
 from __future__ import annotations
 
 import json
+from importlib import resources
 from typing import Any
 
 from spprov.hints import authorize_command, run_authorize
@@ -211,6 +214,14 @@ SCHEMA: Schema = build_schema()
 def schema_json() -> str:
     """The schema as the text of ``schemas/credentials.schema.json``."""
     return json.dumps(SCHEMA, indent=2, ensure_ascii=False) + "\n"
+
+
+PACKAGED_SCHEMA = "data/credentials.schema.json"
+
+
+def packaged_schema() -> str:
+    """The schema file installed with spprov (the same text as ``schema_json()``)."""
+    return resources.files("spprov").joinpath(PACKAGED_SCHEMA).read_text(encoding="utf-8")
 
 
 def main() -> None:

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from spprov import __version__
+from spprov.declaration.schema import schema_json
 from spprov.state.agekeys import default_identity_file
 from tests.fixtures_cli import RunSpprov
 from tests.fixtures_state import AgeIdentity, make_identity, sops_config
@@ -36,6 +38,8 @@ def test_generates_an_identity_when_there_is_none(spprov: RunSpprov, repo: Path,
         "without it the state cannot be decrypted\n"
         "wrote .sops.yaml\n"
         "wrote credentials.yaml (an example: edit it)\n"
+        f"wrote .spprov/credentials.schema.json (the JSON Schema of spprov {__version__}, "
+        "for editors)\n"
         "added .spprov.lock, .spprov-tmp-* to .gitignore\n")
     assert RULE in (repo / ".sops.yaml").read_text()
     assert f"    age: >-\n      {recipient}\n" in (repo / ".sops.yaml").read_text()
@@ -52,7 +56,10 @@ def test_uses_an_existing_identity_and_keeps_files(spprov: RunSpprov, repo: Path
     assert result.code == 0, result.stderr
     assert result.stdout == (
         f"using your age identity in {age_identity.path} ({age_identity.recipient})\n"
-        "wrote .sops.yaml\nadded .spprov-tmp-* to .gitignore\n")
+        "wrote .sops.yaml\n"
+        f"wrote .spprov/credentials.schema.json (the JSON Schema of spprov {__version__}, "
+        "for editors)\n"
+        "added .spprov-tmp-* to .gitignore\n")
     assert (repo / ".gitignore").read_text() == "node_modules/\n.spprov.lock\n.spprov-tmp-*\n"
     assert (repo / "credentials.yaml").read_text() == "version: 1\n"
     again = spprov("init", cwd=repo, env=env)
@@ -131,3 +138,48 @@ def test_state_dir_option_shapes_the_rule(spprov: RunSpprov, repo: Path,
     stored = spprov("--state-dir", "my-state.d", "app", "set-secret", "acme", cwd=repo,
                     env=env, input="amzn1.oa2-cs.v1.abc")
     assert stored.stdout == "stored client secret of app acme in my-state.d/apps/acme.sops.yaml\n"
+
+
+# --- the schema copy and the editor modeline ------------------------------------------------
+
+def test_example_points_editors_at_the_schema_copy(spprov: RunSpprov, repo: Path,
+                                                   age_identity: AgeIdentity) -> None:
+    env = {"SOPS_AGE_KEY_FILE": str(age_identity.path)}
+    assert spprov("init", cwd=repo, env=env).code == 0
+    assert (repo / "credentials.yaml").read_text().splitlines()[0] == (
+        "# yaml-language-server: $schema=.spprov/credentials.schema.json")
+    assert (repo / ".spprov" / "credentials.schema.json").read_text() == schema_json()
+    # The folder form: the modeline is relative to the file that carries it.
+    nested = repo / "nested"
+    nested.mkdir()
+    result = spprov("--config", "conf/credentials.yaml", "init", cwd=nested, env=env)
+    assert result.code == 0, result.stderr
+    assert (nested / "conf" / "credentials.yaml").read_text().startswith(
+        "# yaml-language-server: $schema=../.spprov/credentials.schema.json\n")
+
+
+def test_a_stale_schema_copy_is_updated_and_a_link_is_kept(
+        spprov: RunSpprov, repo: Path, age_identity: AgeIdentity, tmp_path: Path) -> None:
+    env = {"SOPS_AGE_KEY_FILE": str(age_identity.path)}
+    copy = repo / ".spprov" / "credentials.schema.json"
+    copy.parent.mkdir()
+    copy.write_text("{}\n")
+    result = spprov("init", cwd=repo, env=env)
+    assert (f"updated .spprov/credentials.schema.json (the JSON Schema of spprov {__version__}, "
+            "for editors)") in result.stdout.splitlines()
+    assert copy.read_text() == schema_json()
+    assert not list(copy.parent.glob(".spprov-tmp-*"))
+    # A link in a repository may point anywhere (a hostile pull request): never written through.
+    outside = tmp_path / "outside.txt"
+    outside.write_text("keep me\n")
+    copy.unlink()
+    copy.symlink_to(outside)
+    kept = spprov("init", cwd=repo, env=env)
+    assert ("kept .spprov/credentials.schema.json (a symbolic link: spprov does not write "
+            "through it)") in kept.stdout.splitlines()
+    assert outside.read_text() == "keep me\n"
+
+
+def test_schema_command_prints_the_packaged_schema(spprov: RunSpprov, tmp_path: Path) -> None:
+    result = spprov("schema", cwd=tmp_path)
+    assert (result.code, result.stdout, result.stderr) == (0, schema_json(), "")

@@ -12,9 +12,10 @@ import pytest
 from jsonschema import Draft202012Validator  # type: ignore[import-untyped, unused-ignore]
 
 from spprov import regions
-from spprov.declaration.schema import schema_json
+from spprov.declaration.schema import packaged_schema, schema_json
 
 SCHEMA_FILE = Path(__file__).parents[2] / "schemas" / "credentials.schema.json"
+PACKAGED_FILE = Path(__file__).parents[2] / "spprov" / "data" / "credentials.schema.json"
 APP = {
     "application_id": "amzn1.sp.solution.00000000-0000-0000-0000-000000000000",
     "client_id": "amzn1.application-oa2-client.0123456789abcdef",
@@ -41,6 +42,9 @@ def document(app: dict[str, Any] | None = None, credential: dict[str, Any] | Non
 
 def test_committed_schema_is_current() -> None:
     assert SCHEMA_FILE.read_text() == schema_json(), "stale schema: run `make schema`"
+    # The copy the wheel carries (`spprov schema`, `spprov init`) is the same text.
+    assert PACKAGED_FILE.read_text() == schema_json(), "stale schema: run `make schema`"
+    assert packaged_schema() == schema_json()
 
 
 def test_module_prints_the_schema() -> None:

@@ -1,14 +1,18 @@
-"""`spprov init`: .sops.yaml, an example credentials.yaml, .gitignore lines, an age identity."""
+"""`spprov init`: .sops.yaml, an example credentials.yaml, the schema copy for editors,
+.gitignore lines, an age identity."""
 
 from __future__ import annotations
 
 import os
 import re
+from pathlib import Path
 
 import click
 
+from spprov import __version__
 from spprov.cli import context as contexts
 from spprov.cli.context import Context
+from spprov.declaration.schema import packaged_schema
 from spprov.errors import UsageError
 from spprov.state import agekeys
 
@@ -16,6 +20,11 @@ SOPS_CONFIG = ".sops.yaml"
 GITIGNORE = ".gitignore"
 # What spprov itself may leave in a repository: its lock and, after a crash, temp files.
 GITIGNORE_LINES = (".spprov.lock", ".spprov-tmp-*")
+
+# The schema copy that editors read (committed, so every teammate's editor finds it);
+# `spprov init` brings it up to date after an upgrade.
+SCHEMA_COPY = Path(".spprov") / "credentials.schema.json"
+MODELINE = "# yaml-language-server: $schema={}\n"
 
 EXAMPLE_CREDENTIALS = """\
 # Declared SP-API credentials (see `spprov validate`, `spprov plan`).
@@ -77,12 +86,37 @@ def write_sops_config(context: Context, recipient: str, force: bool) -> str:
 
 
 def write_example(context: Context) -> str | None:
-    """Write an example credentials.yaml when no declaration exists."""
+    """Write an example credentials.yaml when no declaration exists, with the modeline
+    that points editors at the schema copy."""
     declaration = context.config_path()
     if declaration.exists():
         return None
-    declaration.write_text(EXAMPLE_CREDENTIALS, encoding="utf-8")
+    schema = Path(os.path.relpath(context.directory / SCHEMA_COPY, declaration.parent))
+    declaration.parent.mkdir(parents=True, exist_ok=True)
+    declaration.write_text(MODELINE.format(schema.as_posix()) + EXAMPLE_CREDENTIALS,
+                           encoding="utf-8")
     return f"wrote {context.display(declaration)} (an example: edit it)"
+
+
+def write_schema_copy(context: Context) -> str | None:
+    """Write or refresh .spprov/credentials.schema.json; None when it is current.
+
+    A symbolic link (a repository file may come from anyone) is kept, never written
+    through, and the new file replaces the old one in one rename.
+    """
+    folder, path = context.directory / SCHEMA_COPY.parent, context.directory / SCHEMA_COPY
+    if folder.is_symlink() or path.is_symlink():
+        return f"kept {SCHEMA_COPY.as_posix()} (a symbolic link: spprov does not write through it)"
+    text = packaged_schema()
+    exists = path.is_file()
+    if exists and path.read_text(encoding="utf-8", errors="replace") == text:
+        return None
+    folder.mkdir(exist_ok=True)
+    temporary = folder / f".spprov-tmp-schema-{os.getpid()}"
+    temporary.write_text(text, encoding="utf-8")
+    os.replace(temporary, path)
+    return (f"{'updated' if exists else 'wrote'} {SCHEMA_COPY.as_posix()} (the JSON Schema of "
+            f"spprov {__version__}, for editors)")
 
 
 def update_gitignore(context: Context) -> str | None:
@@ -104,7 +138,8 @@ def update_gitignore(context: Context) -> str | None:
               help="Encrypt for this recipient; generate and look up no identity.")
 @click.pass_context
 def command(ctx: click.Context, force: bool, age_recipient: str | None) -> None:
-    """Set up a repository: .sops.yaml, an example credentials.yaml, .gitignore lines.
+    """Set up a repository: .sops.yaml, an example credentials.yaml, .gitignore lines,
+    and .spprov/credentials.schema.json for editors (run again after an upgrade).
 
     Uses your age identity (SOPS_AGE_KEY, SOPS_AGE_KEY_FILE, or sops's default keys.txt)
     and generates one there, mode 0600, if you have none. The identity is never printed.
@@ -115,7 +150,7 @@ def command(ctx: click.Context, force: bool, age_recipient: str | None) -> None:
     recipient, source = choose_recipient(age_recipient)
     click.echo(source)
     done = [write_sops_config(context, recipient, force), _recipient_hint(context, recipient),
-            write_example(context), update_gitignore(context)]
+            write_example(context), write_schema_copy(context), update_gitignore(context)]
     for line in done:
         if line:
             click.echo(line)
