@@ -7,6 +7,7 @@ run cannot leak the secret it stopped.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -16,13 +17,19 @@ from spprov.state.agekeys import SECRET_KEY_PREFIX
 from spprov.state.statefile import CLIENT_SECRET_KEY, REFRESH_TOKEN_KEY, SUFFIX
 
 MAX_SCAN_BYTES = 10 * 1024 * 1024
+# sops's own configuration: its name ends like a state file's, but it holds no secret field.
+SOPS_CONFIG = ".sops.yaml"
+# Folders never walked when a folder is given: Git's own database.
+SKIPPED_FOLDERS = frozenset({".git"})
 
-# Kinds of secret and how each looks; the lengths keep prose like "Atzr|..." out.
+# Kinds of secret and how each looks; the lengths keep prose like "Atzr|..." out. The "|"
+# of a token may be URL-encoded (%7C) when it was copied out of a URL or a log.
+_PIPE = r"(?:\||%7[Cc])"
 SECRET_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (f"an age identity ({SECRET_KEY_PREFIX}1...)",
      re.compile(re.escape(SECRET_KEY_PREFIX) + r"1[0-9A-Z]{50,}")),
-    ("an LWA refresh token (Atzr|...)", re.compile(r"Atzr\|[A-Za-z0-9_\-.~+/=%|]{16,}")),
-    ("an LWA access token (Atza|...)", re.compile(r"Atza\|[A-Za-z0-9_\-.~+/=%|]{16,}")),
+    ("an LWA refresh token (Atzr|...)", re.compile(rf"Atzr{_PIPE}[A-Za-z0-9_\-.~+/=%|]{{16,}}")),
+    ("an LWA access token (Atza|...)", re.compile(rf"Atza{_PIPE}[A-Za-z0-9_\-.~+/=%|]{{16,}}")),
     ("an LWA client secret (amzn1.oa2-cs....)", re.compile(r"amzn1\.oa2-cs\.[A-Za-z0-9.]{16,}")),
 )
 _SECRET_KEY_LINE = re.compile(
@@ -45,18 +52,40 @@ class Finding:
 
 
 def scan_file(path: Path, name: str, state_file: bool) -> list[Finding]:
-    """Everything wrong with one file; a state file must also be SOPS-encrypted."""
+    """Everything wrong with one file; a state file must also be SOPS-encrypted.
+
+    Binary files are searched for secrets too (a token pasted into a spreadsheet or an
+    image's metadata is still a leak); their line and column count newline bytes.
+    """
     try:
         data = path.read_bytes()[:MAX_SCAN_BYTES]
-    except OSError:
-        return []  # deleted or unreadable files are not being committed as text
-    if b"\0" in data:
-        return []
-    text = data.decode("utf-8", errors="replace")
+    except OSError as exc:
+        return [Finding(name, 1, 1, f"cannot be read ({exc.strerror}); nothing was checked")]
+    binary = b"\0" in data
+    text = data.decode("latin-1" if binary else "utf-8", errors="replace")
     findings = list(secret_values(text, name))
-    if state_file:
+    if state_file and not binary:
         findings += state_file_problems(text, name)
     return sorted(findings, key=lambda f: (f.line, f.column))
+
+
+def files_to_check(path: Path, name: str) -> Iterator[tuple[Path, str]]:
+    """``path`` itself, or every file under it when it is a folder (sorted, recursively).
+
+    Symbolic links are not followed: Git stores a link as its target's name, so what a
+    link points at is not part of the commit (and may be anywhere on the machine).
+    """
+    if path.is_symlink():
+        return
+    if not path.is_dir():
+        yield path, name
+        return
+    for folder, folders, files in os.walk(path):
+        folders[:] = sorted(f for f in folders if f not in SKIPPED_FOLDERS)
+        for file in sorted(files):
+            found = Path(folder) / file
+            if not found.is_symlink():
+                yield found, Path(name, found.relative_to(path)).as_posix()
 
 
 def secret_values(text: str, name: str) -> Iterator[Finding]:
@@ -82,7 +111,12 @@ def state_file_problems(text: str, name: str) -> Iterator[Finding]:
 
 
 def is_state_file(path: Path, state_dir: Path) -> bool:
-    """Whether ``path`` is one of spprov's state files (under the state folder or *.sops.yaml)."""
+    """Whether ``path`` is one of spprov's state files (under the state folder or *.sops.yaml).
+
+    ``.sops.yaml`` is sops's configuration (written by `spprov init`), never a state file.
+    """
+    if path.name == SOPS_CONFIG:
+        return False
     if path.name.endswith(SUFFIX):
         return True
     try:

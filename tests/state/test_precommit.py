@@ -100,10 +100,50 @@ def test_a_custom_state_dir_is_honoured(spprov: RunSpprov, tmp_path: Path) -> No
     assert "a state file without a sops: block" in result.stderr
 
 
-def test_binary_and_missing_files_are_skipped(spprov: RunSpprov, tmp_path: Path) -> None:
+def test_binary_files_are_searched_and_a_missing_path_is_an_error(
+        spprov: RunSpprov, tmp_path: Path) -> None:
     (tmp_path / "image.png").write_bytes(b"\x89PNG\0" + TOKEN.encode())
     result = check(spprov, tmp_path, "image.png", "gone.txt")
+    assert (result.code, result.stderr) == (
+        1, "image.png:1:6: an LWA refresh token (Atzr|...) in plain text; remove it from the "
+           "commit and revoke it if it was ever pushed\n"
+           "gone.txt:1:1: no such file or folder; nothing was checked\n")
+    assert TOKEN not in result.output
+    (tmp_path / "image.png").write_bytes(b"\x89PNG\0\x01\x02state")
+    assert check(spprov, tmp_path, "image.png").output == ""
+
+
+def test_sops_config_is_configuration_not_a_state_file(spprov: RunSpprov, tmp_path: Path,
+                                                      home: Path) -> None:
+    assert spprov("init", cwd=tmp_path).code == 0
+    result = check(spprov, tmp_path, ".sops.yaml", "credentials.yaml",
+                   ".spprov/credentials.schema.json")
     assert (result.code, result.output) == (0, "")
+    # Its values are still searched: an identity pasted into it is refused.
+    write(tmp_path, "state/.sops.yaml", f"# {AGE_KEY}\n")
+    leaked = check(spprov, tmp_path, "state/.sops.yaml")
+    assert (leaked.code, leaked.stderr) == (
+        1, "state/.sops.yaml:1:3: an age identity (AGE-SECRET-KEY-1...) in plain text; remove "
+           "it from the commit and revoke it if it was ever pushed\n")
+
+
+def test_a_folder_is_checked_recursively(spprov: RunSpprov, tmp_path: Path) -> None:
+    write(tmp_path, "state/credentials/acme-us.sops.yaml", ENCRYPTED)
+    write(tmp_path, "state/credentials/acme-eu.sops.yaml", "format: 1\nname: acme-eu\n")
+    url_encoded = TOKEN.replace("|", "%7C")  # as copied out of a URL or a log
+    write(tmp_path, "docs/deep/er/notes.md", f"see https://x.example/?t={url_encoded}\n")
+    write(tmp_path, ".git/objects/leak", TOKEN)  # Git's database is not the commit
+    outside = write(tmp_path.parent, "outside-token.txt", TOKEN)
+    (tmp_path / "docs" / "link.txt").symlink_to(outside)  # a link is committed as its target
+    result = check(spprov, tmp_path, ".")
+    assert (result.code, result.stderr) == (
+        1, "docs/deep/er/notes.md:1:26: an LWA refresh token (Atzr|...) in plain text; remove it "
+           "from the commit and revoke it if it was ever pushed\n"
+           "state/credentials/acme-eu.sops.yaml:1:1: a state file without a sops: block "
+           "(decrypted?); commit only files that spprov wrote encrypted\n")
+    only_state = check(spprov, tmp_path, "state/")
+    assert only_state.stderr.startswith("state/credentials/acme-eu.sops.yaml:1:1: ")
+    assert (check(spprov, tmp_path, "state/credentials/acme-us.sops.yaml").code) == 0
 
 
 # --- the hooks, run by pre-commit --------------------------------------------------------
@@ -177,20 +217,41 @@ def test_hooks_pass_a_clean_commit_and_stop_a_leak(tmp_path: Path, home: Path) -
 @pytest.mark.skipif(shutil.which("git") is None, reason="pre-commit needs git")
 def test_try_repo_installs_the_hooks_from_a_copy_of_this_repository(
         tmp_path: Path, home: Path) -> None:
-    # Slow and needs PyPI: pre-commit builds a virtualenv and installs spprov's dependencies.
+    # Slow and needs PyPI: pre-commit builds a virtualenv and installs spprov (its build
+    # backend and dependencies) from the registry, as it does on a user's machine.
     source = tmp_path / "spprov-src"
     shutil.copytree(ROOT / "spprov", source / "spprov",
                     ignore=shutil.ignore_patterns("__pycache__"))
-    for name in ("pyproject.toml", "README.md", ".pre-commit-hooks.yaml"):
+    for name in ("pyproject.toml", "README.md", "LICENSE", "MANIFEST.in", "CHANGELOG.md",
+                 ".pre-commit-hooks.yaml"):
         shutil.copy(ROOT / name, source / name)
     git(source, "init", "-q")
     git(source, "add", "-A")
     git(source, "commit", "-qm", "spprov")
-    repo = user_repo(tmp_path, {"credentials.yaml": VALID_DECLARATION,
-                                "notes.txt": f"secret={CLIENT_SECRET}\n"})
+    repo = user_repo(tmp_path, {})
+    init = subprocess.run([sys.executable, "-m", "spprov", "init"], cwd=repo, check=False,
+                          env=clean_env(home), capture_output=True, text=True)
+    assert init.returncode == 0, init.stderr
+    git(repo, "add", "-A")
+    fresh = run_pre_commit(repo, home, "try-repo", str(source), "--all-files", timeout=600)
+    assert fresh.code == 0, fresh.output
+    write(repo, "notes.txt", f"secret={CLIENT_SECRET}\n")
+    git(repo, "add", "-A")
     result = run_pre_commit(repo, home, "try-repo", str(source), timeout=600)
     assert result.code == 1, result.output
     assert "spprov validate" in result.stdout
     assert ("notes.txt:1:8: an LWA client secret (amzn1.oa2-cs....) in plain text"
             in result.stdout)
     assert CLIENT_SECRET not in result.output
+
+
+def test_pre_commit_run_all_files_passes_on_a_repository_made_by_init(
+        tmp_path: Path, home: Path, spprov: RunSpprov) -> None:
+    repo = user_repo(tmp_path, {})
+    assert spprov("init", cwd=repo).code == 0
+    git(repo, "add", "-A")
+    local_config(repo)
+    result = run_pre_commit(repo, home, "run", "--all-files")
+    assert result.code == 0, result.output
+    assert [line.rsplit(".", 1)[-1] for line in result.stdout.splitlines()] == [
+        "Passed", "Passed"]
