@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import uuid
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -30,13 +32,19 @@ def request_kind(request: Request) -> str:
 
 
 def sp_api(world: World, request: Request) -> Response:
-    """Answer one SP-API request on one of the six endpoints."""
+    """Answer one SP-API request on one of the six endpoints.
+
+    Every answer carries ``x-amzn-RequestId``, as Amazon's models list for every response.
+    """
     route = (request.method, request.path)
     if route == ("GET", SELLERS_PATH):
-        return _marketplace_participations(world, request)
-    if route == ("POST", ROTATION_PATH):
-        return _rotate_client_secret(world, request)
-    return sp_api_error(404, "NotFound", "Resource not found.")
+        response = _marketplace_participations(world, request)
+    elif route == ("POST", ROTATION_PATH):
+        response = _rotate_client_secret(world, request)
+    else:
+        response = sp_api_error(404, "NotFound", "Resource not found.")
+    return dataclasses.replace(
+        response, headers=(*response.headers, ("x-amzn-RequestId", str(uuid.uuid4()))))
 
 
 def _access_grant(world: World, request: Request) -> AccessGrant | Response:
@@ -64,6 +72,9 @@ def _marketplace_participations(world: World, request: Request) -> Response:
                                            marketplaces_in_region(region)]})
 
 
+STORE_NAME = "Emulated Store"
+
+
 def _participation(marketplace: Marketplace) -> dict[str, Any]:
     domain = urlsplit(marketplace.seller_central_url).netloc.replace("sellercentral.", "www.")
     return {
@@ -76,6 +87,8 @@ def _participation(marketplace: Marketplace) -> dict[str, Any]:
             "domainName": domain,
         },
         "participation": {"isParticipating": True, "hasSuspendedListings": False},
+        # Required by Amazon's model (sellers.json, MarketplaceParticipation).
+        "storeName": STORE_NAME,
     }
 
 
