@@ -178,6 +178,12 @@ def test_a_stale_schema_copy_is_updated_and_a_link_is_kept(
     assert ("kept .spprov/credentials.schema.json (a symbolic link: spprov does not write "
             "through it)") in kept.stdout.splitlines()
     assert outside.read_text() == "keep me\n"
+    copy.unlink()
+    copy.mkdir()
+    odd = spprov("init", cwd=repo, env=env)
+    assert (odd.code, odd.stderr) == (0, "")
+    assert ("skipped .spprov/credentials.schema.json (something other than a file is in the "
+            "way; remove it and run `spprov init` again)") in odd.stdout.splitlines()
 
 
 def test_schema_command_prints_the_packaged_schema(spprov: RunSpprov, tmp_path: Path) -> None:

@@ -107,6 +107,9 @@ def write_schema_copy(context: Context) -> str | None:
     folder, path = context.directory / SCHEMA_COPY.parent, context.directory / SCHEMA_COPY
     if folder.is_symlink() or path.is_symlink():
         return f"kept {SCHEMA_COPY.as_posix()} (a symbolic link: spprov does not write through it)"
+    if folder.exists() and not folder.is_dir() or path.exists() and not path.is_file():
+        return (f"skipped {SCHEMA_COPY.as_posix()} (something other than a file is in the way; "
+                "remove it and run `spprov init` again)")
     text = packaged_schema()
     exists = path.is_file()
     if exists and path.read_text(encoding="utf-8", errors="replace") == text:
