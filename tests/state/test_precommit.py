@@ -141,6 +141,7 @@ def test_a_folder_is_checked_recursively(spprov: RunSpprov, tmp_path: Path) -> N
            "from the commit and revoke it if it was ever pushed\n"
            "state/credentials/acme-eu.sops.yaml:1:1: a state file without a sops: block "
            "(decrypted?); commit only files that spprov wrote encrypted\n")
+    assert TOKEN not in result.output and url_encoded not in result.output
     only_state = check(spprov, tmp_path, "state/")
     assert only_state.stderr.startswith("state/credentials/acme-eu.sops.yaml:1:1: ")
     assert (check(spprov, tmp_path, "state/credentials/acme-us.sops.yaml").code) == 0
