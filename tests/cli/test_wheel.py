@@ -21,6 +21,7 @@ import pytest
 
 from spprov.declaration.schema import schema_json
 from tests.fixtures_cli import clean_env
+from tests.fixtures_gitops import US, GitOps
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCES = ("spprov", "pyproject.toml", "README.md", "LICENSE", "MANIFEST.in", "CHANGELOG.md",
@@ -96,3 +97,15 @@ def test_init_and_validate_run_from_the_installed_wheel(installed: Path, home: P
         0, "valid: 1 credential, 1 app (credentials.yaml)\n")
     schema = run("spprov", "schema", cwd=tmp_path, env=env)
     assert schema.stdout == schema_json()
+
+
+def test_apply_and_token_from_the_installed_wheel_against_the_emulator(
+        installed: Path, gitops: GitOps, home: Path) -> None:
+    gitops.declare([{"name": "acme-us", **US}])
+    env = clean_env(home, {**gitops.env, "PATH": f"{installed}:{clean_env(home)['PATH']}"})
+    applied = run(installed / "spprov", "apply", "--yes", cwd=gitops.repo, env=env)
+    assert applied.returncode == 0, applied.stdout + applied.stderr
+    assert "sops:" in gitops.state_file("acme-us").read_text()
+    token = run(installed / "spprov", "token", "acme-us", cwd=gitops.repo, env=env)
+    assert (token.returncode, token.stdout[:5]) == (0, "Atza|")
+    assert gitops.emulator.stats()["token"] >= 2  # the consent's code, then the refresh
