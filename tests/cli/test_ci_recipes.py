@@ -24,6 +24,7 @@ import pytest
 import yaml
 
 import spprov
+from tests.cli.test_wheel import build_wheel
 from tests.fixtures_cli import clean_env
 from tests.fixtures_gitops import US, GitOps
 
@@ -466,12 +467,7 @@ def test_install_a_wheel_then_run_from_it(gitops: GitOps, runner: Runner,
     # variables), and its dependencies come from the project's .venv through a .pth line,
     # because PyPI is not something a test may need. What is real: the install step's own
     # choices (venv under RUNNER_TEMP, the wheel, GITHUB_PATH) and spprov running from there.
-    built = subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps",
-                            "--no-build-isolation", "--wheel-dir", str(tmp_path / "dist"),
-                            str(ROOT)], capture_output=True, text=True, check=False,
-                           cwd=tmp_path, timeout=300)
-    assert built.returncode == 0, built.stderr
-    (wheel,) = (tmp_path / "dist").glob("spprov-*.whl")
+    wheel = build_wheel(tmp_path / "source", tmp_path / "dist")
     shutil.copy(wheel, gitops.repo / wheel.name)
     # The venv the step makes exists already, with the .pth line (the step's `python3 -m
     # venv` keeps what is in it).

@@ -34,22 +34,26 @@ def run(*args: str | Path, cwd: Path | None = None,
                           text=True, check=False, timeout=300)
 
 
-@pytest.fixture(scope="module")
-def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    source = tmp_path_factory.mktemp("source")
+def build_wheel(source: Path, out: Path) -> Path:
+    """Build the wheel from a copy of the checkout in ``source`` (nothing written to it)."""
+    source.mkdir(exist_ok=True)
     for name in SOURCES:
         if (ROOT / name).is_dir():
             shutil.copytree(ROOT / name, source / name,
                             ignore=shutil.ignore_patterns("__pycache__"))
         else:
             shutil.copy(ROOT / name, source / name)
-    out = tmp_path_factory.mktemp("dist")
     built = run(sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", out,
                 source)
     assert built.returncode == 0, built.stdout + built.stderr
     assert "SetuptoolsDeprecationWarning" not in built.stdout + built.stderr
     (found,) = out.glob("spprov-*-py3-none-any.whl")
     return found
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_wheel(tmp_path_factory.mktemp("source"), tmp_path_factory.mktemp("dist"))
 
 
 @pytest.fixture(scope="module")
