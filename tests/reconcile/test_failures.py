@@ -160,32 +160,6 @@ def test_declining_the_confirmation_says_apply_cancelled(authorized: GitOps) -> 
     assert _digest(authorized.state_file("acme-a")) == before
 
 
-def test_ctrl_c_lists_what_finished_and_what_did_not(gitops: GitOps, home: Path) -> None:
-    idle = gitops.browser(
-        "import os, pathlib\n"
-        "if 'sellercentral-europe' in url:\n"
-        "    pathlib.Path(os.environ['WAITING_FLAG']).touch()\n"
-        "else:\n"
-        f"    os.execv('{gitops.env['BROWSER']}', ['browser', url])\n")
-    flag = gitops.repo.parent / "waiting"
-    eu = {"seller_central_url": "https://sellercentral-europe.amazon.com",
-          "sp_api_endpoint": "https://sellingpartnerapi-eu.amazon.com"}
-    gitops.declare([{"name": "acme-a", **US}, {"name": "acme-b", **eu}])
-    env = clean_env(home, {**gitops.env, "BROWSER": idle, "WAITING_FLAG": str(flag)})
-    child = subprocess.Popen([sys.executable, "-m", "spprov", "apply", "--yes"],
-                             cwd=gitops.repo, env=env, stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 30
-    while not flag.exists() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    child.send_signal(2)
-    stdout, stderr = child.communicate(timeout=30)
-    assert child.returncode == 130, stderr
-    assert ("Apply interrupted: 1 finished, 1 not finished.\n"
-            "  finished: acme-a: created (authorized by ") in stderr
-    assert "  not finished: acme-b\n" in stderr and stderr.endswith("Interrupted.\n")
-
-
 def test_no_browser_is_said_at_once_with_the_page_to_open(gitops: GitOps) -> None:
     gitops.declare([{"name": "acme-a", **US}])
     missing = str(gitops.repo.parent / "no-such-browser")

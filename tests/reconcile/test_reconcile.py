@@ -208,6 +208,10 @@ def test_ctrl_c_while_waiting_for_consent_exits_130_and_keeps_finished_work(
     assert stderr.endswith("Interrupted.\n")
     assert "Traceback" not in stderr
     assert "acme-a: created" in stdout
+    # What finished and what did not, before the exit.
+    assert ("Apply interrupted: 1 finished, 1 not finished.\n"
+            "  finished: acme-a: created (authorized by ") in stderr
+    assert "  not finished: acme-b\n" in stderr
     assert gitops.state_file("acme-a").exists()
     assert not gitops.state_file("acme-b").exists()
 
