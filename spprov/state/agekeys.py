@@ -98,3 +98,55 @@ def generate_identity(path: Path, now: datetime | None = None) -> str:
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write(content)
     return recipient
+
+
+# Identity sources sops reads that the in-process reader does not (commands, SSH keys): when
+# one is set, a file none of the reader's identities opens is left to the sops binary.
+DELEGATED_SOURCES = ("SOPS_AGE_KEY_CMD", "SOPS_AGE_SSH_PRIVATE_KEY_FILE",
+                     "SOPS_AGE_SSH_PRIVATE_KEY_CMD")
+
+
+@dataclass(frozen=True)
+class Keyring:
+    """The X25519 identities sops would load, and sources only the sops binary can read."""
+
+    identities: tuple[x25519.Identity, ...]
+    delegated: tuple[str, ...]
+    recipients: frozenset[str]
+
+    def __repr__(self) -> str:
+        return f"Keyring({len(self.identities)} identities, delegated={self.delegated})"
+
+
+def load_keyring(environ: Mapping[str, str]) -> Keyring:
+    """Every identity in SOPS_AGE_KEY, SOPS_AGE_KEY_FILE and keys.txt (sops reads all three)."""
+    texts: list[str] = []
+    inline = environ.get("SOPS_AGE_KEY")
+    if inline:
+        texts.append(inline)
+    paths = [default_identity_file(environ)]
+    if environ.get("SOPS_AGE_KEY_FILE"):
+        paths.insert(0, identity_file(environ))
+    for path in dict.fromkeys(paths):
+        try:
+            texts.append(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError):
+            continue  # sops skips an unreadable source too; "no identity" says what to do
+    identities = tuple(identity for text in texts for identity in _parse_identities(text))
+    recipients = frozenset(str(identity.to_public()) for identity in identities)
+    delegated = tuple(name for name in DELEGATED_SOURCES if environ.get(name))
+    return Keyring(identities, delegated, recipients)
+
+
+def _parse_identities(text: str) -> list[x25519.Identity]:
+    found = []
+    for line in text.splitlines():
+        if line.lstrip().startswith("#"):
+            continue
+        for word in line.replace(",", " ").split():
+            if word.startswith(SECRET_KEY_PREFIX):
+                try:
+                    found.append(x25519.Identity.from_str(word))
+                except Exception:  # noqa: BLE001, S112 - a bad line is skipped, as by sops
+                    continue
+    return found

@@ -60,27 +60,51 @@ def parse_version(text: str) -> tuple[int, int, int] | None:
 def explain(code: int, stderr: str, file: str) -> str:
     """The one-line message for a failed sops run on ``file``."""
     if code in (EXIT_MAC_MISMATCH, EXIT_MAC_NOT_FOUND):
-        return (f"{file}: MAC mismatch: the file was edited by hand or corrupted; restore it "
-                f"from Git (`git checkout -- {file}`) and let spprov write it")
+        return mac_mismatch(file)
     if code == EXIT_NO_DATA_KEY:
-        return _no_data_key(stderr, file)
+        if "did not match any of the recipients" in stderr:
+            return not_a_recipient(file)
+        return no_identity(file)
     if code == EXIT_ALREADY_ENCRYPTED:
         return f"{file}: already encrypted (it has a top-level `sops` key); nothing was written"
     if code in (EXIT_CONFIG_NOT_FOUND, EXIT_NO_ENCRYPTION_KEY) or "creation rule" in stderr:
         return f"no creation rule in .sops.yaml matches {file}: {_NO_RULE}"
     if "metadata not found" in stderr:
-        return f"{file}: not a sops-encrypted file; restore it from Git or let spprov write it"
+        return not_sops(file)
     if "nmarshalling input" in stderr:
-        return f"{file}: not valid YAML; restore it from Git (`git checkout -- {file}`)"
+        return not_yaml(file)
     return f"{file}: sops failed (exit code {code}); run with -vv for its message"
 
 
-def _no_data_key(stderr: str, file: str) -> str:
-    if "did not match any of the recipients" in stderr:
-        return (f"cannot decrypt {file}: none of your age identities is one of its recipients; "
-                "ask someone who can decrypt it to add your recipient to .sops.yaml and run "
-                "`spprov rekey`")
+# The messages below are shared with the in-process reader (spprov.state.sopsreader), so a
+# file is refused in the same words whichever of the two read it.
+def mac_mismatch(file: str) -> str:
+    """A value, the timestamp or the MAC no longer match: a hand edit or corruption."""
+    return (f"{file}: MAC mismatch: the file was edited by hand or corrupted; restore it "
+            f"from Git (`git checkout -- {file}`) and let spprov write it")
+
+
+def not_a_recipient(file: str) -> str:
+    """Identities were found, but none opens the file's data key."""
+    return (f"cannot decrypt {file}: none of your age identities is one of its recipients; "
+            "ask someone who can decrypt it to add your recipient to .sops.yaml and run "
+            "`spprov rekey`")
+
+
+def no_identity(file: str) -> str:
+    """No age identity anywhere sops looks."""
     return f"cannot decrypt {file}: {_NO_IDENTITY}"
+
+
+def not_sops(file: str) -> str:
+    """A file without a ``sops`` block."""
+    return f"{file}: not a sops-encrypted file; restore it from Git or let spprov write it"
+
+
+def not_yaml(file: str, detail: str = "") -> str:
+    """A file that does not parse."""
+    where = f" ({detail})" if detail else ""
+    return f"{file}: not valid YAML{where}; restore it from Git (`git checkout -- {file}`)"
 
 
 class Sops:

@@ -1,7 +1,8 @@
 """StateStore: the repository's encrypted state, one SOPS file per credential and per app.
 
-Listing reads readable fields only and runs no sops process; decrypting and writing go
-through ``spprov.state.sops``. An update edits a temporary copy with ``sops set --idempotent``
+Listing reads readable fields only; decrypting reads the files in-process
+(``spprov.state.sopsreader``, no sops process) and writing goes through the sops binary
+(``spprov.state.sops``). An update edits a temporary copy with ``sops set --idempotent``
 field by field, so unchanged values keep their ciphertext and a no-op changes no byte.
 """
 
@@ -30,6 +31,7 @@ from spprov.state.lock import (
     write_atomically,
 )
 from spprov.state.sops import Sops
+from spprov.state.sopsreader import DelegateToSops, SopsReader
 from spprov.state.statefile import CLIENT_SECRET_KEY, OPTIONAL_KEYS, REFRESH_TOKEN_KEY, SUFFIX
 from spprov.yamlfile import plain_error_line
 
@@ -67,10 +69,12 @@ class StoredState:
 class StateStore:
     """Lists, reads, writes and deletes the state files under ``state_dir``."""
 
-    def __init__(self, repo_root: Path, state_dir: Path, sops: Sops | None = None) -> None:
+    def __init__(self, repo_root: Path, state_dir: Path, sops: Sops | None = None,
+                 reader: SopsReader | None = None) -> None:
         self.repo_root = repo_root.resolve()
         self.state_dir = state_dir if state_dir.is_absolute() else self.repo_root / state_dir
         self.sops = sops or Sops(self.repo_root)
+        self.reader = reader or SopsReader(os.environ)
         self._lock = RepositoryLock(self.repo_root)
 
     # -- paths ---------------------------------------------------------------------------
@@ -130,12 +134,20 @@ class StateStore:
         display = self.display(path)
         if not path.is_file():
             raise StateError(f"{display}: no such state file: run `spprov apply` first")
-        document = self.sops.decrypt(path)
+        document = self.read_document(path)
         record = statefile.parse_record(document, path, display)
         token = document.get(REFRESH_TOKEN_KEY)
         if not isinstance(token, str) or not token:
             raise StateError(f"{display}: no refresh_token: {run_authorize(name)}")
         return StoredSecrets(record, Secret(token))
+
+    def read_document(self, path: Path) -> dict[str, Any]:
+        """A state file decrypted in-process, its MAC checked; the binary only when the
+        person's identities come from a source only sops reads (a key command, SSH keys)."""
+        try:
+            return self.reader.read(path, self.display(path))
+        except DelegateToSops:
+            return self.sops.decrypt(path)
 
     # -- writing -------------------------------------------------------------------------
     @contextlib.contextmanager
@@ -207,7 +219,7 @@ class StateStore:
         if not path.is_file():
             return None
         display = self.display(path)
-        document = self.sops.decrypt(path)
+        document = self.read_document(path)
         try:
             set_at = statefile.check_app_fields(document, path)
         except ValueError as exc:

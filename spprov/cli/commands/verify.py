@@ -28,7 +28,7 @@ def verify_credential(store: StateStore, path: Path, desired: Desired) -> list[s
     """Problems of one credential state file, each ``FILE: message``."""
     shown = store.display(path)
     store.read_record(path)  # an unreadable file: the same reason plan and status give
-    document = store.sops.decrypt(path)
+    document = store.read_document(path)
     record = statefile.parse_record(document, path, shown)
     problems = []
     token = document.get(statefile.REFRESH_TOKEN_KEY)
@@ -63,7 +63,7 @@ def declaration_problems(record: Record, desired: Desired, shown: str) -> list[s
 def verify_app(store: StateStore, path: Path, desired: Desired) -> list[str]:
     """Problems of one app secret file."""
     shown = store.display(path)
-    document: dict[str, Any] = store.sops.decrypt(path)
+    document: dict[str, Any] = store.read_document(path)
     try:
         statefile.check_app_fields(document, path)
     except ValueError as exc:

@@ -1,0 +1,110 @@
+"""YAML as sops reads it (Go's yaml.v3), so the reader hashes the values sops hashes.
+
+PyYAML implements YAML 1.1: ``yes``/``on`` are booleans, ``1:30`` is an integer, dates are
+timestamps. yaml.v3 reads all of these as strings, and sops's MAC covers each value's text
+form, so the reader must type plain scalars the way yaml.v3 does or it would refuse files
+sops accepts. Quoted scalars are always strings. Duplicate keys are refused (yaml.v3 refuses
+them; PyYAML would silently keep the last one). PyYAML's C parser builds the node tree and
+nothing of PyYAML's typing runs, which keeps reading fast.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any
+
+import yaml
+
+_BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+_NAMED: dict[str, object] = {
+    **dict.fromkeys(("true", "True", "TRUE"), True),
+    **dict.fromkeys(("false", "False", "FALSE"), False),
+    **dict.fromkeys(("", "~", "null", "Null", "NULL"), None),
+    **dict.fromkeys((".nan", ".NaN", ".NAN"), math.nan),
+    **dict.fromkeys((".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF"), math.inf),
+    **dict.fromkeys(("-.inf", "-.Inf", "-.INF"), -math.inf),
+}
+# strconv.ParseInt(s, 0, 64) after yaml.v3 drops every "_": sign, then 0x / 0o / 0b / a
+# leading 0 (octal) / decimal.
+_GO_INT = re.compile(r"[-+]?(0[xX][0-9a-fA-F]+|0[oO][0-7]+|0[bB][01]+|0[0-7]*|[1-9][0-9]*)\Z")
+_GO_FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?\Z")
+_DOT_FLOAT = re.compile(r"\.[0-9]+([eE][-+]?[0-9]+)?\Z")
+_INT64 = range(-(2**63), 2**63)
+
+
+def resolve_plain(text: str) -> object:
+    """The value yaml.v3 gives a plain (unquoted) scalar decoded into ``interface{}``."""
+    if text in _NAMED:
+        return _NAMED[text]
+    first = text[0]
+    if first == ".":
+        return float(text) if _DOT_FLOAT.match(text) else text
+    if not (first.isdigit() or first in "+-"):
+        return text
+    plain = text.replace("_", "")
+    if _GO_INT.match(plain):
+        value = int(plain, 0) if not _legacy_octal(plain) else int(plain.replace("0", "0o", 1), 0)
+        if value in _INT64:
+            return value
+        raise ValueError(f"integer {text} does not fit in 64 bits")
+    if _GO_FLOAT.match(plain):
+        return float(plain)
+    return text
+
+
+def _legacy_octal(plain: str) -> bool:
+    digits = plain.lstrip("+-")
+    return len(digits) > 1 and digits[0] == "0" and digits[1].isdigit()
+
+
+_STR = "tag:yaml.org,2002:str"
+_DEFAULT_TAGS = {yaml.ScalarNode: _STR, yaml.SequenceNode: "tag:yaml.org,2002:seq",
+                 yaml.MappingNode: "tag:yaml.org,2002:map"}
+
+
+class _Composer(_BaseLoader):  # type: ignore[misc]
+    """Builds the node tree only; the values are typed by ``_value`` below, not by PyYAML."""
+
+    def resolve(self, kind: type[yaml.Node], value: Any, implicit: Any) -> str:
+        return _DEFAULT_TAGS[kind]
+
+
+class YamlValueError(ValueError):
+    """A document sops would read differently or refuse; says where."""
+
+    def __init__(self, message: str, node: yaml.Node) -> None:
+        super().__init__(f"line {node.start_mark.line + 1}: {message}")
+
+
+def load_all(text: str) -> list[Any]:
+    """Every YAML document in ``text``, typed as sops (yaml.v3) types them.
+
+    Raises yaml.YAMLError for text that does not parse, YamlValueError for what sops
+    refuses (duplicate or non-string keys) or what spprov never writes (explicit tags).
+    """
+    return [_value(node) for node in yaml.compose_all(text, Loader=_Composer)]  # noqa: S506
+
+
+def _value(node: yaml.Node) -> Any:
+    if node.tag != _DEFAULT_TAGS[type(node)]:
+        raise YamlValueError(f"explicit tag {node.tag}", node)
+    if isinstance(node, yaml.ScalarNode):
+        if node.style:  # quoted or block: text (the C parser gives a plain one style "")
+            return node.value
+        try:
+            return resolve_plain(node.value)
+        except ValueError as exc:
+            raise YamlValueError(str(exc), node) from None
+    if isinstance(node, yaml.SequenceNode):
+        return [_value(item) for item in node.value]
+    mapping: dict[str, Any] = {}
+    for key_node, value_node in node.value:
+        key = _value(key_node)
+        if not isinstance(key, str):
+            raise YamlValueError(f"key {key!r} is not text (sops needs text keys)", key_node)
+        if key in mapping:
+            raise YamlValueError(f"key {key!r} appears twice", key_node)
+        mapping[key] = _value(value_node)
+    return mapping
