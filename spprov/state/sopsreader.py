@@ -37,7 +37,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from spprov.errors import SopsError
 from spprov.state import sops as messages
 from spprov.state.agekeys import Keyring, load_keyring
-from spprov.state.sopsyaml import YamlValueError, load_all
+from spprov.state.sopsyaml import YamlValueError, go_time, load_all
 
 DATA_KEY_BYTES = 32
 IV_BYTES = 32
@@ -219,6 +219,8 @@ def _typed(plain: bytes, kind: str, aad: str, file: str) -> Any:
         return float(text)
     if kind == "bool" and text in _GO_BOOL:
         return _GO_BOOL[text]
+    if kind == "time" and go_time(text, rfc3339_only=True) is not None:
+        return go_time(text, rfc3339_only=True)
     raise _not_spprov(file, f"{aad.rstrip(':')} has type {kind} with a value spprov "
                       "does not read")
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import re
+from datetime import datetime
 from typing import Any
 
 import yaml
@@ -43,6 +44,9 @@ def resolve_plain(text: str) -> object:
         return float(text) if _DOT_FLOAT.match(text) else text
     if not (first.isdigit() or first in "+-"):
         return text
+    moment = go_time(text)
+    if moment is not None:
+        return moment
     plain = text.replace("_", "")
     if _GO_INT.match(plain):
         value = int(plain, 0) if not _legacy_octal(plain) else int(plain.replace("0", "0o", 1), 0)
@@ -52,6 +56,35 @@ def resolve_plain(text: str) -> object:
     if _GO_FLOAT.match(plain):
         return float(plain)
     return text
+
+
+# yaml.v3's timestamp layouts: 2006-1-2T15:4:5.999999999Z07:00 (T or t), 2006-1-2 15:4:5.999999999
+# (UTC), 2006-1-2. sops keeps such a plain scalar as a time and prints it as RFC 3339.
+_TIMESTAMP = re.compile(r"(\d{4})-(\d\d?)-(\d\d?)(?:(?:[Tt](\d\d?):(\d\d?):(\d\d?)(\.\d{1,9})?"
+                        r"(Z|[+-]\d\d:\d\d))|(?: (\d\d?):(\d\d?):(\d\d?)(\.\d{1,9})?))?\Z")
+
+
+def go_time(text: str, rfc3339_only: bool = False) -> str | None:
+    """A timestamp as Go's time.MarshalText prints it (RFC 3339, nanoseconds trimmed), or
+    None when ``text`` is not one of yaml.v3's layouts (only RFC 3339 if ``rfc3339_only``)."""
+    match = _TIMESTAMP.match(text)
+    if match is None or (rfc3339_only and match.group(8) is None):
+        return None
+    year, month, day = (int(g) for g in match.groups()[:3])
+    clock = match.groups()[3:7] if match.group(4) is not None else (*match.groups()[8:12],)
+    hour, minute, second = (int(g or 0) for g in clock[:3])
+    fraction = (clock[3] or "").rstrip("0").rstrip(".")
+    zone = match.group(8) or "Z"
+    if zone in ("+00:00", "-00:00"):
+        zone = "Z"
+    try:
+        datetime(year, month, day, hour, minute, second)  # ranges, as time.Parse checks them
+    except ValueError:
+        return None
+    if zone != "Z" and (int(zone[1:3]) > 23 or int(zone[4:]) > 59):
+        return None
+    return (f"{year:04d}-{month:02d}-{day:02d}T{hour:02d}:{minute:02d}:{second:02d}"
+            f"{fraction}{zone}")
 
 
 def _legacy_octal(plain: str) -> bool:
