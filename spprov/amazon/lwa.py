@@ -124,6 +124,8 @@ class LwaClient:
         self._sleep = sleep
         self._rng = rng or random.Random()  # noqa: S311 - jitter, not security
         self._cache = AccessTokenCache(clock)
+        # Told of every 429 with its Retry-After, so bulk checks can slow down (pacing).
+        self.on_throttle: Callable[[float | None], None] | None = None
         # Proxy settings from the environment must not divert loopback emulator traffic.
         routed_to_loopback = self._amazon_url is not None and is_loopback_host(
             httpx.URL(self._amazon_url).host)
@@ -281,8 +283,10 @@ class LwaClient:
                   (time.monotonic() - started) * 1000)
         status = response.status_code
         if status == 429 or status >= 500:
-            return Failure(f"{where} answered HTTP {status}", status,
-                           parse_retry_after(response.headers.get("Retry-After")),
+            retry_after = parse_retry_after(response.headers.get("Retry-After"))
+            if status == 429 and self.on_throttle is not None:
+                self.on_throttle(retry_after)
+            return Failure(f"{where} answered HTTP {status}", status, retry_after,
                            may_have_been_processed=status != 429)
         return response
 

@@ -1,22 +1,22 @@
 """`--refresh`: exchange each stored refresh token for an access token, concurrently.
 
-Decrypting a state file is CPU work in a sops process (~20 ms) and a check is mostly
-waiting on the network, so they run in two pools: decryptions, two per CPU, run ahead of
-the bounded network checks instead of taking turns with them in the same worker.
-`plan --refresh` (here) and `status --refresh` (`spprov.reconcile.probes`) share that machinery.
+Decrypting a state file takes a fraction of a millisecond in-process
+(``spprov.state.sopsreader``) and a check is mostly waiting on the network, so each check
+decrypts its file itself; at most ``concurrency`` checks are in flight, fewer while LWA
+throttles (``spprov.reconcile.pacing``). `plan --refresh` (here) and `status --refresh`
+(`spprov.reconcile.probes`) share that machinery.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
-from spprov.amazon.lwa import ClientCredentials, LwaClient, run_bounded
+from spprov.amazon.lwa import ClientCredentials, LwaClient
 from spprov.errors import InvalidGrantError, SpprovError
 from spprov.model import Desired, Failure, Record, TokenCheck
+from spprov.reconcile.pacing import AdaptiveLimit, run_paced
 from spprov.secret import Secret
 from spprov.state.store import StateStore, StoredSecrets
 
@@ -27,7 +27,7 @@ ClientSecret = Callable[[str], Secret]
 
 
 def check_tokens(desired: Desired, records: Mapping[str, Record], store: StateStore,
-                 lwa: LwaClient, client_secret: ClientSecret, concurrency: int = 8,
+                 lwa: LwaClient, client_secret: ClientSecret, concurrency: int = 16,
                  on_done: Callable[[], None] | None = None) -> dict[str, TokenCheck | Failure]:
     """The health of every stored token that is still declared; revoked ones become repairs.
 
@@ -42,7 +42,7 @@ def check_tokens(desired: Desired, records: Mapping[str, Record], store: StateSt
         revoked = fresh_access_token(name, stored, lwa, client_secret) is None
         return TokenCheck.REVOKED if revoked else TokenCheck.OK
 
-    results = each_decrypted(names, store, check, concurrency, on_done)
+    results = each_decrypted(names, store, lwa, check, AdaptiveLimit(concurrency), on_done)
     checks: dict[str, TokenCheck | Failure] = {}
     for name, result in zip(names, results, strict=True):
         if isinstance(result, SpprovError):
@@ -59,21 +59,22 @@ def failed_check(error: SpprovError) -> Failure:
     return Failure(failure.kind, f"could not check: {failure.message}")
 
 
-def each_decrypted(names: Sequence[str], store: StateStore,
-                   work: Callable[[str, StoredSecrets], R], concurrency: int,
+def each_decrypted(names: Sequence[str], store: StateStore, lwa: LwaClient,
+                   work: Callable[[str, StoredSecrets], R], limit: AdaptiveLimit,
                    on_done: Callable[[], None] | None = None) -> list[R | SpprovError]:
-    """``work`` on each credential's decrypted state, in order; a failure is a value."""
-    with ThreadPoolExecutor(max_workers=decrypt_workers()) as decrypting:
-        pending = {name: decrypting.submit(store.decrypt, name) for name in names}
+    """``work`` on each credential's decrypted state, in order, paced by LWA's 429s."""
+    def run(name: str) -> R:
+        try:
+            return work(name, store.decrypt(name))
+        finally:
+            if on_done is not None:
+                on_done()
 
-        def run(name: str) -> R:
-            try:
-                return work(name, pending[name].result())
-            finally:
-                if on_done is not None:
-                    on_done()
-
-        return run_bounded(names, run, concurrency)
+    previous, lwa.on_throttle = lwa.on_throttle, limit.throttled
+    try:
+        return run_paced(list(names), run, limit)
+    finally:
+        lwa.on_throttle = previous
 
 
 def fresh_access_token(name: str, stored: StoredSecrets, lwa: LwaClient,
@@ -86,7 +87,3 @@ def fresh_access_token(name: str, stored: StoredSecrets, lwa: LwaClient,
     except InvalidGrantError:
         return None
 
-
-def decrypt_workers() -> int:
-    """sops processes at once: two per CPU, so one starting up overlaps one decrypting."""
-    return 2 * (os.cpu_count() or 1)

@@ -2,8 +2,8 @@
 
 The sellers call (``GET /sellers/v1/marketplaceParticipations``) on the credential's
 stored endpoint proves the token works there; a 403 means the token belongs to another
-region. Both requests of a credential run in one worker; decryption runs ahead in its own
-pool, as for `plan --refresh` (`spprov.reconcile.checks`).
+region. Both requests of a credential run in one worker, paced as for `plan --refresh`
+(`spprov.reconcile.checks`).
 """
 
 from __future__ import annotations
@@ -15,11 +15,12 @@ from spprov.errors import AccessDeniedError, SpprovError
 from spprov.health import Probe
 from spprov.model import Record, TokenCheck
 from spprov.reconcile.checks import ClientSecret, each_decrypted, failed_check, fresh_access_token
+from spprov.reconcile.pacing import AdaptiveLimit
 from spprov.state.store import StateStore, StoredSecrets
 
 
 def probe_credentials(names: Iterable[str], records: Mapping[str, Record], store: StateStore,
-                      lwa: LwaClient, client_secret: ClientSecret, concurrency: int = 8,
+                      lwa: LwaClient, client_secret: ClientSecret, concurrency: int = 16,
                       on_done: Callable[[], None] | None = None) -> dict[str, Probe]:
     """A Probe per stored credential in ``names``, concurrently (bounded)."""
     selected = sorted(n for n in names if n in records)
@@ -27,7 +28,7 @@ def probe_credentials(names: Iterable[str], records: Mapping[str, Record], store
     def probe(name: str, stored: StoredSecrets) -> Probe:
         return probe_one(name, stored, lwa, client_secret)
 
-    results = each_decrypted(selected, store, probe, concurrency, on_done)
+    results = each_decrypted(selected, store, lwa, probe, AdaptiveLimit(concurrency), on_done)
     return {name: result if isinstance(result, Probe)
             else Probe(TokenCheck.ERROR, None, failed_check(result).message)
             for name, result in zip(selected, results, strict=True)}

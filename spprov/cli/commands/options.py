@@ -21,8 +21,10 @@ def only_option(function: F) -> F:
 
 def concurrency_option(function: F) -> F:
     """--concurrency N for token checks and bulk work."""
-    return click.option("--concurrency", type=click.IntRange(1, 64), default=8,
-                        show_default=True, help="Parallel requests and sops processes.")(function)
+    return click.option("--concurrency", type=click.IntRange(1, 64), default=16,
+                        show_default=True,
+                        help="Requests in flight at most (halved while Amazon throttles)."
+                        )(function)
 
 
 def refresh_option(function: F) -> F:
