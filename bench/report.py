@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -14,8 +13,8 @@ MEMORY_TARGET_MB = 300.0
 
 def figures(results: dict[str, Any]) -> str:
     """Every table of the report."""
-    parts = [f"Machine: {results['machine']}.", _scale(results["scale"]),
-             _refresh(results["refresh"]), _apply(results["apply"])]
+    parts = [f"Machine: {results['machine']}.", _reading(results["reading"]),
+             _scale(results["scale"]), _refresh(results["refresh"]), _apply(results["apply"])]
     return "\n\n".join(parts)
 
 
@@ -73,27 +72,86 @@ def _refresh(result: dict[str, Any]) -> str:
     lines = [
         f"### plan --refresh over {count:,} credentials (concurrency {concurrency})",
         "",
-        f"One sops decryption alone takes {result['decrypt_seconds'] * 1000:.0f} ms. "
-        "Sequential: one check at a time, N x (latency + decryption). Ideal: "
-        "the larger of N x latency / concurrency and the N decryptions spread over the "
-        "CPUs (decryption runs ahead of the network checks, in its own pool). "
-        "sops seconds: the sum of every sops process's wall time (they overlap).",
+        f"One sops decryption process would take {result['decrypt_seconds'] * 1000:.0f} ms; "
+        "spprov decrypts in-process instead (no sops process). Sequential: one check at a "
+        "time, N x latency. Ideal: N x latency / concurrency.",
         "",
         "| latency | seconds | sequential | ideal | token requests | sops processes "
         "| sops seconds | peak MB |",
         "|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    cpus = os.cpu_count() or 1
-    decryptions = count * result["decrypt_seconds"]
     for row in result["rows"]:
-        network = count * row["latency_ms"] / 1000
-        sequential = network + decryptions
-        ideal = max(network / concurrency, decryptions / cpus)
+        sequential = count * row["latency_ms"] / 1000
+        ideal = sequential / concurrency
         lines.append(
             f"| {row['latency_ms']} ms | {row['seconds']:.1f} | {sequential:.1f} | {ideal:.1f} "
             f"| {row['requests']} | {row['sops_processes']} | {row['sops_seconds']:.1f} | "
             f"{row['peak_mb']:.0f} |")
     return "\n".join(lines)
+
+
+def _reading(result: dict[str, Any]) -> str:
+    lines = [
+        "### Reading state in-process: verify against the sops binary",
+        "",
+        "Real state files written by sops. sops binary: `sops decrypt` of the same files, "
+        "one process per CPU at a time.",
+        "",
+        "| files | spprov verify | sops binary | ratio | sops processes | peak MB |",
+        "|---:|---:|---:|---:|---:|---:|",
+    ]
+    for row in result["verify"]:
+        lines.append(
+            f"| {row['count']:,} | {row['seconds']:.2f} s | {row['binary_seconds']:.1f} s | "
+            f"{row['seconds'] / row['binary_seconds']:.3f}x | {row['sops_processes']} | "
+            f"{row['peak_mb']:.0f} |")
+    lines += ["", "### plan --refresh at 100 ms LWA latency (default concurrency 16)", "",
+              "| credentials | seconds | sequential network | ratio | token requests "
+              "| sops processes | peak MB |",
+              "|---:|---:|---:|---:|---:|---:|---:|"]
+    for row in result["refresh"]:
+        lines.append(
+            f"| {row['count']:,} | {row['seconds']:.1f} | {row['sequential']:.0f} | "
+            f"{row['seconds'] / row['sequential']:.3f}x | {row['requests']} | "
+            f"{row['sops_processes']} | {row['peak_mb']:.0f} |")
+    lines += ["", _token(result["token"]), "", _reading_verdict(result)]
+    return "\n".join(lines)
+
+
+def _token(token: dict[str, Any]) -> str:
+    floor = token["httpx_startup"] + token["round_trip"]
+    return (f"`spprov token NAME`: {token['seconds']:.3f} s ({token['sops_processes']} sops "
+            f"processes, peak {token['peak_mb']:.0f} MB); `sops decrypt` of the same file "
+            f"alone: {token['sops_decrypt']:.3f} s. Floor: `python -c \"import httpx\"` "
+            f"{token['httpx_startup']:.3f} s + one LWA round trip {token['round_trip']:.3f} s "
+            f"= {floor:.3f} s; spprov token is {token['seconds'] / floor:.2f}x of it.")
+
+
+def _reading_verdict(result: dict[str, Any]) -> str:
+    verify = {row["count"]: row for row in result["verify"]}
+    refresh = {row["count"]: row for row in result["refresh"]}
+    parts = []
+    if 1_000 in verify:
+        ratio = verify[1_000]["seconds"] / verify[1_000]["binary_seconds"]
+        parts.append(f"verify 1,000 at most 0.2x the binary: {_met(ratio <= 0.2)} "
+                     f"({ratio:.3f}x)")
+    if 10_000 in verify:
+        seconds = verify[10_000]["seconds"]
+        parts.append(f"verify 10,000 under 10 s: {_met(seconds < 10)} ({seconds:.1f} s)")
+    if 1_000 in refresh:
+        ratio = refresh[1_000]["seconds"] / refresh[1_000]["sequential"]
+        parts.append(f"plan --refresh 1,000 at most 0.08x sequential: {_met(ratio <= 0.08)} "
+                     f"({ratio:.3f}x)")
+    if 10_000 in refresh:
+        seconds = refresh[10_000]["seconds"]
+        parts.append(f"plan --refresh 10,000 under 90 s: {_met(seconds < 90)} "
+                     f"({seconds:.1f} s)")
+    token = result["token"]
+    ratio = token["seconds"] / (token["httpx_startup"] + token["round_trip"])
+    parts.append(f"token within 1.5x of its floor: {_met(ratio <= 1.5)} ({ratio:.2f}x)")
+    processes = sum(r["sops_processes"] for r in [*result["verify"], *result["refresh"]])
+    parts.append(f"zero sops processes: {_met(processes + token['sops_processes'] == 0)}")
+    return "Targets: " + "; ".join(parts) + "."
 
 
 def _apply(result: dict[str, Any]) -> str:

@@ -15,13 +15,14 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench import report, scenarios  # noqa: E402 - needs the repository root on sys.path
+from bench import reading, report, scenarios  # noqa: E402 - needs the repository root on sys.path
 from bench.measure import machine, sops_counter  # noqa: E402
 from spprov.emulator.server import Emulator  # noqa: E402
 
 FULL = {"scale": [100, 1_000, 10_000], "refresh": 1_000, "latencies": [0, 50, 200],
-        "apply": 20, "repeats": 3}
-QUICK = {"scale": [100], "refresh": 50, "latencies": [0, 50], "apply": 3, "repeats": 1}
+        "apply": 20, "repeats": 3, "reading": [1_000, 10_000]}
+QUICK = {"scale": [100], "refresh": 50, "latencies": [0, 50], "apply": 3, "repeats": 1,
+         "reading": [50]}
 
 
 def run_all(sizes: dict[str, Any], work: Path) -> dict[str, Any]:
@@ -30,6 +31,7 @@ def run_all(sizes: dict[str, Any], work: Path) -> dict[str, Any]:
     results: dict[str, Any] = {"machine": machine()}
     with Emulator("127.0.0.1", 0, auto_approve=True) as emulator:
         scenarios.register_app(emulator)
+        results["reading"] = _reading(sizes, emulator, counter)
         results["scale"] = [_timed(f"scale {n}", scenarios.scale, n, work, emulator, counter,
                                    sizes["repeats"]) for n in sizes["scale"]]
         results["refresh"] = _timed("plan --refresh", scenarios.refresh, sizes["refresh"],
@@ -37,6 +39,17 @@ def run_all(sizes: dict[str, Any], work: Path) -> dict[str, Any]:
         results["apply"] = _timed("apply", scenarios.apply_new, sizes["apply"], work, emulator,
                                   counter)
     return results
+
+
+def _reading(sizes: dict[str, Any], emulator: Any, counter: Any) -> dict[str, Any]:
+    """Issue 14's figures: verify and plan --refresh at each size, token."""
+    counts = sizes["reading"]
+    return {
+        "verify": [_timed(f"verify {n}", reading.verify, n, emulator, counter) for n in counts],
+        "refresh": [_timed(f"plan --refresh {n} at 100 ms", reading.refresh, n, emulator,
+                           counter) for n in counts],
+        "token": _timed("token", reading.token, emulator, counter, 5, counts[0]),
+    }
 
 
 def _timed(label: str, scenario: Any, *args: Any) -> Any:
