@@ -11,8 +11,10 @@ spprov writes (age recipients, one YAML document) and checks them as sops does:
 3. SHA-512 over every value in document order, as sops renders them, must equal the
    decrypted ``sops.mac`` (whose additional data is ``sops.lastmodified``).
 
-Anything else (other key types, comment rules, unknown value types) is refused: the reader
-never contacts a key service named in a file. The sops binary stays the only writer.
+Anything else (comment rules, unknown value types) is refused. A file for other key types
+(KMS, PGP, ...) is refused too unless the repository's `.sops.yaml` uses them (the store
+then hands it to the binary, ``spprov.state.sopsconfig``): the reader never contacts a key
+service named only in a file. The sops binary stays the only writer.
 """
 
 from __future__ import annotations
@@ -61,6 +63,14 @@ class DelegateToSops(Exception):  # noqa: N818 - a signal to the store, not an e
 
 class Refused(SopsError):
     """A file the reader will not trust; the message is the one line users see."""
+
+
+class OtherKeyTypes(Refused):
+    """A file encrypted for key types the reader does not open (KMS, PGP, ...)."""
+
+    def __init__(self, message: str, key_types: list[str]) -> None:
+        super().__init__(message)
+        self.key_types = key_types
 
 
 @dataclass(frozen=True)
@@ -276,9 +286,10 @@ def _parse(text: str, file: str) -> dict[str, Any]:
 def _rules(metadata: dict[str, Any], file: str) -> Rules:
     other = [name for name in OTHER_KEY_TYPES if metadata.get(name)]
     if other:
-        raise Refused(f"{file}: encrypted for {', '.join(other)} keys; spprov reads state "
-                      "encrypted for age recipients only (as `spprov init` sets up "
-                      ".sops.yaml); restore it from Git or re-encrypt it for age")
+        raise OtherKeyTypes(f"{file}: encrypted for {', '.join(other)} keys that the "
+                            ".sops.yaml rule for it does not name; spprov reads such files "
+                            "only when .sops.yaml uses those key types; restore the file "
+                            "from Git or re-encrypt it for age", other)
     unsupported = [name for name in UNSUPPORTED_RULES if metadata.get(name)]
     if unsupported:
         raise _not_spprov(file, f"its sops block uses {', '.join(unsupported)}")

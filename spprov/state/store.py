@@ -31,7 +31,8 @@ from spprov.state.lock import (
     write_atomically,
 )
 from spprov.state.sops import Sops
-from spprov.state.sopsreader import DelegateToSops, SopsReader
+from spprov.state.sopsconfig import CONFIG_NAME, rule_names
+from spprov.state.sopsreader import DelegateToSops, OtherKeyTypes, SopsReader
 from spprov.state.statefile import CLIENT_SECRET_KEY, OPTIONAL_KEYS, REFRESH_TOKEN_KEY, SUFFIX
 from spprov.yamlfile import plain_error_line
 
@@ -142,11 +143,17 @@ class StateStore:
         return StoredSecrets(record, Secret(token))
 
     def read_document(self, path: Path) -> dict[str, Any]:
-        """A state file decrypted in-process, its MAC checked; the binary only when the
-        person's identities come from a source only sops reads (a key command, SSH keys)."""
+        """A state file decrypted in-process, its MAC checked. The sops binary reads it only
+        when the person's identities come from a source only sops reads (a key command, SSH
+        keys), or the file is for KMS/PGP/... keys that the .sops.yaml rule names too."""
+        display = self.display(path)
         try:
-            return self.reader.read(path, self.display(path))
+            return self.reader.read(path, display)
         except DelegateToSops:
+            return self.sops.decrypt(path)
+        except OtherKeyTypes as exc:
+            if not rule_names(self.repo_root / CONFIG_NAME, display, exc.key_types):
+                raise
             return self.sops.decrypt(path)
 
     # -- writing -------------------------------------------------------------------------

@@ -254,9 +254,9 @@ def test_files_for_other_key_types_are_refused_in_one_line(corpus: Corpus,
     with pytest.raises(SopsError) as refused:
         SopsReader(corpus.env(SOPS_AGE_KEY_FILE=str(corpus.first.path))).read(path, "f.yaml")
     assert str(refused.value) == (
-        "f.yaml: encrypted for kms keys; spprov reads state encrypted for age recipients "
-        "only (as `spprov init` sets up .sops.yaml); restore it from Git or re-encrypt it "
-        "for age")
+        "f.yaml: encrypted for kms keys that the .sops.yaml rule for it does not name; "
+        "spprov reads such files only when .sops.yaml uses those key types; restore the "
+        "file from Git or re-encrypt it for age")
 
 
 def test_duplicate_keys_are_refused_as_sops_refuses_them(corpus: Corpus, tmp_path: Path) -> None:
