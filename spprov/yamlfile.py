@@ -263,6 +263,22 @@ def load_plain(text: str) -> object:
     return yaml.load(text, Loader=_PlainLoader)  # noqa: S506 - a safe loader
 
 
+class _Untyped(_PlainLoader):  # type: ignore[misc]
+    """Composes nodes and resolves no tag: sops's typing is applied by spprov.state.sopsyaml."""
+
+    def resolve(self, kind: type[yaml.Node], value: object, implicit: object) -> str:
+        return _UNTYPED_TAGS[kind]
+
+
+_UNTYPED_TAGS = {yaml.ScalarNode: _STR, yaml.SequenceNode: _SEQ, yaml.MappingNode: _MAP}
+
+
+def compose_untyped(text: str) -> list[Any]:
+    """The node tree of every document, plain scalars left as text (``node.id`` is scalar,
+    sequence or mapping; ``node.style`` is empty for a plain scalar); raises PlainYamlError."""
+    return list(yaml.compose_all(text, Loader=_Untyped))  # noqa: S506 - composes only
+
+
 def dump(data: object, width: float = 10_000) -> str:
     """Block-style YAML in the given key order; a long token stays on one line."""
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=width)

@@ -32,7 +32,6 @@ from pathlib import Path
 from typing import Any
 
 import pyrage
-import yaml
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
@@ -40,6 +39,7 @@ from spprov.errors import SopsError
 from spprov.state import sops as messages
 from spprov.state.agekeys import Keyring, load_keyring
 from spprov.state.sopsyaml import YamlValueError, go_time, load_all
+from spprov.yamlfile import PlainYamlError, plain_error_line
 
 DATA_KEY_BYTES = 32
 IV_BYTES = 32
@@ -266,12 +266,8 @@ def go_float(value: float) -> str:
 def _parse(text: str, file: str) -> dict[str, Any]:
     try:
         documents = load_all(text)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = f"line {mark.line + 1}: " if mark is not None else ""
-        raise Refused(messages.not_yaml(file, f"{line}{exc.problem}")) from None
-    except yaml.YAMLError:
-        raise Refused(messages.not_yaml(file)) from None
+    except PlainYamlError as exc:
+        raise Refused(messages.not_yaml(file, plain_error_line(exc) or "")) from None
     except YamlValueError as exc:
         raise Refused(messages.not_yaml(file, str(exc))) from None
     if len(documents) != 1 or not isinstance(documents[0], dict):

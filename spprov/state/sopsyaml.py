@@ -4,8 +4,9 @@ PyYAML implements YAML 1.1: ``yes``/``on`` are booleans, ``1:30`` is an integer,
 timestamps. yaml.v3 reads all of these as strings, and sops's MAC covers each value's text
 form, so the reader must type plain scalars the way yaml.v3 does or it would refuse files
 sops accepts. Quoted scalars are always strings. Duplicate keys are refused (yaml.v3 refuses
-them; PyYAML would silently keep the last one). PyYAML's C parser builds the node tree and
-nothing of PyYAML's typing runs, which keeps reading fast.
+them; PyYAML would silently keep the last one). PyYAML's C parser builds the node tree
+(``spprov.yamlfile.compose_untyped``) and nothing of PyYAML's typing runs, which keeps
+reading fast.
 """
 
 from __future__ import annotations
@@ -15,9 +16,7 @@ import re
 from datetime import datetime
 from typing import Any
 
-import yaml
-
-_BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+from spprov.yamlfile import compose_untyped
 
 _NAMED: dict[str, object] = {
     **dict.fromkeys(("true", "True", "TRUE"), True),
@@ -92,52 +91,63 @@ def _legacy_octal(plain: str) -> bool:
     return len(digits) > 1 and digits[0] == "0" and digits[1].isdigit()
 
 
+MAX_DEPTH = 64
 _STR = "tag:yaml.org,2002:str"
-_DEFAULT_TAGS = {yaml.ScalarNode: _STR, yaml.SequenceNode: "tag:yaml.org,2002:seq",
-                 yaml.MappingNode: "tag:yaml.org,2002:map"}
-
-
-class _Composer(_BaseLoader):  # type: ignore[misc]
-    """Builds the node tree only; the values are typed by ``_value`` below, not by PyYAML."""
-
-    def resolve(self, kind: type[yaml.Node], value: Any, implicit: Any) -> str:
-        return _DEFAULT_TAGS[kind]
+_DEFAULT_TAGS = {"scalar": _STR, "sequence": "tag:yaml.org,2002:seq",
+                 "mapping": "tag:yaml.org,2002:map"}
 
 
 class YamlValueError(ValueError):
-    """A document sops would read differently or refuse; says where."""
+    """A document sops would read differently or refuse, or spprov never writes; says where."""
 
-    def __init__(self, message: str, node: yaml.Node) -> None:
+    def __init__(self, message: str, node: Any) -> None:
         super().__init__(f"line {node.start_mark.line + 1}: {message}")
 
 
 def load_all(text: str) -> list[Any]:
     """Every YAML document in ``text``, typed as sops (yaml.v3) types them.
 
-    Raises yaml.YAMLError for text that does not parse, YamlValueError for what sops
-    refuses (duplicate or non-string keys) or what spprov never writes (explicit tags).
+    Raises PlainYamlError for text that does not parse, YamlValueError for what sops
+    refuses (duplicate or non-string keys) or spprov never writes (explicit tags, anchors
+    and aliases, nesting deeper than MAX_DEPTH: a hostile file cannot make reading grow).
     """
-    return [_value(node) for node in yaml.compose_all(text, Loader=_Composer)]  # noqa: S506
+    return [_Typing().value(node, 0) for node in compose_untyped(text)]
 
 
-def _value(node: yaml.Node) -> Any:
-    if node.tag != _DEFAULT_TAGS[type(node)]:
-        raise YamlValueError(f"explicit tag {node.tag}", node)
-    if isinstance(node, yaml.ScalarNode):
+class _Typing:
+    def __init__(self) -> None:
+        self._seen: set[int] = set()
+
+    def value(self, node: Any, depth: int) -> Any:
+        if id(node) in self._seen:
+            raise YamlValueError("an alias (*name): spprov does not write anchors", node)
+        self._seen.add(id(node))
+        if node.tag != _DEFAULT_TAGS[node.id]:
+            raise YamlValueError(f"explicit tag {node.tag}", node)
+        if depth > MAX_DEPTH:
+            raise YamlValueError(f"nesting deeper than {MAX_DEPTH} levels", node)
+        if node.id == "scalar":
+            return self.scalar(node)
+        if node.id == "sequence":
+            return [self.value(item, depth + 1) for item in node.value]
+        return self.mapping(node, depth)
+
+    def scalar(self, node: Any) -> Any:
         if node.style:  # quoted or block: text (the C parser gives a plain one style "")
             return node.value
         try:
             return resolve_plain(node.value)
         except ValueError as exc:
             raise YamlValueError(str(exc), node) from None
-    if isinstance(node, yaml.SequenceNode):
-        return [_value(item) for item in node.value]
-    mapping: dict[str, Any] = {}
-    for key_node, value_node in node.value:
-        key = _value(key_node)
-        if not isinstance(key, str):
-            raise YamlValueError(f"key {key!r} is not text (sops needs text keys)", key_node)
-        if key in mapping:
-            raise YamlValueError(f"key {key!r} appears twice", key_node)
-        mapping[key] = _value(value_node)
-    return mapping
+
+    def mapping(self, node: Any, depth: int) -> dict[str, Any]:
+        mapping: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            key = self.value(key_node, depth + 1)
+            if not isinstance(key, str):
+                raise YamlValueError(f"key {key!r} is not text (sops needs text keys)",
+                                     key_node)
+            if key in mapping:
+                raise YamlValueError(f"key {key!r} appears twice", key_node)
+            mapping[key] = self.value(value_node, depth + 1)
+        return mapping

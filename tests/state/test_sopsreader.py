@@ -323,3 +323,20 @@ def test_any_changed_byte_is_refused_or_changes_nothing_sops_protects(
     (0.1, "0.1"), (123456789.125, "123456789.125")])
 def test_floats_are_hashed_as_go_prints_them(value: float, text: str) -> None:
     assert go_float(value) == text
+
+
+@pytest.mark.parametrize(("text", "reason"), [
+    ("a: &x [1, 2]\nb: *x\nsops: {}\n", "an alias (*name): spprov does not write anchors"),
+    ("a: " + "[" * 70 + "]" * 70 + "\nsops: {}\n", "nesting deeper than 64 levels"),
+    ("a: !!binary aGk=\nsops: {}\n", "line 1: explicit tag tag:yaml.org,2002:binary"),
+    ("a: [1\nsops: {}\n", "line 2: "),
+])
+def test_hostile_yaml_is_one_line_before_any_work_grows(corpus: Corpus, tmp_path: Path,
+                                                        text: str, reason: str) -> None:
+    path = tmp_path / "f.sops.yaml"
+    path.write_text(text)
+    with pytest.raises(SopsError) as refused:
+        SopsReader(corpus.env(SOPS_AGE_KEY_FILE=str(corpus.first.path))).read(path, "f")
+    message = str(refused.value)
+    assert message.startswith("f: not valid YAML (") and reason in message
+    assert "\n" not in message
