@@ -100,3 +100,24 @@ def test_no_identity(spprov: RunSpprov, repo: Path) -> None:
     assert result.stderr.splitlines()[0] == (
         "cannot decrypt state/credentials/acme-ca.sops.yaml: no age identity available (set "
         "SOPS_AGE_KEY_FILE or run `spprov init`)")
+
+
+def test_many_files_are_verified_in_forked_processes_with_the_same_lines(
+        repo: Path, store: StateStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    from spprov.cli.commands import verify
+    from spprov.declaration.loader import load_desired
+
+    path = store.path_of("acme-us")
+    path.write_text(path.read_text().replace("description: Acme US", "description: Evil"))
+    desired = load_desired(repo / "credentials.yaml", str)
+    jobs = [(verify.verify_credential, p) for p in store.credential_files()]
+    jobs += [(verify.verify_app, p) for p in store.app_files()]
+    monkeypatch.setattr(verify, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(verify.os, "cpu_count", lambda: 2)
+    fresh = StateStore(repo, repo / "state")
+    forked = verify.run_checks(jobs, fresh, desired)
+    assert fresh.reader._keyring is None  # the workers decrypted; this process did not
+    monkeypatch.setattr(verify, "PARALLEL_FROM", 10**9)
+    assert verify.run_checks(jobs, store, desired) == forked
+    assert [len(lines) for lines in forked] == [0, 1, 0]  # acme-ca, acme-us (MAC), the app
+    assert "MAC mismatch" in forked[1][0]
