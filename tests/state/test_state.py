@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import signal
 import subprocess
 import sys
 import threading
@@ -213,10 +215,14 @@ for i in range(1000):
 def test_killed_writer_leaves_old_or_new_file(state_repo: Path, stored: Path,
                                               delay: float) -> None:
     writer = subprocess.Popen([sys.executable, "-c", _WRITER, str(state_repo)],
-                              stdout=subprocess.PIPE, text=True, cwd=Path(__file__).parents[2])
+                              stdout=subprocess.PIPE, text=True, cwd=Path(__file__).parents[2],
+                              start_new_session=True)
     assert writer.stdout is not None and writer.stdout.readline() == "ready\n"
     time.sleep(delay)  # a moment somewhere inside a write; any moment must be safe
-    writer.kill()
+    # The whole run dies, its sops child too (as when CI cancels a job): an orphaned sops
+    # could otherwise rewrite its temporary file after the next run cleared it, and the
+    # reading below, in-process now, no longer gives it the time to finish first.
+    os.killpg(writer.pid, signal.SIGKILL)
     writer.wait()
     store = StateStore(state_repo, state_repo / "state")
     secrets = store.decrypt("acme-us")
