@@ -172,3 +172,57 @@ def marketplaces_for_consent_url(url: str) -> tuple[Marketplace, ...]:
 def marketplaces_in_region(region: Region) -> tuple[Marketplace, ...]:
     """Every marketplace of one region."""
     return tuple(m for m in MARKETPLACES if m.region is region)
+
+
+def _domain_suffix(url_or_host: str) -> str | None:
+    """The part after 'amazon.' of an Amazon host: 'de', 'co.uk', 'com'; None otherwise."""
+    host = url_or_host.split("://", 1)[-1].split("/", 1)[0].lower()
+    labels = host.split(".")
+    if labels[0].endswith("-europe"):
+        return None  # sellercentral-europe.amazon.com: a region, not a country
+    for index, label in enumerate(labels[:-1]):
+        if label == "amazon":
+            return ".".join(labels[index + 1:])
+    return None
+
+
+def _marketplaces_by_suffix() -> dict[str, Marketplace]:
+    """Each country's own domain suffix, read off the table's country-specific URLs.
+
+    A URL shared by several marketplaces (sellercentral-europe.amazon.com,
+    vendorcentral.amazon.me) says nothing about one country and is skipped.
+    """
+    shared = {url for url in (*SELLER_CENTRAL_URLS, *VENDOR_CENTRAL_URLS)
+              if len(marketplaces_for_consent_url(url)) > 1}
+    found: dict[str, Marketplace] = {}
+    for marketplace in MARKETPLACES:
+        for url in (marketplace.seller_central_url, *marketplace.vendor_central_urls):
+            suffix = _domain_suffix(url)
+            if url not in shared and suffix is not None:
+                found.setdefault(suffix, marketplace)
+    return found
+
+
+def marketplace_for_host(url_or_host: str) -> Marketplace | None:
+    """The marketplace a country domain such as sellercentral.amazon.de stands for.
+
+    The suffix after 'amazon.' is looked up among the table's own URLs ('co.uk' is the
+    United Kingdom's because vendorcentral.amazon.co.uk is); failing that, a last label
+    equal to a marketplace code ('uk', 'sg') is taken as that country.
+    """
+    suffix = _domain_suffix(url_or_host)
+    if suffix is None:
+        return None
+    known = _MARKETPLACES_BY_SUFFIX.get(suffix)
+    if known is not None:
+        return known
+    code = suffix.rsplit(".", 1)[-1].upper()
+    return next((m for m in MARKETPLACES if m.code == code), None)
+
+
+def endpoint_for(region: Region, environment: Environment) -> Endpoint:
+    """The one SP-API endpoint of a region and environment."""
+    return next(e for e in ENDPOINTS if e.region is region and e.environment is environment)
+
+
+_MARKETPLACES_BY_SUFFIX: dict[str, Marketplace] = _marketplaces_by_suffix()

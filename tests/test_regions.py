@@ -43,3 +43,20 @@ def test_shared_consent_urls_and_known_quirks() -> None:
     assert regions.consent_region("https://sellercentral.amazon.com.mx") is Region.NA
     assert {m.code for m in regions.MARKETPLACES if not m.confirmed} == {"IE", "ZA"}
     assert regions.consent_region("https://sellercentral.amazon.com/") is None
+
+
+def test_country_domains_are_read_off_the_table() -> None:
+    def code(host: str) -> str | None:
+        found = regions.marketplace_for_host(host)
+        return found.code if found else None
+    assert code("sellercentral.amazon.de") == "DE"
+    assert code("https://sellercentral.amazon.co.uk/home") == "UK"
+    assert code("sellercentral.amazon.uk") == "UK"  # a marketplace code as the last label
+    assert code("sellercentral.amazon.com") == "US"
+    assert code("sellercentral.amazon.jp") == "JP"
+    assert code("vendorcentral.amazon.me") is None  # shared by EG, SA, AE: no country
+    assert code("sellercentral-europe.amazon.de") is None  # a region's host, not a country
+    assert code("sellercentral.amazon.xyz") is None
+    assert code("example.com") is None
+    assert regions.endpoint_for(Region.FE, Environment.SANDBOX).url == \
+        "https://sandbox.sellingpartnerapi-fe.amazon.com"

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from urllib.parse import urlsplit
 
 from spprov import regions
+from spprov.declaration import region_hints
 from spprov.declaration.schema import (
     ADVICE_ACCESS,
     ADVICE_APP_CLIENT,
@@ -141,11 +142,13 @@ def consent_pairing(instance: object, document: object,
     if consent_region is None:
         found.append(((*path, key), consent_url_problem(key, url)))
     if endpoint is None and ENDPOINT in instance:
-        found.append(((*path, ENDPOINT), endpoint_problem(endpoint_url)))
+        found.append(((*path, ENDPOINT), endpoint_problem(endpoint_url, consent_region)))
     if found or endpoint is None or consent_region is None:
         return found  # a missing endpoint is reported by `required`
+    right = regions.endpoint_for(consent_region, endpoint.environment).url
     return [((*path, ENDPOINT), f"{ENDPOINT} {endpoint_url} is in region {endpoint.region}, "
-                                f"but {key} {url} is in region {consent_region}")]
+                                f"but {key} {url} is in region {consent_region}; "
+                                f"did you mean {right}?")]
 
 
 def value_problem(keyword: str, expected: object, instance: object, path: Path,
@@ -221,29 +224,44 @@ def _suggest(value: str, candidates: Sequence[str]) -> str | None:
 def consent_url_problem(key: str, value: object) -> str:
     """A Seller/Vendor Central URL that is not in the table."""
     seller = key == SELLER
+    kind = regions.AccountKind.SELLER if seller else regions.AccountKind.VENDOR
     label, other_label = ("a Seller Central URL", "a Vendor Central URL") if seller \
         else ("a Vendor Central URL", "a Seller Central URL")
     table = regions.SELLER_CENTRAL_URLS if seller else regions.VENDOR_CENTRAL_URLS
     other = regions.VENDOR_CENTRAL_URLS if seller else regions.SELLER_CENTRAL_URLS
     if not isinstance(value, str):
         return f"{key} must be {label} such as {next(iter(table))!r}, not {kind_of(value)}"
+    other_key = VENDOR if seller else SELLER
     if canonical_url(value) in other and canonical_url(value) not in table:
-        return f"{key} {value!r} is {other_label}; write it as {VENDOR if seller else SELLER}"
+        return f"{key} {value!r} is {other_label}; write it as {other_key}"
+    if canonical_url(value) in table:
+        return f"{key} {value!r} is not {label}; did you mean {canonical_url(value)!r}?"
+    wrong_kind = region_hints.wrong_kind_suggestion(value, kind)
+    if wrong_kind is not None:
+        return f"{key} {value!r} is a {other_label[2:-4]} address; write it as " \
+               f"{other_key} {wrong_kind[1]}"
+    by_country = region_hints.country_suggestion(value, kind)
+    if by_country is not None:
+        return f"{key} {value!r} is not {label}; did you mean {by_country}?"
     suggestion = _suggest(value, list(table))
     if suggestion is not None:
         return f"{key} {value!r} is not {label}; did you mean {suggestion!r}?"
     return f"{key} {value!r} is not {label}; the accepted URLs are listed in docs/credentials.md"
 
 
-def endpoint_problem(value: object) -> str:
-    """An sp_api_endpoint that is not one of the six."""
+def endpoint_problem(value: object, region: regions.Region | None = None) -> str:
+    """An sp_api_endpoint that is not one of the six; ``region`` is the consent URL's, if known."""
     hint = ("use https://sellingpartnerapi-REGION.amazon.com or "
             "https://sandbox.sellingpartnerapi-REGION.amazon.com, REGION na, eu or fe")
     if not isinstance(value, str):
         return f"{ENDPOINT} must be an SP-API endpoint URL, not {kind_of(value)}; {hint}"
+    if canonical_url(value) == "https://api.amazon.com":
+        return f"{ENDPOINT} {value!r} is the LWA token endpoint, not an SP-API endpoint; {hint}"
+    if region is not None:
+        right = region_hints.endpoint_for_region(value, region)
+        return f"{ENDPOINT} {value!r} is not an SP-API endpoint; did you mean {right!r} " \
+               f"(region {region}, like the consent URL)?"
     suggestion = _suggest(value, list(regions.ENDPOINTS_BY_URL))
     if suggestion is not None:
         return f"{ENDPOINT} {value!r} is not an SP-API endpoint; did you mean {suggestion!r}?"
-    if canonical_url(value) == "https://api.amazon.com":
-        return f"{ENDPOINT} {value!r} is the LWA token endpoint, not an SP-API endpoint; {hint}"
     return f"{ENDPOINT} {value!r} is not an SP-API endpoint; {hint}"

@@ -124,7 +124,8 @@ def test_error_in_merged_value_points_at_the_anchor(tmp_path: Path) -> None:
                     "    seller_central_url: https://sellercentral.amazon.com\n")
     assert problems(path) == [
         "c.yaml:8:3: sp_api_endpoint https://sellingpartnerapi-eu.amazon.com is in region eu, "
-        "but seller_central_url https://sellercentral.amazon.com is in region na"]
+        "but seller_central_url https://sellercentral.amazon.com is in region na; did you mean "
+        "https://sellingpartnerapi-na.amazon.com?"]
 
 
 def test_app_is_required_only_with_several_apps(tmp_path: Path) -> None:

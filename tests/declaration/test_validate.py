@@ -44,6 +44,10 @@ EXPECTED: list[tuple[str, str]] = [
     ('comments_only.yaml',
      'comments_only.yaml:1:1: the file is empty; a credential file is a mapping that '
      "starts with 'version: 1'"),
+    ('country_domain_de.yaml',
+     "country_domain_de.yaml:9:5: seller_central_url 'https://sellercentral.amazon.de' is "
+     "not a Seller Central URL; did you mean 'https://sellercentral-europe.amazon.com' "
+     '(Seller Central for Germany, region eu)?'),
     ('credential_not_mapping.yaml',
      'credential_not_mapping.yaml:8:5: each credential must be a mapping, not the '
      "string 'acme-us'"),
@@ -129,14 +133,21 @@ EXPECTED: list[tuple[str, str]] = [
     ('region_mismatch.yaml',
      'region_mismatch.yaml:10:5: sp_api_endpoint '
      'https://sellingpartnerapi-eu.amazon.com is in region eu, but seller_central_url '
-     'https://sellercentral.amazon.com is in region na'),
+     'https://sellercentral.amazon.com is in region na; did you mean '
+     'https://sellingpartnerapi-na.amazon.com?'),
     ('rendered_schema_error.yaml.j2',
      'rendered_schema_error.yaml.j2:15:5: (rendered line) sp_api_endpoint '
      'https://sellingpartnerapi-eu.amazon.com is in region eu, but seller_central_url '
-     'https://sellercentral.amazon.com is in region na'),
+     'https://sellercentral.amazon.com is in region na; did you mean '
+     'https://sellingpartnerapi-na.amazon.com?'),
     ('sandbox_escape.yaml.j2',
      "sandbox_escape.yaml.j2:2:1: template error: access to attribute '__class__' of "
      "'str' object is unsafe (templates run in a sandbox)"),
+    ('sandbox_typo_endpoint.yaml',
+     "sandbox_typo_endpoint.yaml:10:5: sp_api_endpoint "
+     "'https://sandbox-sellingpartnerapi-eu.amazon.com' is not an SP-API endpoint; did you "
+     "mean 'https://sandbox.sellingpartnerapi-eu.amazon.com' (region eu, like the consent "
+     'URL)?'),
     ('secret_client_secret.yaml',
      "secret_client_secret.yaml:6:5: key 'client_secret' is for a secret, and secrets "
      "are not allowed here: the app's LWA client secret never goes in a credential "
@@ -160,6 +171,10 @@ EXPECTED: list[tuple[str, str]] = [
      'secret_refresh_token_value.yaml:11:5: description looks like a refresh token; '
      'refresh tokens never go in a credential file: run `spprov authorize NAME`, or '
      '`spprov authorize NAME --refresh-token-stdin` to import a self-authorized one'),
+    ('seller_host_as_vendor.yaml',
+     "seller_host_as_vendor.yaml:9:5: vendor_central_url 'https://sellercentral.amazon.de' "
+     "is a Seller Central address; write it as seller_central_url "
+     "'https://sellercentral-europe.amazon.com' (Seller Central for Germany, region eu)"),
     ('tab_indent.yaml',
      'tab_indent.yaml:9:1: a tab character: YAML indents with spaces only'),
     ('template_syntax.yaml.j2',
@@ -183,6 +198,10 @@ EXPECTED: list[tuple[str, str]] = [
      "env('ACME_APPLICATION_ID', 'value')"),
     ('unsupported_tag.yaml',
      'unsupported_tag.yaml:2:8: unsupported YAML tag !!python/object/apply:os.system'),
+    ('vendor_country_domain.yaml',
+     "vendor_country_domain.yaml:9:5: vendor_central_url 'https://vendorcentral.amazon.sg' "
+     "is not a Vendor Central URL; did you mean 'https://vendorcentral.amazon.com.sg' "
+     '(Vendor Central for Singapore, region fe)?'),
     ('vendor_url_as_seller.yaml',
      'vendor_url_as_seller.yaml:9:5: seller_central_url '
      "'https://vendorcentral.amazon.de' is a Vendor Central URL; write it as "
@@ -313,9 +332,50 @@ def test_every_consent_url_against_every_endpoint(spprov: RunSpprov, tmp_path: P
         else:
             assert invalid[name] == (
                 f"{name}:10:5: sp_api_endpoint {endpoint_url} is in region {endpoint.region}, "
-                f"but {key} {url} is in region {consent_region}")
+                f"but {key} {url} is in region {consent_region}; did you mean "
+                f"{regions.endpoint_for(consent_region, endpoint.environment).url}?")
     assert len(valid) + len(invalid) == len(cases)
     assert result.code == 1
+
+
+# Each country's own domain, mistyped as a consent URL: the answer is its region's portal,
+# never a look-alike of another country (sellercentral.amazon.de once suggested .se).
+COUNTRY_DOMAINS = [
+    ("seller_central_url", "https://sellercentral.amazon.de", "Germany", "eu",
+     "https://sellercentral-europe.amazon.com"),
+    ("seller_central_url", "https://sellercentral.amazon.fr", "France", "eu",
+     "https://sellercentral-europe.amazon.com"),
+    ("seller_central_url", "https://sellercentral.amazon.it", "Italy", "eu",
+     "https://sellercentral-europe.amazon.com"),
+    ("seller_central_url", "https://sellercentral.amazon.es", "Spain", "eu",
+     "https://sellercentral-europe.amazon.com"),
+    ("seller_central_url", "https://sellercentral.amazon.co.uk", "United Kingdom", "eu",
+     "https://sellercentral-europe.amazon.com"),
+    ("seller_central_url", "https://sellercentral.amazon.jp", "Japan", "fe",
+     "https://sellercentral.amazon.co.jp"),
+    ("seller_central_url", "http://SellerCentral.Amazon.uk/home", "United Kingdom", "eu",
+     "https://sellercentral-europe.amazon.com"),
+    ("seller_central_url", "https://sellercentral.amazon.com.sg", "Singapore", "fe",
+     "https://sellercentral.amazon.sg"),
+    ("vendor_central_url", "https://vendorcentral.amazon.sa", "Saudi Arabia", "eu",
+     "https://vendorcentral.amazon.me"),
+    ("vendor_central_url", "https://vendorcentral.amazon.jp", "Japan", "fe",
+     "https://vendorcentral.amazon.co.jp"),
+]
+
+
+@pytest.mark.parametrize(("key", "typed", "country", "region", "right"), COUNTRY_DOMAINS)
+def test_country_domain_suggests_its_regions_portal(spprov: RunSpprov, tmp_path: Path, key: str,
+                                                     typed: str, country: str, region: str,
+                                                     right: str) -> None:
+    endpoint = f"https://sellingpartnerapi-{region}.amazon.com"
+    (tmp_path / "c.yaml").write_text(
+        APP + f"  - name: c\n    {key}: {typed}\n    sp_api_endpoint: {endpoint}\n")
+    result = spprov("validate", "c.yaml", cwd=tmp_path)
+    portal = "Seller Central" if key == "seller_central_url" else "Vendor Central"
+    assert (result.code, result.stdout) == (1, "")
+    assert result.stderr == (f"c.yaml:9:5: {key} {typed!r} is not a {portal} URL; did you mean "
+                             f"{right!r} ({portal} for {country}, region {region})?\n")
 
 
 def test_render_prints_rendered_text(spprov: RunSpprov, tmp_path: Path) -> None:
