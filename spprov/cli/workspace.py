@@ -68,6 +68,25 @@ class Workspace:
                 self._secrets[app] = resolve_client_secret(app, self.store, os.environ)
             return self._secrets[app]
 
+    def config_shown(self) -> str:
+        """The credential file or folder as messages name it."""
+        return self.context.display(self.context.config_path())
+
+    def stored_names(self) -> list[str]:
+        """The names of the credential state files (from file names; nothing is read)."""
+        from spprov.state.statefile import SUFFIX
+
+        return [path.name.removesuffix(SUFFIX) for path in self.store.credential_files()]
+
+    def declared_names(self) -> list[str]:
+        """The declared names, or none when the declaration does not load (a hint only)."""
+        from spprov.errors import SpprovError
+
+        try:
+            return list(self.desired.by_name)
+        except SpprovError:
+            return []
+
     def close(self) -> None:
         """Release the HTTP client."""
         if self._lwa is not None:
@@ -82,6 +101,7 @@ def plan_for(workspace: Workspace, now: datetime, only: Collection[str] = (),
     desired = workspace.desired
     stored = workspace.store.read_all()
     records = stored.records
+    _check_only(workspace, only, {*desired.by_name, *records, *stored.unreadable})
     checks = None
     if refresh:
         from spprov.reconcile.checks import check_tokens
@@ -93,6 +113,17 @@ def plan_for(workspace: Workspace, now: datetime, only: Collection[str] = (),
         progress.finish()
     return build_plan(desired, records, now, checks=checks, only=only, prune=prune,
                       unreadable=stored.unreadable)
+
+
+def _check_only(workspace: Workspace, only: Collection[str], known: set[str]) -> None:
+    from spprov.errors import UsageError
+    from spprov.hints import unknown_credential
+
+    for name in sorted(set(only) - known):
+        where = (f"declared in {workspace.config_shown()} or stored in "
+                 f"{workspace.context.display(workspace.context.state_dir)}")
+        raise UsageError(f"--only {name}: " + unknown_credential(
+            name, known, where, lambda close: f"use --only {close}"))
 
 
 def current(ctx: click.Context) -> Workspace:

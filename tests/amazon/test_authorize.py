@@ -29,7 +29,8 @@ def test_authorize_unknown_name(gitops: GitOps) -> None:
     result = gitops.run("authorize", "acme-typo")
     assert result.code == 1
     assert result.stderr == (
-        "spprov: no credential named 'acme-typo' is declared in credentials.yaml\n")
+        "spprov: no credential named 'acme-typo' is declared in credentials.yaml; did you mean "
+        "'acme'? run `spprov authorize acme`\n")
 
 
 def test_authorize_refuses_consent_in_ci(gitops: GitOps) -> None:

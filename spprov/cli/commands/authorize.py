@@ -16,6 +16,7 @@ from spprov.amazon.lwa import ClientCredentials, amazon_url_from_env
 from spprov.cli.context import non_interactive_env, stdin_is_terminal
 from spprov.cli.workspace import Workspace, current, utc_now
 from spprov.errors import UsageError
+from spprov.hints import authorize_command, unknown_credential
 from spprov.model import Credential
 from spprov.reconcile.records import authorized_record
 from spprov.secret import Secret
@@ -34,8 +35,10 @@ def command(ctx: click.Context, name: str, refresh_token_stdin: bool,
     workspace = current(ctx)
     credential = workspace.desired.credential(name)
     if credential is None:
-        raise UsageError(f"no credential named {name!r} is declared in "
-                         f"{workspace.context.display(workspace.context.config_path())}")
+        flag = " --refresh-token-stdin" if refresh_token_stdin else ""
+        raise UsageError(unknown_credential(
+            name, workspace.desired.by_name, f"declared in {workspace.config_shown()}",
+            lambda close: f"run `{authorize_command(close)}{flag}`"))
     with workspace.store.lock():
         workspace.store.check_writable(name)
         authorization = _authorization(workspace, credential, refresh_token_stdin,

@@ -17,7 +17,7 @@ def command(ctx: click.Context, name: str, reveal: bool) -> None:
     """Print a fresh access token for credential NAME (and nothing else) on stdout."""
     refuse_terminal("token", reveal)
     workspace = current(ctx)
-    exported = load_credential(workspace, name)
+    exported = load_credential(workspace, name, lambda close: f"spprov token {close}")
     record = exported.record
     client = ClientCredentials(record.client_id, exported.client_secret, record.app)
     access_token = workspace.lwa().access_token(client, exported.refresh_token, label=name)
