@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
 import webbrowser
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from spprov.amazon import pages
 from spprov.amazon.consent import Callback, consent_url, is_loopback_uri, new_state, parse_callback
 from spprov.amazon.loopback import LoopbackListener
 from spprov.amazon.lwa import ClientCredentials, LwaClient, route
-from spprov.errors import AccessDeniedError, AuthorizationError, InvalidGrantError
+from spprov.amazon.pages import Who
+from spprov.errors import AccessDeniedError, AuthorizationError, InvalidGrantError, SpprovError
 from spprov.hints import authorize_command
 from spprov.model import App, AuthorizationMethod, Credential
 from spprov.secret import Secret
@@ -20,6 +23,9 @@ log = logging.getLogger("spprov.amazon.authorize")
 
 DEFAULT_TIMEOUT_SECONDS = 300.0
 COUNTDOWN_SECONDS = 30.0  # how often a waiting consent says how long it still waits
+# How long spprov waits, once the consent is done, for a BROWSER program to exit.
+BROWSER_EXIT_SECONDS = 30.0
+BROWSER_START_SECONDS = 1.0  # how long a browser that cannot start may take to say so
 
 
 @dataclass(frozen=True)
@@ -60,33 +66,62 @@ class Authorizer:
         state = new_state()
         url = route(consent_url(credential, app, state), self.amazon_url)
         if is_loopback_uri(app.redirect_uri):
-            callback = self._via_loopback(credential, app, url, state)
-        else:
-            callback = self._via_paste(credential, app, url, state)
+            return self._via_loopback(credential, app, client, url, state)
+        return self._complete(credential, app, client,
+                              self._via_paste(credential, app, url, state))
+
+    def _complete(self, credential: Credential, app: App, client: ClientCredentials,
+                  callback: Callback) -> Authorization:
         check_pin(credential, callback.selling_partner_id)
         grant = self.lwa.exchange_code(client, callback.code, app.redirect_uri,
                                        label=credential.name)
         return Authorization(grant.refresh_token, callback.selling_partner_id,
                              AuthorizationMethod.WEBSITE)
 
-    def _via_loopback(self, credential: Credential, app: App, url: str,
-                      state: str) -> Callback:
-        with LoopbackListener(app.redirect_uri, state) as listener:
+    def _via_loopback(self, credential: Credential, app: App, client: ClientCredentials,
+                      url: str, state: str) -> Authorization:
+        who = Who(credential.name, app.name)
+        with LoopbackListener(app.redirect_uri, state, who) as listener:
             self.announce(f"{credential.name}: opening the consent page in your browser:\n  {url}")
-            if not self.open_browser(url):
-                self.announce(f"{credential.name}: no browser could be started: open the page "
-                              "above yourself, in a browser on this machine (the consent "
-                              f"returns to {app.redirect_uri})")
-            self._count_down(credential, listener)
+            # A BROWSER program may wait for its page, which waits for the outcome: run it
+            # beside the listener, and let it finish before spprov goes on (as it did).
+            browser = threading.Thread(target=self._open, args=(credential, app, url),
+                                       daemon=True)
+            browser.start()
+            # One that cannot start fails at once: let it say so before the countdown does.
+            browser.join(BROWSER_START_SECONDS)
+            callback = self._callback(credential, listener, browser)
             try:
-                return listener.wait(0)
-            except AuthorizationError:
-                if listener.arrived(0):
-                    raise
-                raise AuthorizationError(
-                    f"{credential.name}: no consent arrived within {self.timeout:g} s; open "
-                    f"the consent page and run `{authorize_command(credential.name)}` again "
-                    "(--authorization-timeout gives more time)") from None
+                authorization = self._complete(credential, app, client, callback)
+            except SpprovError as exc:
+                listener.finish(pages.failed(who, str(exc)))
+                browser.join(BROWSER_EXIT_SECONDS)
+                raise
+            listener.finish(pages.authorized(who, callback.selling_partner_id))
+            browser.join(BROWSER_EXIT_SECONDS)
+        return authorization
+
+    def _open(self, credential: Credential, app: App, url: str) -> None:
+        if not self.open_browser(url):
+            self.announce(f"{credential.name}: no browser could be started: open the page "
+                          "above yourself, in a browser on this machine (the consent "
+                          f"returns to {app.redirect_uri})")
+
+    def _callback(self, credential: Credential, listener: LoopbackListener,
+                  browser: threading.Thread) -> Callback:
+        """The redirect's callback; after a refusal the browser may finish showing its page
+        (not after a timeout or Ctrl-C: then the browser is not worth waiting for)."""
+        self._count_down(credential, listener)
+        try:
+            return listener.wait(0)
+        except AuthorizationError:
+            if listener.arrived(0):
+                browser.join(BROWSER_EXIT_SECONDS)
+                raise
+            raise AuthorizationError(
+                f"{credential.name}: no consent arrived within {self.timeout:g} s; open "
+                f"the consent page and run `{authorize_command(credential.name)}` again "
+                "(--authorization-timeout gives more time)") from None
 
     def _count_down(self, credential: Credential, listener: LoopbackListener) -> None:
         """Wait for the redirect, saying every half minute how long it still waits."""

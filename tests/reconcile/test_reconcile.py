@@ -124,16 +124,36 @@ def test_paste_mode_without_terminal_waits(gitops: GitOps) -> None:
     assert not gitops.state_file("acme").exists()
 
 
-def test_wrong_state_on_the_callback_is_refused(gitops: GitOps) -> None:
-    # A forged redirect straight to spprov's listener, with a state it never issued.
+def test_wrong_state_on_the_callback_is_ignored(gitops: GitOps, tmp_path: Path) -> None:
+    # A forged redirect straight to spprov's listener, with a state it never issued, arrives
+    # first: it is answered with a page that says so, and the real consent still goes through.
+    seen = tmp_path / "forged-answer"
+    forged = gitops.browser(
+        "import os, pathlib\n"
+        f"r = httpx.get('{gitops.app.redirect_uri}?state=forged&selling_partner_id=A1"
+        "&spapi_oauth_code=ANcode', trust_env=False)\n"
+        f"pathlib.Path({str(seen)!r}).write_text(f'{{r.status_code}} {{r.text}}')\n"
+        "from spprov.emulator.browser import visit\n"
+        "sys.exit(visit(url, dict(os.environ)))\n")
+    gitops.declare([{"name": "acme", **US}])
+    result = gitops.run("apply", "--yes", env={"BROWSER": forged})
+    assert result.code == 0, result.output
+    assert gitops.state_file("acme").exists()
+    assert seen.read_text().startswith("400 ")
+    assert "Not the authorization spprov is waiting for" in seen.read_text()
+    assert gitops.emulator.stats().get("token", 0) == 1  # only the real code was exchanged
+
+
+def test_only_a_forged_redirect_times_out(gitops: GitOps) -> None:
     forged = gitops.browser(
         f"httpx.get('{gitops.app.redirect_uri}?state=forged&selling_partner_id=A1"
         "&spapi_oauth_code=ANcode', trust_env=False)")
     gitops.declare([{"name": "acme", **US}])
-    result = gitops.run("apply", "--yes", env={"BROWSER": forged})
+    result = gitops.run("apply", "--yes", "--authorization-timeout", "2",
+                        env={"BROWSER": forged})
     assert result.code == 1
-    assert ("acme: create failed: the redirect's state does not match this authorization "
-            "request") in result.stdout
+    assert ("acme: create failed: no redirect arrived within 2 s; run the authorization again"
+            in result.stdout)
     assert not gitops.state_file("acme").exists()
     assert gitops.emulator.stats().get("token", 0) == 0
 
@@ -149,7 +169,8 @@ def test_pin_mismatch_is_refused(gitops: GitOps) -> None:
     assert gitops.emulator.stats().get("token", 0) == 0
 
 
-def test_expired_code_is_reported_clearly(gitops: GitOps) -> None:
+def test_expired_code_is_reported_clearly(gitops: GitOps, tmp_path: Path) -> None:
+    seen = tmp_path / "answer"
     # The person approves, then more than 5 minutes pass before the code reaches spprov.
     slow = gitops.browser(
         "from urllib.parse import urlsplit\n"
@@ -158,13 +179,19 @@ def test_expired_code_is_reported_clearly(gitops: GitOps) -> None:
         "c = httpx.Client(trust_env=False)\n"
         "r = c.post(url, data={'decision': 'approve'})\n"
         "c.post(emu + '/_emulator/clock', json={'advance_seconds': 301})\n"
-        "c.get(r.headers['location'])\n")
+        "page = c.get(r.headers['location'])\n"
+        f"open({str(seen)!r}, 'w').write(f'{{page.status_code}} {{page.text}}')\n")
     gitops.declare([{"name": "acme", **US}])
     result = gitops.run("apply", "--yes", env={"BROWSER": slow})
     assert result.code == 1
     assert ("acme: create failed: authorization code expired or already used: authorize again"
             in result.stdout)
     assert not gitops.state_file("acme").exists()
+    # The browser tab says the same, and what to run.
+    assert seen.read_text().startswith("400 ")
+    assert ("<p>spprov could not finish the authorization of acme (app acme): authorization "
+            "code expired or already used.</p>") in seen.read_text()
+    assert '<code class="cmd">spprov authorize acme</code>' in seen.read_text()
 
 
 def test_one_failed_exchange_keeps_the_others(gitops: GitOps) -> None:
