@@ -80,6 +80,13 @@ def parse(text: str) -> Document:
     return Document(_build(root), root)
 
 
+# What PyYAML says when a line is indented more or less than its neighbours.
+_INDENTATION_SIGNS = ("mapping values are not allowed", "did not find expected key",
+                      "did not find expected '-' indicator", "expected <block end>")
+INDENTATION_HINT = ("; check the indentation of this line and the one above (keys of one "
+                    "mapping start in the same column, with spaces)")
+
+
 def _syntax_error(exc: yaml.MarkedYAMLError) -> YamlError:
     mark = exc.problem_mark or exc.context_mark
     line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
@@ -92,7 +99,8 @@ def _syntax_error(exc: yaml.MarkedYAMLError) -> YamlError:
         return YamlError(line, column, "more than one YAML document ('---'); "
                                        "write one document per file")
     context = f" {exc.context}" if exc.context and "single document" not in exc.context else ""
-    return YamlError(line, column, f"YAML syntax error: {problem}{context}")
+    hint = INDENTATION_HINT if any(sign in problem for sign in _INDENTATION_SIGNS) else ""
+    return YamlError(line, column, f"YAML syntax error: {problem}{context}{hint}")
 
 
 def _char_at(mark: yaml.Mark) -> str:

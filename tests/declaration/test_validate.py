@@ -73,6 +73,14 @@ EXPECTED: list[tuple[str, str]] = [
      "'https://api.amazon.com/auth/o2/token' is the LWA token endpoint, not an SP-API "
      'endpoint; use https://sellingpartnerapi-REGION.amazon.com or '
      'https://sandbox.sellingpartnerapi-REGION.amazon.com, REGION na, eu or fe'),
+    ('indent_deeper.yaml',
+     'indent_deeper.yaml:5:15: YAML syntax error: mapping values are not allowed in this '
+     'context; check the indentation of this line and the one above (keys of one mapping '
+     'start in the same column, with spaces)'),
+    ('indent_shallower.yaml',
+     "indent_shallower.yaml:10:4: YAML syntax error: did not find expected '-' indicator "
+     'while parsing a block collection; check the indentation of this line and the one '
+     'above (keys of one mapping start in the same column, with spaces)'),
     ('latin1.yaml',
      'latin1.yaml:2:12: not UTF-8 text (byte 0xe9)'),
     ('missing_endpoint.yaml',
