@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -55,6 +56,13 @@ class Options:
     prune: bool = False
     refresh: bool = False
 
+    def replan(self, file: str) -> str:
+        """The `spprov plan` command that makes this plan again, with the same options."""
+        words = ["spprov", "plan"]
+        words += [word for name in self.only for word in ("--only", name)]
+        words += ["--prune"] * self.prune + ["--refresh"] * self.refresh + ["--out", file]
+        return shlex.join(words)
+
     def as_json(self) -> dict[str, Any]:
         """The options as the document stores them."""
         return {"only": sorted(self.only), "prune": self.prune, "refresh": self.refresh}
@@ -78,8 +86,8 @@ class SavedPlan:
                           prune=self.options.prune, unreadable=stored.unreadable)
         if _comparable(json.loads(plan_json(plan))) != _comparable(self.document):
             raise StalePlanError(f"the saved plan {self.file} does not match what this spprov "
-                                 f"computes from the same files; run `spprov plan --out "
-                                 f"{self.file}` again")
+                                 f"computes from the same files; run "
+                                 f"`{self.options.replan(self.file)}` again")
         return plan
 
 
@@ -132,7 +140,8 @@ def refuse_if_stale(saved: SavedPlan, now: Mapping[str, str]) -> None:
                if saved.fingerprint.get(name) != now.get(name)]
     if changed:
         raise StalePlanError(f"the saved plan {saved.file} is stale: {', '.join(changed)} "
-                             f"since it was made; run `spprov plan --out {saved.file}` again")
+                             f"since it was made; run `{saved.options.replan(saved.file)}` "
+                             "again")
 
 
 def _what_changed(name: str, before: str | None, after: str | None) -> str:

@@ -9,9 +9,9 @@ from tests.fixtures_gitops import EU, US, GitOps, tree_digest
 PLAN = "spprov.plan.json"
 
 
-def _stale(what: str) -> str:
+def _stale(what: str, options: str = "") -> str:
     return (f"spprov: the saved plan {PLAN} is stale: {what} since it was made; "
-            f"run `spprov plan --out {PLAN}` again\n")
+            f"run `spprov plan {options}--out {PLAN}` again\n")
 
 
 def test_a_saved_plan_is_applied_exactly_without_a_prompt(gitops: GitOps) -> None:
@@ -63,7 +63,54 @@ def test_a_removed_state_file_is_named(gitops: GitOps) -> None:
     assert gitops.run("plan", "--out", PLAN, "--prune").code == 0
     gitops.state_file("acme-eu").unlink()
     stale = gitops.run("apply", PLAN)
-    assert stale.stderr == _stale("state/credentials/acme-eu.sops.yaml was removed")
+    assert stale.stderr == _stale("state/credentials/acme-eu.sops.yaml was removed", "--prune ")
+
+
+def test_the_stale_advice_keeps_the_options_the_plan_was_made_with(gitops: GitOps) -> None:
+    gitops.declare([{"name": "acme-us", **US}, {"name": "acme-eu", **EU}])
+    assert gitops.run("apply", "--yes").code == 0
+    made = gitops.run("plan", "--only", "acme-us", "--only", "acme-eu", "--prune", "--refresh",
+                      "--out", PLAN)
+    assert made.code == 0, made.output
+    gitops.declare([{"name": "acme-us", "description": "US", **US}, {"name": "acme-eu", **EU}])
+    stale = gitops.run("apply", PLAN)
+    assert stale.code == 1
+    assert stale.stderr == _stale("credentials.yaml changed",
+                                  "--only acme-eu --only acme-us --prune --refresh ")
+
+
+def test_a_credential_file_given_as_the_plan_says_how_to_apply_it(gitops: GitOps) -> None:
+    gitops.declare([{"name": "acme-us", **US}])
+    before = tree_digest(gitops.repo)
+    declared = gitops.run("apply", "credentials.yaml")
+    assert (declared.code, declared.stdout) == (1, "")
+    assert declared.stderr == (
+        "spprov: credentials.yaml is a credential file, not a saved plan: run `spprov apply` "
+        "(it reads credentials.yaml); a saved plan is the file `spprov plan --out FILE` "
+        "writes\n")
+    (gitops.repo / "credentials").mkdir()
+    (gitops.repo / "credentials" / "eu.yaml").write_text("version: 1\n")
+    other = gitops.run("apply", "credentials/eu.yaml")
+    assert other.stderr == (
+        "spprov: credentials/eu.yaml is a credential file, not a saved plan: run "
+        "`spprov --config credentials/eu.yaml apply`; a saved plan is the file "
+        "`spprov plan --out FILE` writes\n")
+    folder = gitops.run("apply", "credentials")
+    assert folder.stderr == (
+        "spprov: credentials is a credential folder, not a saved plan: run "
+        "`spprov --config credentials apply`; a saved plan is the file "
+        "`spprov plan --out FILE` writes\n")
+    (gitops.repo / "credentials" / "eu.yaml").unlink()
+    (gitops.repo / "credentials").rmdir()
+    assert tree_digest(gitops.repo) == before
+    assert gitops.emulator.stats()["total"] == 0
+
+
+def test_a_saved_plan_named_yaml_is_still_a_saved_plan(gitops: GitOps) -> None:
+    gitops.declare([{"name": "acme-us", **US}])
+    assert gitops.run("plan", "--out", "plan.yaml").code == 0
+    applied = gitops.run("apply", "plan.yaml")
+    assert applied.code == 0, applied.output
 
 
 def test_prune_travels_with_the_saved_plan(gitops: GitOps) -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import shlex
 from dataclasses import dataclass
+from pathlib import Path
 
 import click
 
@@ -131,4 +133,27 @@ def _saved_plan(context: Context, plan_file: str | None, only: tuple[str, ...], 
     if given:
         raise UsageError(f"{given[0]} cannot be combined with a saved plan: it was made with "
                          "its own options (make a new one with `spprov plan --out FILE`)")
-    return savedplan.load(context.here / plan_file, plan_file)
+    path = context.here / plan_file
+    if _is_declaration(path):
+        raise UsageError(_declaration_given(context, plan_file, path))
+    return savedplan.load(path, plan_file)
+
+
+def _is_declaration(path: Path) -> bool:
+    """A credential file or folder given where a saved plan (JSON) is expected."""
+    if path.is_dir():
+        return True
+    if not path.name.endswith((".yaml", ".yml", ".yaml.j2", ".yml.j2")) or not path.is_file():
+        return False
+    with path.open("rb") as stream:  # a saved plan named *.yaml is still JSON: '{'
+        return not stream.read(4096).lstrip().startswith(b"{")
+
+
+def _declaration_given(context: Context, plan_file: str, path: Path) -> str:
+    what = "a credential folder" if path.is_dir() else "a credential file"
+    if path.resolve() == context.config_path().resolve():
+        run = f"run `spprov apply` (it reads {plan_file})"
+    else:
+        run = f"run `spprov --config {shlex.quote(plan_file)} apply`"
+    return (f"{plan_file} is {what}, not a saved plan: {run}; a saved plan is the file "
+            "`spprov plan --out FILE` writes")
