@@ -13,6 +13,7 @@ import click
 from spprov import __version__
 from spprov.cli.context import make_context
 from spprov.cli.crashlog import write_crash_log
+from spprov.cli.progress import ErasingHandler
 from spprov.cli.workspace import Workspace
 from spprov.errors import ExitCode, SpprovError
 
@@ -100,7 +101,7 @@ def _configure_logging(verbosity: int, quiet: bool) -> None:
         level = logging.INFO
     elif verbosity >= 2:
         level = logging.DEBUG
-    handler = logging.StreamHandler(sys.stderr)
+    handler = ErasingHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("spprov: %(levelname)s: %(message)s"))
     root = logging.getLogger("spprov")
     root.handlers[:] = [handler]

@@ -12,7 +12,7 @@ from spprov.amazon.authorize import DEFAULT_TIMEOUT_SECONDS, Authorizer
 from spprov.amazon.lwa import amazon_url_from_env
 from spprov.cli.commands.options import concurrency_option, only_option, refresh_option
 from spprov.cli.context import Context, non_interactive_env, stdin_is_terminal
-from spprov.cli.progress import Progress
+from spprov.cli.progress import Progress, echo_err, prompt_err
 from spprov.cli.workspace import Workspace, current, plan_for, utc_now, warn_about
 from spprov.errors import ExitCode, UsageError
 from spprov.model import Outcome, Plan
@@ -108,8 +108,7 @@ def _authorizer(workspace: Workspace, run: ApplyRun) -> Authorizer | None:
         return None
     return Authorizer(
         lwa=workspace.lwa(), amazon_url=amazon_url_from_env(), can_paste=run.terminal,
-        announce=lambda text: click.echo(text, err=True),
-        prompt=lambda text: str(click.prompt(text, err=True)), timeout=run.timeout)
+        announce=echo_err, prompt=prompt_err, timeout=run.timeout)
 
 
 def _confirm(yes: bool, can_ask: bool) -> None:

@@ -14,6 +14,7 @@ from spprov.amazon.authorize import (
 )
 from spprov.amazon.lwa import ClientCredentials, amazon_url_from_env
 from spprov.cli.context import non_interactive_env, stdin_is_terminal
+from spprov.cli.progress import echo_err, prompt_err
 from spprov.cli.workspace import Workspace, current, utc_now
 from spprov.errors import UsageError
 from spprov.hints import authorize_command, unknown_credential
@@ -64,8 +65,7 @@ def _authorization(workspace: Workspace, credential: Credential, from_stdin: boo
     terminal = stdin_is_terminal()
     authorizer = Authorizer(
         lwa=workspace.lwa(), amazon_url=amazon_url_from_env(), can_paste=terminal,
-        announce=lambda text: click.echo(text, err=True),
-        prompt=lambda text: str(click.prompt(text, err=True)), timeout=timeout)
+        announce=echo_err, prompt=prompt_err, timeout=timeout)
     if not authorizer.can_authorize(app):
         raise UsageError(f"{credential.name}: the app's redirect URI is not a loopback address, "
                          "so the redirected address must be pasted, and no terminal is attached")
