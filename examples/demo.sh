@@ -13,7 +13,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
-step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
+# Bold headings only on a terminal, and never when NO_COLOR is set (https://no-color.org);
+# decided before NO_COLOR is exported for spprov below.
+if [ -t 1 ] && [ -z "${NO_COLOR:-}" ]; then bold=$'\033[1m' plain=$'\033[0m'; else bold="" plain=""; fi
+step() { printf '\n%s==> %s%s\n' "$bold" "$*" "$plain"; }
 show() { printf '$ %s\n' "$*"; "$@"; }
 
 # The demo must not see the person's own keys, CI settings or Amazon settings.

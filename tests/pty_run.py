@@ -32,12 +32,13 @@ def run_with_pty_stdout(gitops: GitOps, *args: str, stderr_pty: bool = False) ->
             timeout=60, check=False)
     finally:
         os.close(secondary)
-    terminal = _drain(main)
+    terminal = drain(main)
     stderr = "" if stderr_pty else completed.stderr.decode()
     return TerminalResult(completed.returncode, terminal.replace("\r\n", "\n"), stderr)
 
 
-def _drain(fd: int) -> str:
+def drain(fd: int) -> str:
+    """Everything written to the pty whose other end is closed."""
     chunks = []
     try:
         while True:
