@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import jsonschema
@@ -220,6 +221,12 @@ def test_status_table_and_json(authorized: GitOps) -> None:
     code, document = status_json(authorized)
     assert code == 0 and document["broken"] is False and document["refreshed"] is False
     assert [c["name"] for c in document["credentials"]] == ["acme-new", "acme-us"]
+    # The days in EXPIRES are days until expiry, as the JSON field and the README say.
+    days = document["credentials"][1]["days_until_expiry"]
+    assert f"{document['credentials'][1]['authorization_expires_at'][:10]} ({days}d)" in lines[2]
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    assert "| `spprov status` | every credential's health: region, partner, expiry date and " \
+           "days until expiry," in readme
     assert document["apps"][0]["secret_source"] == "environment"
     assert authorized.emulator.stats()["total"] == 0
 
