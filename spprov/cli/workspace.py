@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import threading
 from collections.abc import Collection
 from datetime import UTC, datetime
@@ -73,10 +74,16 @@ class Workspace:
         return self.context.display(self.context.config_path())
 
     def stored_names(self) -> list[str]:
-        """The names of the credential state files (from file names; nothing is read)."""
+        """The names of the credential state files (from file names; nothing is read).
+
+        Only well-formed names: a file name is the repository's to choose, and these are
+        printed in suggestions.
+        """
+        from spprov.declaration.schema import NAME_PATTERN
         from spprov.state.statefile import SUFFIX
 
-        return [path.name.removesuffix(SUFFIX) for path in self.store.credential_files()]
+        names = (path.name.removesuffix(SUFFIX) for path in self.store.credential_files())
+        return [name for name in names if re.fullmatch(NAME_PATTERN, name)]
 
     def declared_names(self) -> list[str]:
         """The declared names, or none when the declaration does not load (a hint only)."""

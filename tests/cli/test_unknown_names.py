@@ -61,3 +61,12 @@ def test_only_suggests_a_declared_or_stored_name(two: GitOps, command: str) -> N
         "spprov: --only acmeeu: no credential named 'acmeeu' is declared in credentials.yaml "
         "or stored in state; did you mean 'acme-eu'? use --only acme-eu\n")
     assert not two.state_file("acme-eu").exists()
+
+
+def test_a_hostile_state_file_name_is_never_suggested(two: GitOps) -> None:
+    # File names are the repository's to choose; one with a terminal escape is left out.
+    hostile = two.state_file("acme-us").parent / "acme-u\x1b[2Js.sops.yaml"
+    hostile.write_text("not read\n")
+    stderr = _refused(two, "token", "acme-su")
+    assert "\x1b" not in stderr
+    assert stderr.endswith("did you mean 'acme-us'? run `spprov token acme-us`\n")
