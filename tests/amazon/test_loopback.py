@@ -73,6 +73,7 @@ def test_a_half_open_connection_does_not_block_the_redirect(
         status, body = _authorize(running, port)
     assert status == 200
     assert ("Authorized acme-us for app acme (selling partner A1PARTNER)." in body)
+    assert "ANcode" not in body  # the code is a secret: never echoed
 
 
 def test_the_page_waits_for_the_outcome_and_survives_a_reload(
