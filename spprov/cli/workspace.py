@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 import threading
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from datetime import UTC, datetime
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -79,11 +79,10 @@ class Workspace:
         Only well-formed names: a file name is the repository's to choose, and these are
         printed in suggestions.
         """
-        from spprov.declaration.schema import NAME_PATTERN
         from spprov.state.statefile import SUFFIX
 
-        names = (path.name.removesuffix(SUFFIX) for path in self.store.credential_files())
-        return [name for name in names if re.fullmatch(NAME_PATTERN, name)]
+        return well_formed(path.name.removesuffix(SUFFIX)
+                           for path in self.store.credential_files())
 
     def declared_names(self) -> list[str]:
         """The declared names, or none when the declaration does not load (a hint only)."""
@@ -122,6 +121,13 @@ def plan_for(workspace: Workspace, now: datetime, only: Collection[str] = (),
                       unreadable=stored.unreadable)
 
 
+def well_formed(names: Iterable[str]) -> list[str]:
+    """The names fit to print in a suggestion (file names are the repository's to choose)."""
+    from spprov.declaration.schema import NAME_PATTERN
+
+    return [name for name in names if re.fullmatch(NAME_PATTERN, name)]
+
+
 def _check_only(workspace: Workspace, only: Collection[str], known: set[str]) -> None:
     from spprov.errors import UsageError
     from spprov.hints import unknown_credential
@@ -130,7 +136,7 @@ def _check_only(workspace: Workspace, only: Collection[str], known: set[str]) ->
         where = (f"declared in {workspace.config_shown()} or stored in "
                  f"{workspace.context.display(workspace.context.state_dir)}")
         raise UsageError(f"--only {name}: " + unknown_credential(
-            name, known, where, lambda close: f"use --only {close}"))
+            name, well_formed(known), where, lambda close: f"use --only {close}"))
 
 
 def current(ctx: click.Context) -> Workspace:

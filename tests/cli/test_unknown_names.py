@@ -70,3 +70,11 @@ def test_a_hostile_state_file_name_is_never_suggested(two: GitOps) -> None:
     stderr = _refused(two, "token", "acme-su")
     assert "\x1b" not in stderr
     assert stderr.endswith("did you mean 'acme-us'? run `spprov token acme-us`\n")
+
+
+def test_only_never_suggests_a_hostile_unreadable_file_name(two: GitOps) -> None:
+    hostile = two.state_file("acme-us").parent / "acme-u\x1b[2Js.sops.yaml"
+    hostile.write_text("not yaml: [\n")
+    stderr = _refused(two, "plan", "--only", "acme-su")
+    assert "\x1b" not in stderr
+    assert stderr.endswith("did you mean 'acme-us'? use --only acme-us\n")
