@@ -152,7 +152,8 @@ def test_only_a_forged_redirect_times_out(gitops: GitOps) -> None:
     result = gitops.run("apply", "--yes", "--authorization-timeout", "2",
                         env={"BROWSER": forged})
     assert result.code == 1
-    assert ("acme: create failed: no redirect arrived within 2 s; run the authorization again"
+    assert ("acme: create failed: no consent arrived within 2 s; open the consent page and "
+            "run `spprov authorize acme` again (--authorization-timeout gives more time)"
             in result.stdout)
     assert not gitops.state_file("acme").exists()
     assert gitops.emulator.stats().get("token", 0) == 0
