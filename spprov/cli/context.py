@@ -49,7 +49,7 @@ class Context:
             return self.config_option
         default_file = self.directory / DEFAULT_CONFIG_FILE
         default_dir = self.directory / DEFAULT_CONFIG_DIR
-        if default_file.exists() or not default_dir.is_dir():
+        if os.path.lexists(default_file) or not default_dir.is_dir():
             return default_file
         return default_dir
 

@@ -84,7 +84,7 @@ EXPECTED: list[tuple[str, str]] = [
      "and '-', starting with a letter or digit, at most 63 characters"),
     ('name_too_long.yaml',
      'name_too_long.yaml:8:5: name '
-     "'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa' is not "
+     "'aaaaaaaaaaaaaaaaaaaa'... is not "
      "allowed: use lower-case letters, digits and '-', starting with a letter or "
      'digit, at most 63 characters'),
     ('name_trailing_newline.yaml',
