@@ -24,9 +24,10 @@ ADVICE = "spprov reads and writes only regular files in the repository; replace 
 class NotRegularFileError(Exception):
     """A repository path that is not a regular file; ``reason`` says what it is instead."""
 
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
+    def __init__(self, what: str, advice: str = ADVICE) -> None:
+        super().__init__(f"{what}; {advice}")
+        self.what = what
+        self.reason = f"{what}; {advice}"
 
     def message(self, name: str) -> str:
         """``NAME: is a symbolic link; spprov reads ...`` (one line)."""
@@ -49,7 +50,7 @@ def kind(mode: int) -> str:
 
 
 def _refusal(mode: int) -> NotRegularFileError:
-    return NotRegularFileError(f"is {kind(mode)}, not a regular file; {ADVICE}")
+    return NotRegularFileError(f"is {kind(mode)}, not a regular file")
 
 
 def check_regular(path: Path) -> None:
@@ -90,7 +91,7 @@ def check_folders(path: Path, root: Path) -> None:
             return
         if stat.S_ISLNK(mode):
             raise NotRegularFileError(f"is inside {folder.relative_to(root)}, which is a "
-                                      f"symbolic link; {ADVICE}")
+                                      "symbolic link")
 
 
 def open_regular(path: Path, flags: int = os.O_RDONLY, mode: int = 0o644) -> int:

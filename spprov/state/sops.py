@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from spprov.errors import SopsError
+from spprov.repofiles import NotRegularFileError, check_if_present
 from spprov.secret import REDACTED, Secret
 
 log = logging.getLogger("spprov.state.sops")
@@ -26,6 +27,7 @@ log = logging.getLogger("spprov.state.sops")
 # `set --value-stdin` arrived in 3.9 and `set/unset --idempotent` in 3.10; tested with 3.11.0.
 MINIMUM_VERSION = (3, 10, 0)
 SOPS_ENV = "SPPROV_SOPS"
+SOPS_CONFIG = ".sops.yaml"
 
 EXIT_MAC_MISMATCH = 51
 EXIT_MAC_NOT_FOUND = 52
@@ -181,8 +183,18 @@ class Sops:
             raise SopsError(f"sops at {binary} is {found}; spprov needs sops >= {need}")
         return binary
 
+    def _check_files(self, file: str) -> None:
+        """Refuse a ``.sops.yaml`` or an input file that is a link, FIFO or device: sops
+        would follow or read it (``/dev/zero`` until memory runs out)."""
+        for path in (self.repo_root / SOPS_CONFIG, self.repo_root / file):
+            try:
+                check_if_present(path)
+            except NotRegularFileError as exc:
+                raise SopsError(exc.message(self.relative(path))) from None
+
     def _run(self, args: Sequence[str], file: str,
              stdin: Secret | None = None) -> subprocess.CompletedProcess[bytes]:
+        self._check_files(file)
         command = [str(self.binary()), *args]
         log.debug("sops %s", " ".join(args))
         try:

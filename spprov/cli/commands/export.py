@@ -26,7 +26,7 @@ def load_credential(workspace: Workspace, name: str) -> ExportedCredential:
     """Decrypt NAME's state file (its MAC proves the record) and find its app's secret."""
     if not CREDENTIAL_NAME.match(name):
         raise UsageError(f"{name!r} is not a credential name (^[a-z0-9][a-z0-9-]{{0,62}}$)")
-    if not workspace.store.path_of(name).is_file():
+    if not workspace.store.present(workspace.store.path_of(name)):
         raise UsageError(f"{name}: no state file; run `spprov apply` or "
                          f"`{authorize_command(name)}` first")
     stored = workspace.store.decrypt(name)
