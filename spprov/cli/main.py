@@ -14,6 +14,7 @@ from spprov import __version__
 from spprov.cli.context import make_context
 from spprov.cli.crashlog import write_crash_log
 from spprov.cli.workspace import Workspace
+from spprov.declaration import templateenv
 from spprov.errors import ExitCode, SpprovError
 
 # name -> module under spprov.cli.commands exposing ``command``; imported only when used,
@@ -81,11 +82,15 @@ class LazyGroup(click.Group):
               help="More detail on stderr (repeatable); secrets stay redacted.")
 @click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr.")
 @click.option("--no-color", is_flag=True, help="No colour (also when NO_COLOR is set).")
+@click.option("--template-env", "template_env", multiple=True, metavar="NAME",
+              help="Let env() in *.j2 templates read NAME (repeatable; SPPROV_VAR_* always "
+                   "allowed; also SPPROV_TEMPLATE_ENV=NAME1,NAME2).")
 @click.version_option(__version__, "--version", prog_name="spprov")
 @click.pass_context
 def cli(ctx: click.Context, directory: str | None, config: str | None, state_dir: str | None,
-        verbosity: int, quiet: bool, no_color: bool) -> None:
+        verbosity: int, quiet: bool, no_color: bool, template_env: tuple[str, ...]) -> None:
     """Amazon Selling Partner API credentials as code."""
+    templateenv.allow_from_command_line(template_env)
     workspace = Workspace(make_context(directory, config, state_dir, verbosity, quiet, no_color))
     ctx.obj = workspace
     ctx.call_on_close(workspace.close)
