@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from spprov import childenv
 from spprov.errors import SopsError
 from spprov.repofiles import NotRegularFileError, check_if_present
 from spprov.secret import REDACTED, Secret
@@ -172,7 +173,8 @@ class Sops:
     def _checked_binary(self, binary: Path) -> Path:
         try:
             done = subprocess.run([str(binary), "--version", "--disable-version-check"],
-                                  capture_output=True, text=True, check=False, timeout=30)
+                                  capture_output=True, text=True, check=False, timeout=30,
+                                  env=childenv.for_sops(os.environ))
         except OSError as exc:
             raise SopsError(f"cannot run sops at {binary} ({exc.strerror}); reinstall spprov "
                             f"or point {SOPS_ENV} at a sops binary") from exc
@@ -200,6 +202,7 @@ class Sops:
         try:
             done = subprocess.run(
                 command, cwd=self.repo_root, capture_output=True, check=False,
+                env=childenv.for_sops(os.environ),
                 input=stdin.reveal().encode() if stdin is not None else b"",
             )
         except OSError as exc:
