@@ -16,6 +16,7 @@ a Markdown comment it goes through one of these:
 
 from __future__ import annotations
 
+import html
 import re
 
 EXCERPT_CHARS = 20
@@ -26,7 +27,8 @@ URL_EXCERPT_CHARS = 60
 SECRET_PREFIXES = ("AGE-SECRET-KEY-", "Atzr|", "Atza|", "amzn1.oa2-cs.")
 _SECRET = re.compile("|".join(re.escape(p) for p in SECRET_PREFIXES), re.IGNORECASE)
 _WORKFLOW_COMMAND = re.compile(r"^(\s*)::", re.MULTILINE)
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~&])")
+# Enough to keep a value inside its table cell or list item and to stop inline HTML.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<|&~])")
 
 
 def looks_secret(text: str) -> bool:
@@ -48,9 +50,27 @@ def _escaped(ch: str) -> str:
     return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
 
 
+def lines(text: str) -> str:
+    """Composed output (already escaped values, maybe colours): no line can start a GitHub
+    workflow command (``::error::``, ``::add-mask::``); a zero-width space breaks the ``::``."""
+    if "::" not in text:
+        return text
+    return _WORKFLOW_COMMAND.sub(lambda m: m.group(1) + ":\u200b:", text)
+
+
 def log_line(text: str) -> str:
     """Text for a terminal or CI log: escaped, and no line can be a workflow command."""
-    return _WORKFLOW_COMMAND.sub(lambda m: m.group(1) + ":\u200b:", printable(text))
+    return lines(printable(text))
+
+
+def log_lines(text: str) -> str:
+    """A multi-line message: each line escaped with ``log_line``, the line breaks kept."""
+    return "\n".join(log_line(line) for line in text.split("\n"))
+
+
+def html_text(text: str) -> str:
+    """Text inside an HTML element such as ``<summary>``: one line, HTML-escaped."""
+    return html.escape(log_line(text))
 
 
 def markdown(text: str) -> str:

@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from spprov.errors import UsageError
+from spprov.escape import log_lines
 
 DEFAULT_CONFIG_FILE = "credentials.yaml"
 DEFAULT_CONFIG_DIR = "credentials"
@@ -63,7 +64,7 @@ class Context:
     def err(self, message: str) -> None:
         """A diagnostic line on stderr (silenced by -q unless it is an error)."""
         if not self.quiet:
-            click.echo(message, err=True)
+            click.echo(log_lines(message), err=True)
 
     def style(self, text: str, **styles: object) -> str:
         """Colour text when colour is on (a terminal, no --no-color, no NO_COLOR)."""

@@ -16,6 +16,7 @@ from spprov.cli.crashlog import write_crash_log
 from spprov.cli.workspace import Workspace
 from spprov.declaration import templateenv
 from spprov.errors import ExitCode, SpprovError
+from spprov.escape import log_lines
 
 # name -> module under spprov.cli.commands exposing ``command``; imported only when used,
 # so `spprov validate` does not pay for the emulator or httpx.
@@ -153,7 +154,8 @@ def _internal_error_text(exc: Exception) -> str:
 
 
 def _error_text(exc: SpprovError) -> str:
-    text = str(exc)
+    # Messages quote file names and values from the repository: escaped, no workflow command.
+    text = log_lines(str(exc))
     # Multi-line errors (config problems) are already one problem per line.
     if "\n" in text or text.startswith(("spprov:",)) or _looks_located(text):
         return text
