@@ -113,8 +113,11 @@ def not_yaml(file: str, detail: str = "") -> str:
 class Sops:
     """Runs sops for one repository."""
 
-    def __init__(self, repo_root: Path, binary: Path | None = None) -> None:
+    def __init__(self, repo_root: Path, binary: Path | None = None,
+                 key_types: tuple[str, ...] = ("age",)) -> None:
         self.repo_root = repo_root.resolve()
+        # The key types whose variables sops may see (spprov.childenv): age unless told.
+        self.key_types = key_types
         self._binary = binary
         self._checked: Path | None = None
         self._check_lock = threading.Lock()
@@ -202,7 +205,7 @@ class Sops:
         try:
             done = subprocess.run(
                 command, cwd=self.repo_root, capture_output=True, check=False,
-                env=childenv.for_sops(os.environ),
+                env=childenv.for_sops(os.environ, self.key_types),
                 input=stdin.reveal().encode() if stdin is not None else b"",
             )
         except OSError as exc:
