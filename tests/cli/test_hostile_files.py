@@ -181,3 +181,16 @@ def test_regular_files_still_work(gitops: GitOps) -> None:
     assert gitops.run("apply", "--yes").code == 0
     assert yaml.safe_load(gitops.state_file("acme-us").read_text())["name"] == "acme-us"
     assert gitops.run("verify").code == 0
+
+
+def test_check_secrets_never_reads_through_a_link(gitops: GitOps, runner_secret: Path) -> None:
+    # The pre-commit hook scans staged files: a link's target is not what Git commits.
+    (gitops.repo / "notes.txt").symlink_to("/dev/zero")
+    (gitops.repo / "leak.txt").symlink_to(runner_secret)
+    folder = gitops.repo / "state" / "credentials"
+    folder.mkdir(parents=True)
+    (folder / "x.sops.yaml").symlink_to(runner_secret)
+    result = gitops.run("check-secrets", "notes.txt", "leak.txt",
+                        "state/credentials/x.sops.yaml")
+    assert (result.code, result.stdout) == (1, "")
+    assert result.stderr == f"state/credentials/x.sops.yaml:1:1: {REFUSED}\n"
