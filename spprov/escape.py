@@ -22,6 +22,7 @@ import re
 EXCERPT_CHARS = 20
 # URLs are quoted longer: a shorter excerpt would not show what is wrong with them.
 URL_EXCERPT_CHARS = 60
+MAX_SHOWN_BITS = 256  # repr() of a huge integer is slow, and fails past 4300 digits
 # Prefixes of secrets spprov knows: age identities, LWA refresh and access tokens, LWA
 # client secrets. A value starting with one is never quoted, not even in part.
 SECRET_PREFIXES = ("AGE-SECRET-KEY-", "Atzr|", "Atza|", "amzn1.oa2-cs.")
@@ -80,6 +81,8 @@ def markdown(text: str) -> str:
 
 def excerpt(value: object, limit: int = EXCERPT_CHARS) -> str:
     """A short quoted excerpt of a value for an error message; secrets are never quoted."""
+    if isinstance(value, int) and value.bit_length() > MAX_SHOWN_BITS:
+        return f"(a {value.bit_length()}-bit number)"
     text = value if isinstance(value, str) else repr(value)
     if looks_secret(text):
         return "(a value that looks like a secret, not shown)"

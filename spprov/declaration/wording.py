@@ -36,7 +36,7 @@ def kind_of(value: object) -> str:
     if isinstance(value, bool):
         return f"{str(value).lower()}"
     if isinstance(value, int | float):
-        return f"the number {value}"
+        return f"the number {excerpt(value)}"
     if isinstance(value, str):
         return f"the string {excerpt(value)}"
     return "a list" if isinstance(value, list) else "a mapping"

@@ -194,3 +194,11 @@ def test_check_secrets_never_reads_through_a_link(gitops: GitOps, runner_secret:
                         "state/credentials/x.sops.yaml")
     assert (result.code, result.stdout) == (1, "")
     assert result.stderr == f"state/credentials/x.sops.yaml:1:1: {REFUSED}\n"
+
+
+def test_a_5000_digit_number_in_a_declaration_is_one_line(gitops: GitOps) -> None:
+    (gitops.repo / "credentials.yaml").write_text(f"version: {'9' * 5000}\n")
+    result = gitops.run("validate")
+    assert (result.code, result.stderr) == (
+        1, "credentials.yaml:1:10: a number written with 5000 characters (at most 100); "
+           "quote it if it is text\n")
