@@ -202,3 +202,15 @@ def test_a_5000_digit_number_in_a_declaration_is_one_line(gitops: GitOps) -> Non
     assert (result.code, result.stderr) == (
         1, "credentials.yaml:1:10: a number written with 5000 characters (at most 100); "
            "quote it if it is text\n")
+
+
+def test_a_linked_folder_on_the_way_to_config_is_refused(gitops: GitOps,
+                                                         runner_secret: Path) -> None:
+    # The workflow says --config deploy/credentials.yaml; the pull request makes deploy/ a
+    # link to a folder on the runner.
+    (runner_secret.parent / "credentials.yaml").write_text(f"{SECRET}\n")
+    (gitops.repo / "deploy").symlink_to(runner_secret.parent)
+    result = gitops.run("--config", "deploy/credentials.yaml", "validate")
+    assert (result.code, result.stderr) == (
+        1, "deploy/credentials.yaml:1:1: is inside deploy, which is a symbolic link; spprov "
+           "reads and writes only regular files in the repository; replace it with one\n")
