@@ -19,12 +19,13 @@ import os
 import re
 from collections.abc import Iterable, Mapping
 
-from spprov.escape import looks_secret
+from spprov.escape import excerpt, looks_secret
 
 PREFIX = "SPPROV_VAR_"
 LIST_VARIABLE = "SPPROV_TEMPLATE_ENV"
 OPTION = "--template-env"
 _SECRET_NAME = re.compile(r"SECRET|TOKEN|PASSWORD|^SPPROV_(?!VAR_)|^SOPS_", re.IGNORECASE)
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,99}")
 _command_line: frozenset[str] = frozenset()
 
 
@@ -46,6 +47,9 @@ def allowed(environ: Mapping[str, str]) -> frozenset[str]:
 
 def read(name: str, environ: Mapping[str, str] = os.environ) -> str | None:
     """The variable's value (None when unset), or VariableRefused."""
+    if not _NAME.fullmatch(name):
+        raise VariableRefused(f"env({excerpt(name, 60)}): not a variable name (letters, "
+                              "digits and '_', at most 100 characters)")
     if _SECRET_NAME.search(name):
         raise VariableRefused(
             f"env({name!r}): variables named like secrets (SECRET, TOKEN, PASSWORD, SPPROV_*, "

@@ -86,3 +86,12 @@ def test_templates_that_hang_or_blow_up_end_in_one_file_line(
     result = spprov("validate", cwd=tmp_path, timeout=60)
     assert (result.code, result.stdout) == (1, "")
     assert result.stderr == f"credentials/all.yaml.j2:{line}:1: {message}\n"
+
+
+def test_a_hostile_variable_name_is_cut_and_escaped(spprov: RunSpprov, tmp_path: Path) -> None:
+    _template(tmp_path, "version: 1\n{{ env('\\x1b[2J' ~ 'A' * 1000000) }}\n")
+    result = spprov("validate", cwd=tmp_path)
+    assert (result.code, result.stdout) == (1, "")
+    assert result.stderr == (
+        "credentials/all.yaml.j2:2:1: env('\\x1b[2J" + "A" * 56 + "'...): not a variable "
+        "name (letters, digits and '_', at most 100 characters)\n")
