@@ -118,7 +118,8 @@ def test_a_state_file_linked_to_dev_zero_or_a_secret_is_refused(
     assert "AGE-SECRET-KEY" not in result.output
     result = gitops.run("apply", "--yes")
     assert result.code == 1
-    assert "state/credentials/acme-us.sops.yaml: " + REFUSED in result.stderr
+    assert "state/credentials/acme-us.sops.yaml: " + REFUSED in result.output
+    assert "AGE-SECRET-KEY" not in result.output
     assert (folder / "acme-us.sops.yaml").is_symlink()
     assert runner_secret.read_text().endswith(f"{SECRET}\n")
 
