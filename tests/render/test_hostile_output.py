@@ -68,10 +68,9 @@ def test_an_orphan_cannot_break_out_of_the_markdown_plan(gitops: GitOps) -> None
 
 
 def test_a_file_name_cannot_start_a_workflow_command_in_an_error(gitops: GitOps) -> None:
-    folder = gitops.repo / "credentials"
-    folder.mkdir()
-    (folder / "::add-mask::x.yaml").write_text("[]\n")
-    result = gitops.run("-C", "credentials", "--config", ".", "validate")
+    (gitops.repo / "credentials.yaml").unlink(missing_ok=True)
+    (gitops.repo / "::add-mask::x.yaml").write_text("[]\n")
+    result = gitops.run("--config", "::add-mask::x.yaml", "validate")
     assert result.code == 1
     _no_workflow_command(result.output)
     assert result.stderr == (":\u200b:add-mask::x.yaml:1:1: the top level is a list; a "
