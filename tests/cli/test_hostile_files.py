@@ -185,16 +185,19 @@ def test_regular_files_still_work(gitops: GitOps) -> None:
 
 
 def test_check_secrets_never_reads_through_a_link(gitops: GitOps, runner_secret: Path) -> None:
-    # The pre-commit hook scans staged files: a link's target is not what Git commits.
+    # The pre-commit hook scans staged files: a link's target is not what Git commits, so
+    # links are skipped (never read, even one to /dev/zero); a FIFO is never opened for
+    # reading, and one named like a state file is a finding.
     (gitops.repo / "notes.txt").symlink_to("/dev/zero")
     (gitops.repo / "leak.txt").symlink_to(runner_secret)
     folder = gitops.repo / "state" / "credentials"
     folder.mkdir(parents=True)
-    (folder / "x.sops.yaml").symlink_to(runner_secret)
-    result = gitops.run("check-secrets", "notes.txt", "leak.txt",
-                        "state/credentials/x.sops.yaml")
+    os.mkfifo(folder / "x.sops.yaml")
+    result = gitops.run("check-secrets", "notes.txt", "leak.txt", "state")
     assert (result.code, result.stdout) == (1, "")
-    assert result.stderr == f"state/credentials/x.sops.yaml:1:1: {REFUSED}\n"
+    assert result.stderr == (
+        "state/credentials/x.sops.yaml:1:1: is a named pipe (FIFO), not a regular file; "
+        "spprov reads and writes only regular files in the repository; replace it with one\n")
 
 
 def test_a_5000_digit_number_in_a_declaration_is_one_line(gitops: GitOps) -> None:
