@@ -152,6 +152,9 @@ class StateStore:
         when the person's identities come from a source only sops reads (a key command, SSH
         keys), or the file is for KMS/PGP/... keys that the .sops.yaml rule names too."""
         display = self.display(path)
+        self.present(self.repo_root / CONFIG_NAME)  # a linked .sops.yaml: refused, unread
+        if not self.present(path):
+            raise StateError(f"{display}: no such state file")
         try:
             return self.reader.read(path, display)
         except DelegateToSops:
