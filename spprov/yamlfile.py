@@ -19,6 +19,7 @@ from typing import Any
 import yaml
 
 MAX_DEPTH = 64
+MAX_NUMBER_CHARS = 100
 # Aliases may add at most this many nodes beyond MAX_ALIAS_FACTOR times the written ones.
 MAX_ALIAS_NODES = 100_000
 MAX_ALIAS_FACTOR = 2
@@ -234,6 +235,10 @@ def merged_pairs(node: yaml.MappingNode) -> Iterator[tuple[yaml.Node, yaml.Node]
 
 def _scalar(node: yaml.ScalarNode) -> object:
     tag, text = node.tag, node.value
+    if tag in (_INT, _FLOAT) and len(text) > MAX_NUMBER_CHARS:
+        # Python refuses to convert (or print) integers of more than 4300 digits.
+        raise _error_at(node, f"a number written with {len(text)} characters (at most "
+                              f"{MAX_NUMBER_CHARS}); quote it if it is text")
     if tag in (_STR, _TIMESTAMP, _VALUE):
         # A date written unquoted stays the text the person wrote.
         return str(text)

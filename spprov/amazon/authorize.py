@@ -5,11 +5,11 @@ from __future__ import annotations
 import logging
 import threading
 import time
-import webbrowser
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from spprov.amazon import pages
+from spprov.amazon.browser import open_in_browser
 from spprov.amazon.consent import Callback, consent_url, is_loopback_uri, new_state, parse_callback
 from spprov.amazon.loopback import LoopbackListener
 from spprov.amazon.lwa import ClientCredentials, LwaClient, route
@@ -39,8 +39,9 @@ class Authorization:
 
 def _open_in_browser(url: str) -> bool:
     """Open ``url``; False when no browser could be started."""
-    # webbrowser honours BROWSER (an executable that receives the URL) and waits for it.
-    return webbrowser.open(url)
+    # BROWSER (an executable that receives the URL) is honoured and waited for; the browser
+    # gets no secret from spprov's environment.
+    return open_in_browser(url)
 
 
 @dataclass

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from spprov.amazon.routing import is_loopback_host
 from spprov.errors import AuthorizationError
+from spprov.escape import excerpt
 from spprov.model import App, Credential
 from spprov.regions import CONSENT_PATH
 from spprov.secret import Secret
 
 STATE_BYTES = 32
+SELLING_PARTNER_ID = re.compile(r"[A-Z0-9]{2,40}")
+OAUTH_CODE = re.compile(r"[\x21-\x7e]{1,512}")
 # The spapi_oauth_code lives 5 minutes; a state older than that cannot lead anywhere.
 STATE_LIFETIME_SECONDS = 300
 
@@ -80,4 +84,23 @@ def parse_callback_query(query: str, expected_state: str) -> Callback:
         raise AuthorizationError(
             "the redirect carries no spapi_oauth_code or selling_partner_id; "
             "start the authorization again")
+    check_shape(code, partner)
     return Callback(code=Secret(code), selling_partner_id=partner)
+
+
+def check_shape(code: str, partner: str) -> None:
+    """Refuse redirect fields that cannot be Amazon's: a pasted URL is typed by a person.
+
+    Amazon documents no format; every ID seen is upper-case letters and digits
+    (``A3FHEXAMPLEYWS``), so the check is lenient but bounded. The code is never quoted.
+    """
+    if not SELLING_PARTNER_ID.fullmatch(partner):
+        raise AuthorizationError(
+            f"the redirect's selling_partner_id {excerpt(partner)} is not an Amazon selling "
+            "partner ID (upper-case letters and digits, at most 40); start the "
+            "authorization again and paste the address unchanged")
+    if not OAUTH_CODE.fullmatch(code):
+        raise AuthorizationError(
+            "the redirect's spapi_oauth_code is not an Amazon authorization code (printable "
+            "characters without spaces, at most 512); start the authorization again and "
+            "paste the address unchanged")

@@ -9,7 +9,9 @@ from pathlib import Path
 
 import click
 
-from spprov.errors import UsageError
+from spprov.errors import ConfigError, Location, Problem, UsageError
+from spprov.escape import log_lines
+from spprov.repofiles import NotRegularFileError, check_folders
 
 DEFAULT_CONFIG_FILE = "credentials.yaml"
 DEFAULT_CONFIG_DIR = "credentials"
@@ -46,10 +48,15 @@ class Context:
     def config_path(self) -> Path:
         """``--config`` if given, else ``credentials.yaml``, else ``credentials/``."""
         if self.config_option is not None:
+            try:  # a folder of the repository on the way must not be a link
+                check_folders(self.config_option, self.directory)
+            except NotRegularFileError as exc:
+                where = Location(self.display(self.config_option), 1, 1)
+                raise ConfigError([Problem(where, exc.reason)]) from None
             return self.config_option
         default_file = self.directory / DEFAULT_CONFIG_FILE
         default_dir = self.directory / DEFAULT_CONFIG_DIR
-        if default_file.exists() or not default_dir.is_dir():
+        if os.path.lexists(default_file) or not default_dir.is_dir():
             return default_file
         return default_dir
 
@@ -63,7 +70,7 @@ class Context:
     def err(self, message: str) -> None:
         """A diagnostic line on stderr (silenced by -q unless it is an error)."""
         if not self.quiet:
-            click.echo(message, err=True)
+            click.echo(log_lines(message), err=True)
 
     def style(self, text: str, **styles: object) -> str:
         """Colour text when colour is on (a terminal, no --no-color, no NO_COLOR)."""

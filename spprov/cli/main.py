@@ -15,7 +15,9 @@ from spprov.cli.context import make_context
 from spprov.cli.crashlog import write_crash_log
 from spprov.cli.progress import ErasingHandler
 from spprov.cli.workspace import Workspace
+from spprov.declaration import templateenv
 from spprov.errors import ExitCode, SpprovError
+from spprov.escape import log_lines
 
 # name -> module under spprov.cli.commands exposing ``command``; imported only when used,
 # so `spprov validate` does not pay for the emulator or httpx.
@@ -82,11 +84,15 @@ class LazyGroup(click.Group):
               help="More detail on stderr (repeatable); secrets stay redacted.")
 @click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr.")
 @click.option("--no-color", is_flag=True, help="No colour (also when NO_COLOR is set).")
+@click.option("--template-env", "template_env", multiple=True, metavar="NAME",
+              help="Let env() in *.j2 templates read NAME (repeatable; SPPROV_VAR_* always "
+                   "allowed; also SPPROV_TEMPLATE_ENV=NAME1,NAME2).")
 @click.version_option(__version__, "--version", prog_name="spprov")
 @click.pass_context
 def cli(ctx: click.Context, directory: str | None, config: str | None, state_dir: str | None,
-        verbosity: int, quiet: bool, no_color: bool) -> None:
+        verbosity: int, quiet: bool, no_color: bool, template_env: tuple[str, ...]) -> None:
     """Amazon Selling Partner API credentials as code."""
+    templateenv.allow_from_command_line(template_env)
     workspace = Workspace(make_context(directory, config, state_dir, verbosity, quiet, no_color))
     ctx.obj = workspace
     ctx.call_on_close(workspace.close)
@@ -149,7 +155,8 @@ def _internal_error_text(exc: Exception) -> str:
 
 
 def _error_text(exc: SpprovError) -> str:
-    text = str(exc)
+    # Messages quote file names and values from the repository: escaped, no workflow command.
+    text = log_lines(str(exc))
     # Multi-line errors (config problems) are already one problem per line.
     if "\n" in text or text.startswith(("spprov:",)) or _looks_located(text):
         return text

@@ -14,6 +14,7 @@ import click
 
 from spprov.cli.context import Context
 from spprov.cli.progress import Progress
+from spprov.escape import log_line
 from spprov.model import Desired, Plan
 from spprov.secret import Secret
 
@@ -156,4 +157,4 @@ def warn_about(plan: Plan, workspace: Workspace, now: datetime) -> None:
     apps = sorted({c.desired.app for c in plan.changes if c.desired is not None})
     secrets = {app: secret_info(app, workspace.store, os.environ) for app in apps}
     for line in advice(plan, desired, secrets, now):
-        click.echo(line, err=True)
+        click.echo(log_line(line), err=True)

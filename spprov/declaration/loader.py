@@ -25,6 +25,7 @@ from spprov.declaration.sources import (
 )
 from spprov.declaration.validation import check_document
 from spprov.errors import ConfigError, ConfigNotFoundError, Location, Problem
+from spprov.escape import excerpt
 from spprov.model import (
     DEFAULT_AUTHORIZATION_LIFETIME_DAYS,
     DEFAULT_RENEWAL_WINDOW_DAYS,
@@ -105,7 +106,7 @@ def _collect(source: SourceFile, declarations: _Declarations) -> None:
         first = declarations.apps.get(name)
         if first is not None:
             declarations.problems.append(
-                Problem(location, f"app {name!r} is already declared at {first.location}"))
+                Problem(location, f"app {excerpt(name)} is already declared at {first.location}"))
             continue
         declarations.apps[name] = _app(name, app, location)
     for index, credential in enumerate(value.get("credentials", [])):
@@ -134,7 +135,8 @@ def _credentials(declarations: _Declarations) -> list[Credential]:
         first = built.get(name)
         if first is not None:
             declarations.problems.append(
-                Problem(location, f"credential {name!r} is already declared at {first.location}"))
+                Problem(location,
+                        f"credential {excerpt(name)} is already declared at {first.location}"))
             continue
         app = _app_of(fields, declarations, source, index)
         if app is not None:
@@ -150,9 +152,9 @@ def _app_of(fields: dict[str, Any], declarations: _Declarations, source: SourceF
     if app is None and len(apps) == 1:
         return next(iter(apps))
     if app is None:
-        message = (f"credential {name!r} must name its app (app: ...): {len(apps)} apps are "
+        message = (f"credential {excerpt(name)} must name its app (app: ...): {len(apps)} apps are "
                    f"declared ({', '.join(sorted(apps))})" if apps else
-                   f"credential {name!r} names no app and no app is declared; add one under "
+                   f"credential {excerpt(name)} names no app and no app is declared; add one under "
                    "'apps'")
         declarations.problems.append(source.problem(("credentials", index), message))
         return None
@@ -164,10 +166,10 @@ def _app_of(fields: dict[str, Any], declarations: _Declarations, source: SourceF
 
 
 def _unknown_app(name: str, app: str, apps: dict[str, App]) -> str:
-    message = f"credential {name!r} uses app {app!r}, which is not declared"
+    message = f"credential {excerpt(name)} uses app {excerpt(app)}, which is not declared"
     close = difflib.get_close_matches(app, list(apps), n=1)
     if close:
-        return f"{message}; did you mean {close[0]!r}?"
+        return f"{message}; did you mean {excerpt(close[0])}?"
     return f"{message} (declared: {', '.join(sorted(apps)) or 'none'})"
 
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from spprov.errors import ConfigError, ConfigNotFoundError, Location, Problem
+from spprov.repofiles import NotRegularFileError, read_regular
 from spprov.yamlfile import Document, YamlError, parse
 
 TEMPLATE_SUFFIX = ".j2"
@@ -43,12 +46,18 @@ def is_template(path: Path) -> bool:
 
 
 def find_config_files(path: Path, display: Display = str) -> list[Path]:
-    """The credential files at ``path``: the file itself, or a folder's YAML and templates."""
-    if path.is_file():
+    """The credential files at ``path``: the file itself, or a folder's YAML and templates.
+
+    Links are not followed: a path or folder entry that is a link, a FIFO or a device is
+    returned as it is, and reading it refuses it with one line naming it.
+    """
+    try:
+        mode = os.lstat(path).st_mode
+    except OSError:
+        raise ConfigNotFoundError(_not_found(path, display)) from None
+    if not stat.S_ISDIR(mode):
         return [path]
-    if not path.is_dir():
-        raise ConfigNotFoundError(_not_found(path, display))
-    files = {p for pattern in CONFIG_PATTERNS for p in path.glob(pattern) if p.is_file()}
+    files = {p for pattern in CONFIG_PATTERNS for p in path.glob(pattern)}
     if not files:
         raise ConfigNotFoundError(
             f"{display(path)}: no credential files (*.yaml, *.yml, *.yaml.j2) in this folder")
@@ -65,15 +74,17 @@ def _not_found(path: Path, display: Display) -> str:
 
 
 def read_text(path: Path, name: str) -> str:
-    """A file's text within the limits: size, no binary content, UTF-8."""
+    """A regular file's text within the limits: size, no binary content, UTF-8."""
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise _file_problem(name, f"the file is larger than 10 MB ({size} bytes); "
-                                      "split it into several files in a credentials/ folder")
-        data = path.read_bytes()[: MAX_FILE_BYTES + 1]
+        data = read_regular(path, MAX_FILE_BYTES)
+    except NotRegularFileError as exc:
+        raise _file_problem(name, exc.reason) from None
     except OSError as exc:
         raise _file_problem(name, f"cannot read the file: {exc.strerror}") from None
+    if len(data) > MAX_FILE_BYTES:
+        size = os.lstat(path).st_size
+        raise _file_problem(name, f"the file is larger than 10 MB ({size} bytes); "
+                                  "split it into several files in a credentials/ folder")
     if b"\0" in data:
         raise _file_problem(name, "a binary file, not YAML text")
     try:
@@ -92,7 +103,7 @@ def _file_problem(name: str, message: str) -> ConfigError:
 def render_template(path: Path, display: Display = str) -> str:
     """A template's rendered text (a plain YAML file's own text); raises ConfigError."""
     name = display(path)
-    if not path.is_file():
+    if not os.path.lexists(path):
         raise ConfigNotFoundError(f"{name}: no such file")
     text = read_text(path, name)
     if not is_template(path):

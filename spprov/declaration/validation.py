@@ -24,6 +24,7 @@ from jsonschema.validators import extend  # type: ignore[import-untyped, unused-
 
 from spprov.declaration import wording
 from spprov.declaration.schema import SCHEMA
+from spprov.escape import excerpt
 
 Path = tuple[str | int, ...]
 MAX_FINDINGS = 100
@@ -49,7 +50,7 @@ def _compiled(pattern: str) -> re.Pattern[str]:
 def _pattern(validator: Any, pattern: str, instance: object,
              schema: dict[str, Any]) -> Iterator[Any]:
     if isinstance(instance, str) and not _compiled(pattern).search(instance):
-        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+        yield ValidationError(f"{excerpt(instance)} does not match {pattern!r}")
 
 
 _Validator = extend(Draft202012Validator, {"pattern": _pattern})  # type: ignore[no-untyped-call, unused-ignore]

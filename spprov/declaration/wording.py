@@ -18,6 +18,8 @@ from spprov.declaration.schema import (
     REDIRECT_URI_PATTERN,
     SECRET_WORDS,
 )
+from spprov.escape import excerpt
+from spprov.escape import url_excerpt as url
 
 Path = tuple[str | int, ...]
 SELLER, VENDOR, ENDPOINT = "seller_central_url", "vendor_central_url", "sp_api_endpoint"
@@ -35,9 +37,9 @@ def kind_of(value: object) -> str:
     if isinstance(value, bool):
         return f"{str(value).lower()}"
     if isinstance(value, int | float):
-        return f"the number {value}"
+        return f"the number {excerpt(value)}"
     if isinstance(value, str):
-        return f"the string {value!r}"
+        return f"the string {excerpt(value)}"
     return "a list" if isinstance(value, list) else "a mapping"
 
 
@@ -46,9 +48,11 @@ def owner(document: object, path: Path) -> str:
     if len(path) >= 2 and path[0] == "credentials" and isinstance(path[1], int):
         item = _get(document, path[:2])
         name = item.get("name") if isinstance(item, dict) else None
-        return f"credential {name!r}" if isinstance(name, str) else f"credential #{path[1] + 1}"
+        if isinstance(name, str):
+            return f"credential {excerpt(name)}"
+        return f"credential #{path[1] + 1}"
     if len(path) >= 2 and path[0] == "apps":
-        return f"app {path[1]!r}"
+        return f"app {excerpt(path[1])}"
     return "the top level"
 
 
@@ -90,7 +94,7 @@ def secret_key(key: str) -> str:
         help_text = ADVICE_ACCESS
     else:
         help_text = ADVICE_REFRESH
-    return f"key {key!r} is for a secret, and secrets are not allowed here: {help_text}"
+    return f"key {excerpt(key)} is for a secret, and secrets are not allowed here: {help_text}"
 
 
 def _is_secret_key(key: str) -> bool:
@@ -103,22 +107,22 @@ def unknown_key(key: str, known: Sequence[str], document: object, path: Path) ->
         return secret_key(key)
     allowed = [k for k in known if not _is_secret_key(k)]
     who = owner(document, path)
-    message = f"unknown key {key!r} {'at' if who == 'the top level' else 'in'} {who}"
+    message = f"unknown key {excerpt(key)} {'at' if who == 'the top level' else 'in'} {who}"
     close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
-    return f"{message}; did you mean {close[0]!r}?" if close else message
+    return f"{message}; did you mean {excerpt(close[0])}?" if close else message
 
 
 def missing_key(key: str, document: object, path: Path) -> str:
     """A required key that is not there."""
     if not path:
-        return f"missing '{key}'; {_START}" if key == "version" else f"missing {key!r}"
+        return f"missing '{key}'; {_START}" if key == "version" else f"missing {excerpt(key)}"
     return f"{owner(document, path)} is missing {key}"
 
 
 def bad_key(key: str, path: Path) -> str:
     """A key refused by ``propertyNames``: an app name, or a secret's name."""
     if path == ("apps",):
-        return f"app name {key!r} is not allowed: {_NAME_RULE}"
+        return f"app name {excerpt(key)} is not allowed: {_NAME_RULE}"
     return secret_key(key)
 
 
@@ -164,7 +168,8 @@ def value_problem(keyword: str, expected: object, instance: object, path: Path,
     if keyword == "enum" and name == ENDPOINT:
         return endpoint_problem(instance)
     if keyword == "const" and name == "version":
-        return f"version {instance!r} is not supported: this spprov reads version {FORMAT_VERSION}"
+        return (f"version {excerpt(instance)} is not supported: this spprov reads version "
+                f"{FORMAT_VERSION}")
     if keyword == "pattern":
         return pattern_problem(str(expected), instance, name)
     if keyword == "minimum":
@@ -181,15 +186,15 @@ def value_problem(keyword: str, expected: object, instance: object, path: Path,
 def pattern_problem(pattern: str, instance: object, name: str) -> str:
     """A string refused by one of the schema's patterns."""
     if pattern == NAME_PATTERN and name == "app":
-        return f"app {instance!r} is not a valid app name: {_NAME_RULE}"
+        return f"app {excerpt(instance)} is not a valid app name: {_NAME_RULE}"
     if pattern == NAME_PATTERN:
-        return f"name {instance!r} is not allowed: {_NAME_RULE}"
+        return f"name {excerpt(instance)} is not allowed: {_NAME_RULE}"
     if pattern == NO_SECRET_VALUE_PATTERN:
         return secret_value(name, str(instance))
     if pattern == REDIRECT_URI_PATTERN:
-        return (f"redirect_uri {instance!r} is not allowed: use an https URL (http only for "
+        return (f"redirect_uri {url(instance)} is not allowed: use an https URL (http only for "
                 "loopback 127.0.0.1, localhost or [::1])")
-    return f"{name} {instance!r} does not match {pattern!r}"
+    return f"{name} {excerpt(instance)} does not match {pattern!r}"
 
 
 def secret_value(name: str, value: str) -> str:
@@ -233,20 +238,20 @@ def consent_url_problem(key: str, value: object) -> str:
         return f"{key} must be {label} such as {next(iter(table))!r}, not {kind_of(value)}"
     other_key = VENDOR if seller else SELLER
     if canonical_url(value) in other and canonical_url(value) not in table:
-        return f"{key} {value!r} is {other_label}; write it as {other_key}"
+        return f"{key} {url(value)} is {other_label}; write it as {other_key}"
     if canonical_url(value) in table:
-        return f"{key} {value!r} is not {label}; did you mean {canonical_url(value)!r}?"
+        return f"{key} {url(value)} is not {label}; did you mean {canonical_url(value)!r}?"
     wrong_kind = region_hints.wrong_kind_suggestion(value, kind)
     if wrong_kind is not None:
-        return f"{key} {value!r} is a {other_label[2:-4]} address; write it as " \
+        return f"{key} {url(value)} is a {other_label[2:-4]} address; write it as " \
                f"{other_key} {wrong_kind[1]}"
     by_country = region_hints.country_suggestion(value, kind)
     if by_country is not None:
-        return f"{key} {value!r} is not {label}; did you mean {by_country}?"
+        return f"{key} {url(value)} is not {label}; did you mean {by_country}?"
     suggestion = _suggest(value, list(table))
     if suggestion is not None:
-        return f"{key} {value!r} is not {label}; did you mean {suggestion!r}?"
-    return f"{key} {value!r} is not {label}; the accepted URLs are listed in docs/credentials.md"
+        return f"{key} {url(value)} is not {label}; did you mean {suggestion!r}?"
+    return f"{key} {url(value)} is not {label}; the accepted URLs are listed in docs/credentials.md"
 
 
 def endpoint_problem(value: object, region: regions.Region | None = None) -> str:
@@ -256,12 +261,12 @@ def endpoint_problem(value: object, region: regions.Region | None = None) -> str
     if not isinstance(value, str):
         return f"{ENDPOINT} must be an SP-API endpoint URL, not {kind_of(value)}; {hint}"
     if canonical_url(value) == "https://api.amazon.com":
-        return f"{ENDPOINT} {value!r} is the LWA token endpoint, not an SP-API endpoint; {hint}"
+        return f"{ENDPOINT} {url(value)} is the LWA token endpoint, not an SP-API endpoint; {hint}"
     if region is not None:
         right = region_hints.endpoint_for_region(value, region)
-        return f"{ENDPOINT} {value!r} is not an SP-API endpoint; did you mean {right!r} " \
+        return f"{ENDPOINT} {url(value)} is not an SP-API endpoint; did you mean {right!r} " \
                f"(region {region}, like the consent URL)?"
     suggestion = _suggest(value, list(regions.ENDPOINTS_BY_URL))
     if suggestion is not None:
-        return f"{ENDPOINT} {value!r} is not an SP-API endpoint; did you mean {suggestion!r}?"
-    return f"{ENDPOINT} {value!r} is not an SP-API endpoint; {hint}"
+        return f"{ENDPOINT} {url(value)} is not an SP-API endpoint; did you mean {suggestion!r}?"
+    return f"{ENDPOINT} {url(value)} is not an SP-API endpoint; {hint}"

@@ -10,10 +10,10 @@ from collections.abc import Mapping
 from datetime import datetime
 
 from spprov.errors import StateError
+from spprov.escape import printable
 from spprov.health import AppSecretInfo, SecretSource, Severity
 from spprov.model import Desired, Plan
 from spprov.reconcile.assess import app_health, renewal_finding, secret_variable
-from spprov.render.text import printable
 from spprov.state.store import StateStore
 
 PREFIX = "spprov: warning: "

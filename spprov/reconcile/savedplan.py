@@ -21,13 +21,14 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from spprov import __version__
-from spprov.declaration.sources import find_config_files, is_template, render_template
+from spprov.declaration.sources import find_config_files, is_template, read_text, render_template
 from spprov.errors import SpprovError, UsageError
 from spprov.model import Action, Desired, Plan, TokenCheck
 from spprov.reconcile.planner import REVOKED_REASON, build_plan
 from spprov.render.plan import plan_json
+from spprov.repofiles import NotRegularFileError, read_regular
 from spprov.state.lock import write_atomically
-from spprov.state.store import StoredState
+from spprov.state.store import MAX_STATE_BYTES, StoredState
 
 FORMAT_VERSION = 1
 KIND = "spprov saved plan"
@@ -96,8 +97,8 @@ def fingerprint(files: RepositoryFiles) -> dict[str, str]:
     prints = {files.display(path): _sha256(_declaration_bytes(path, files))
               for path in find_config_files(files.config_path(), files.display)}
     for path in sorted(files.state_dir.rglob("*.sops.yaml")):
-        if path.is_file() and not path.name.startswith("."):
-            prints[files.display(path)] = _sha256(path.read_bytes())
+        if not path.name.startswith("."):
+            prints[files.display(path)] = _sha256(_state_bytes(path))
     return prints
 
 
@@ -181,7 +182,15 @@ def _declaration_bytes(path: Path, files: RepositoryFiles) -> bytes:
     # A template is hashed as rendered: the environment it reads is part of the plan.
     if is_template(path):
         return render_template(path, files.display).encode("utf-8")
-    return path.read_bytes()
+    return read_text(path, files.display(path)).encode("utf-8")
+
+
+def _state_bytes(path: Path) -> bytes:
+    """A state file's bytes; a link or special file is hashed as what it is, never read."""
+    try:
+        return read_regular(path, MAX_STATE_BYTES)
+    except NotRegularFileError as exc:
+        return exc.reason.encode("utf-8")
 
 
 def _sha256(data: bytes) -> str:

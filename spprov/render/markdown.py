@@ -6,16 +6,15 @@ is escaped so that it cannot break a table or inject HTML into the comment.
 
 from __future__ import annotations
 
-import html
 import json
 
+from spprov.escape import html_text, markdown
 from spprov.hints import authorize_command
 from spprov.model import Change, Plan
 from spprov.render.facts import ACTIONS, facts, field_change, summary_line
 
 HEADING = "## spprov plan"
 TABLE_HEAD = "| credential | region | environment | reasons |\n|---|---|---|---|"
-_MARKDOWN_SPECIALS = "\\`*_[]<|&~"
 
 
 def plan_markdown(plan: Plan) -> str:
@@ -74,7 +73,7 @@ def details(change: Change) -> str:
         ("consent URL", where.consent_url), ("SP-API endpoint", where.sp_api_endpoint),
         ("authorization expires", expires.date().isoformat() if expires else None),
     ]
-    lines = [f"<details><summary>{html.escape(change.name)}: {change.action}</summary>", ""]
+    lines = [f"<details><summary>{html_text(change.name)}: {change.action}</summary>", ""]
     lines += [f"- {label}: {escape(value)}" for label, value in items if value is not None]
     lines += ["- reasons:"] + [f"  - {escape(reason)}" for reason in change.reasons]
     if change.updates:
@@ -106,8 +105,7 @@ def _sign_in(change: Change) -> str:
 
 def escape(text: str) -> str:
     """Text that Markdown shows as written, on one line, with no HTML."""
-    one_line = " ".join(text.splitlines())
-    return "".join(f"\\{ch}" if ch in _MARKDOWN_SPECIALS else ch for ch in one_line)
+    return markdown(text)
 
 
 def _field_changes(change: Change) -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from spprov.escape import log_line
 from spprov.hints import authorize_command
 from spprov.model import Action, Outcome, Plan, Status
 
@@ -18,16 +19,16 @@ def outcome_line(outcome: Outcome) -> str | None:
     if outcome.status is Status.DONE:
         verb = _VERBS.get(outcome.action.value, outcome.action.value)
         detail = "" if outcome.message in ("updated", "deleted") else f" ({outcome.message})"
-        return f"{outcome.name}: {verb}{detail}"
+        return log_line(f"{outcome.name}: {verb}{detail}")
     if outcome.status is Status.BLOCKED:
-        return f"{outcome.name}: blocked, nothing done: {outcome.message}"
+        return log_line(f"{outcome.name}: blocked, nothing done: {outcome.message}")
     if outcome.status is Status.FAILED and outcome.action is Action.NOOP:
-        return f"{outcome.name}: {outcome.message}"
+        return log_line(f"{outcome.name}: {outcome.message}")
     if outcome.status is Status.FAILED:
         # Errors raised for one credential already start with its name: say it once.
         message = outcome.message.removeprefix(f"{outcome.name}: ")
-        return f"{outcome.name}: {outcome.action.value} failed: {message}"
-    return f"{outcome.name}: {outcome.message}"
+        return log_line(f"{outcome.name}: {outcome.action.value} failed: {message}")
+    return log_line(f"{outcome.name}: {outcome.message}")
 
 
 def waiting_text(outcomes: list[Outcome]) -> str:
@@ -37,7 +38,7 @@ def waiting_text(outcomes: list[Outcome]) -> str:
         return ""
     lines = [f"Waiting for a person's authorization ({len(waiting)}):"]
     for outcome in waiting:
-        lines.append(f"  {outcome.name} ({outcome.action.value})")
+        lines.append(f"  {log_line(outcome.name)} ({outcome.action.value})")
         if outcome.consent_page:
             lines.append(f"    consent page: {outcome.consent_page}")
         lines.append(f"    run: {authorize_command(outcome.name)}")
@@ -50,9 +51,9 @@ def interrupted_text(plan: Plan, finished: list[Outcome]) -> str:
     left = [c.name for c in (*plan.pending(), *plan.orphans()) if c.name not in done]
     lines = [f"Apply interrupted: {len(finished)} finished, {len(left)} not finished."]
     lines += [f"  finished: {line}" for o in finished if (line := outcome_line(o)) is not None]
-    lines += [f"  finished: {o.name}: {o.message}" for o in finished
+    lines += [f"  finished: {log_line(f'{o.name}: {o.message}')}" for o in finished
               if o.status is Status.WAITING]
-    lines += [f"  not finished: {name}" for name in left]
+    lines += [f"  not finished: {log_line(name)}" for name in left]
     return "\n".join(lines)
 
 

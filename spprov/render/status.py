@@ -7,9 +7,10 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from spprov import escape
+from spprov.escape import printable
 from spprov.health import AppHealth, CredentialHealth, Finding, Health, Severity
 from spprov.render.facts import iso_z, plural
-from spprov.render.text import printable
 
 STATUS_FORMAT_VERSION = 1
 NONE = "-"
@@ -64,7 +65,7 @@ def _table(header: Sequence[str], rows: list[list[str]]) -> str:
     widths = [max(len(cells[i]) for cells in (header, *rows)) for i in range(len(header))]
     lines = ["  ".join(cell.ljust(width) for cell, width in zip(cells, widths, strict=True))
              .rstrip() for cells in (header, *rows)]
-    return "\n".join(lines)
+    return escape.lines("\n".join(lines))
 
 
 def _problem(findings: tuple[Finding, ...]) -> str:

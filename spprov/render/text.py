@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from spprov.escape import lines, printable
 from spprov.model import Action, Change, Plan
 from spprov.render.facts import ORPHAN_NOTE, field_change, summary_line
 from spprov.render.style import styled
@@ -45,7 +46,7 @@ def plan_text(plan: Plan, color: bool) -> str:
     sections += [unchecked_block(c, color) for c in plan.unchecked() if c not in shown]
     summary = summary_line(plan)
     sections.append(styled(summary, bold=True) if color else summary)
-    return "\n\n".join(sections)
+    return lines("\n\n".join(sections))
 
 
 def change_block(change: Change, orphan: bool = False, color: bool = False) -> str:
@@ -97,8 +98,3 @@ def shown(field: str, value: str | None) -> str:
     return printable(value)
 
 
-def printable(text: str) -> str:
-    """The text with control characters escaped, so a hostile value cannot drive the terminal."""
-    if text.isprintable():
-        return text
-    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode() for ch in text)

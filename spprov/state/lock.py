@@ -12,7 +12,8 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from spprov.errors import StateLockedError
+from spprov.errors import StateError, StateLockedError
+from spprov.repofiles import NotRegularFileError, open_regular
 
 LOCK_FILE = ".spprov.lock"
 # Temporary files sit beside their target (so os.replace is atomic) and keep its
@@ -56,8 +57,19 @@ class RepositoryLock:
                 self._fd = None
 
 
+def _open_lock(path: Path) -> int:
+    """The lock file, created if missing; never through a link, never a FIFO or device
+    (a committed ``.spprov.lock`` link would otherwise make spprov truncate its target)."""
+    try:
+        return open_regular(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except NotRegularFileError as exc:
+        raise StateError(f"{LOCK_FILE}: {exc.what}; remove it (spprov creates its lock "
+                         "itself); nothing was changed") from None
+
+
 def _acquire(path: Path, repo_root: Path, wait: float) -> int:
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    fd = _open_lock(path)
+    os.set_blocking(fd, True)
     deadline = time.monotonic() + wait
     while True:
         try:

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from spprov.repofiles import NotRegularFileError, read_regular
 from spprov.state.agekeys import SECRET_KEY_PREFIX
 from spprov.state.statefile import CLIENT_SECRET_KEY, REFRESH_TOKEN_KEY, SUFFIX
 
@@ -58,7 +59,11 @@ def scan_file(path: Path, name: str, state_file: bool) -> list[Finding]:
     image's metadata is still a leak); their line and column count newline bytes.
     """
     try:
-        data = path.read_bytes()[:MAX_SCAN_BYTES]
+        data = read_regular(path, MAX_SCAN_BYTES)[:MAX_SCAN_BYTES]
+    except NotRegularFileError as exc:
+        # Git commits a link as its target's name, never the target's bytes: nothing to
+        # scan (and a link to /dev/zero is never read); a state file must be a file.
+        return [Finding(name, 1, 1, exc.reason)] if state_file else []
     except OSError as exc:
         return [Finding(name, 1, 1, f"cannot be read ({exc.strerror}); nothing was checked")]
     binary = b"\0" in data

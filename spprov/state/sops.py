@@ -18,7 +18,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from spprov import childenv
 from spprov.errors import SopsError
+from spprov.repofiles import NotRegularFileError, check_if_present
 from spprov.secret import REDACTED, Secret
 
 log = logging.getLogger("spprov.state.sops")
@@ -26,6 +28,7 @@ log = logging.getLogger("spprov.state.sops")
 # `set --value-stdin` arrived in 3.9 and `set/unset --idempotent` in 3.10; tested with 3.11.0.
 MINIMUM_VERSION = (3, 10, 0)
 SOPS_ENV = "SPPROV_SOPS"
+SOPS_CONFIG = ".sops.yaml"
 
 EXIT_MAC_MISMATCH = 51
 EXIT_MAC_NOT_FOUND = 52
@@ -110,8 +113,11 @@ def not_yaml(file: str, detail: str = "") -> str:
 class Sops:
     """Runs sops for one repository."""
 
-    def __init__(self, repo_root: Path, binary: Path | None = None) -> None:
+    def __init__(self, repo_root: Path, binary: Path | None = None,
+                 key_types: tuple[str, ...] = ("age",)) -> None:
         self.repo_root = repo_root.resolve()
+        # The key types whose variables sops may see (spprov.childenv): age unless told.
+        self.key_types = key_types
         self._binary = binary
         self._checked: Path | None = None
         self._check_lock = threading.Lock()
@@ -170,7 +176,8 @@ class Sops:
     def _checked_binary(self, binary: Path) -> Path:
         try:
             done = subprocess.run([str(binary), "--version", "--disable-version-check"],
-                                  capture_output=True, text=True, check=False, timeout=30)
+                                  capture_output=True, text=True, check=False, timeout=30,
+                                  env=childenv.for_sops(os.environ))
         except OSError as exc:
             raise SopsError(f"cannot run sops at {binary} ({exc.strerror}); reinstall spprov "
                             f"or point {SOPS_ENV} at a sops binary") from exc
@@ -181,13 +188,24 @@ class Sops:
             raise SopsError(f"sops at {binary} is {found}; spprov needs sops >= {need}")
         return binary
 
+    def _check_files(self, file: str) -> None:
+        """Refuse a ``.sops.yaml`` or an input file that is a link, FIFO or device: sops
+        would follow or read it (``/dev/zero`` until memory runs out)."""
+        for path in (self.repo_root / SOPS_CONFIG, self.repo_root / file):
+            try:
+                check_if_present(path)
+            except NotRegularFileError as exc:
+                raise SopsError(exc.message(self.relative(path))) from None
+
     def _run(self, args: Sequence[str], file: str,
              stdin: Secret | None = None) -> subprocess.CompletedProcess[bytes]:
+        self._check_files(file)
         command = [str(self.binary()), *args]
         log.debug("sops %s", " ".join(args))
         try:
             done = subprocess.run(
                 command, cwd=self.repo_root, capture_output=True, check=False,
+                env=childenv.for_sops(os.environ, self.key_types),
                 input=stdin.reveal().encode() if stdin is not None else b"",
             )
         except OSError as exc:

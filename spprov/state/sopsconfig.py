@@ -14,6 +14,8 @@ from pathlib import Path
 
 import yaml
 
+from spprov.repofiles import NotRegularFileError, read_regular
+
 # sops's metadata key -> the creation rule key that configures it.
 RULE_KEYS = {"kms": "kms", "pgp": "pgp", "gcp_kms": "gcp_kms", "azure_kv": "azure_keyvault",
              "hc_vault": "hc_vault_transit_uri", "key_groups": "key_groups"}
@@ -31,8 +33,8 @@ def rule_names(config: Path, relative: str, key_types: Collection[str]) -> bool:
 
 def _matching_rule(config: Path, relative: str) -> dict[str, object] | None:
     try:
-        document = yaml.safe_load(config.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        document = yaml.safe_load(read_regular(config, 1024 * 1024).decode("utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, NotRegularFileError):
         return None
     rules = document.get("creation_rules") if isinstance(document, dict) else None
     for rule in rules if isinstance(rules, list) else []:

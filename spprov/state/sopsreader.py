@@ -36,6 +36,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from spprov.errors import SopsError
+from spprov.repofiles import NotRegularFileError, read_regular
 from spprov.state import sops as messages
 from spprov.state.agekeys import Keyring, load_keyring
 from spprov.state.sopsyaml import YamlValueError, go_time, load_all
@@ -97,6 +98,10 @@ class Rules:
         return encrypted
 
 
+# A state file is a few hundred bytes; a larger one (or /dev/zero) is not read whole.
+MAX_FILE_BYTES = 1024 * 1024
+
+
 class SopsReader:
     """Decrypts and verifies SOPS YAML files with the person's age identities; thread-safe."""
 
@@ -118,7 +123,12 @@ class SopsReader:
     def read(self, path: Path, file: str) -> dict[str, Any]:
         """The decrypted document at ``path`` (``file`` names it in messages)."""
         try:
-            text = path.read_bytes().decode("utf-8")
+            data = read_regular(path, MAX_FILE_BYTES)
+            if len(data) > MAX_FILE_BYTES:
+                raise Refused(f"{file}: larger than {MAX_FILE_BYTES} bytes; not a state file")
+            text = data.decode("utf-8")
+        except NotRegularFileError as exc:
+            raise Refused(exc.message(file)) from None
         except (OSError, UnicodeDecodeError) as exc:
             raise Refused(f"{file}: cannot read ({exc})") from None
         return self.decrypt_text(text, file)

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 from spprov import yamlfile
 from spprov.errors import StateError
+from spprov.escape import excerpt
 from spprov.model import STATE_FORMAT, AuthorizationMethod, Record
 from spprov.regions import Region
 
@@ -44,7 +45,7 @@ def parse_time(value: object, field: str) -> datetime:
             return datetime.fromisoformat(value)
         except ValueError:
             pass
-    raise ValueError(f"{field}: expected a time like 2026-11-28T02:00:00Z, got {value!r}")
+    raise ValueError(f"{field}: expected a time like 2026-11-28T02:00:00Z, got {excerpt(value)}")
 
 
 def readable_fields(text: str) -> dict[str, Any]:
@@ -96,10 +97,11 @@ def _record(fields: Mapping[str, Any], path: Path) -> Record:
     text = {key: _text(fields, key) for key in _TEXT_KEYS}
     name = path.name.removesuffix(SUFFIX)
     if text["name"] != name:
-        raise ValueError(f"name: {text['name']!r} does not match the file name ({name})")
+        raise ValueError(f"name: {excerpt(text['name'])} does not match the file name ({name})")
     version = fields["authorization_version"]
     if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-        raise ValueError(f"authorization_version: expected a whole number >= 1, got {version!r}")
+        raise ValueError("authorization_version: expected a whole number >= 1, got "
+                         f"{excerpt(version)}")
     return Record(
         name=text["name"], app=text["app"], client_id=text["client_id"],
         consent_url=text["consent_url"], sp_api_endpoint=text["sp_api_endpoint"],
@@ -115,7 +117,7 @@ def _record(fields: Mapping[str, Any], path: Path) -> Record:
 
 def _check_format(fields: Mapping[str, Any]) -> None:
     if fields.get("format") != STATE_FORMAT:
-        raise ValueError(f"format: expected {STATE_FORMAT}, got {fields.get('format')!r} "
+        raise ValueError(f"format: expected {STATE_FORMAT}, got {excerpt(fields.get('format'))} "
                          "(written by another spprov version?)")
 
 
@@ -124,7 +126,7 @@ def check_app_fields(fields: Mapping[str, Any], path: Path) -> datetime:
     _check_format(fields)
     app = path.name.removesuffix(SUFFIX)
     if fields.get("app") != app:
-        raise ValueError(f"app: {fields.get('app')!r} does not match the file name ({app})")
+        raise ValueError(f"app: {excerpt(fields.get('app'))} does not match the file name ({app})")
     return parse_time(fields.get("set_at"), "set_at")
 
 
@@ -136,7 +138,7 @@ def app_fields(app: str, set_at: datetime) -> dict[str, object]:
 def _text(fields: Mapping[str, Any], key: str) -> str:
     value = fields[key]
     if not isinstance(value, str) or not value:
-        raise ValueError(f"{key}: expected text, got {value!r}")
+        raise ValueError(f"{key}: expected text, got {excerpt(value)}")
     return value
 
 
@@ -146,7 +148,7 @@ def _choice(kind: type[_E], fields: Mapping[str, Any], key: str) -> _E:
         return kind(value)
     except ValueError:
         allowed = ", ".join(str(member.value) for member in kind)
-        raise ValueError(f"{key}: expected one of {allowed}, got {value!r}") from None
+        raise ValueError(f"{key}: expected one of {allowed}, got {excerpt(value)}") from None
 
 
 def _optional_text(fields: Mapping[str, Any], key: str) -> str | None:

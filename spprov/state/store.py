@@ -20,6 +20,7 @@ from typing import Any
 from spprov.errors import SpprovError, StateError
 from spprov.hints import run_authorize
 from spprov.model import Record
+from spprov.repofiles import NotRegularFileError, check_folders, check_if_present, read_regular
 from spprov.secret import Secret
 from spprov.state import statefile
 from spprov.state.lock import (
@@ -37,6 +38,8 @@ from spprov.state.statefile import CLIENT_SECRET_KEY, OPTIONAL_KEYS, REFRESH_TOK
 from spprov.yamlfile import plain_error_line
 
 CREDENTIALS_DIR = "credentials"
+# A state file is a few hundred bytes; anything much larger is not one (or is /dev/zero).
+MAX_STATE_BYTES = 1024 * 1024
 APPS_DIR = "apps"
 # A write outside an explicit lock() waits this long for another run to finish.
 WRITE_WAIT_SECONDS = 10.0
@@ -122,7 +125,9 @@ class StateStore:
         """One state file's readable fields (no decryption, so no MAC check)."""
         display = self.display(path)
         try:
-            fields = statefile.readable_fields(path.read_text(encoding="utf-8"))
+            fields = statefile.readable_fields(self.read_text(path))
+        except StateError:
+            raise
         except (OSError, UnicodeDecodeError) as exc:
             raise StateError(f"{display}: cannot read ({exc})") from None
         except Exception as exc:  # noqa: BLE001 - YAML errors are one line about the file
@@ -133,7 +138,7 @@ class StateStore:
         """Decrypt one credential's state file; its MAC proves the readable fields too."""
         path = self.path_of(name)
         display = self.display(path)
-        if not path.is_file():
+        if not self.present(path):
             raise StateError(f"{display}: no such state file: run `spprov apply` first")
         document = self.read_document(path)
         record = statefile.parse_record(document, path, display)
@@ -147,6 +152,9 @@ class StateStore:
         when the person's identities come from a source only sops reads (a key command, SSH
         keys), or the file is for KMS/PGP/... keys that the .sops.yaml rule names too."""
         display = self.display(path)
+        self.present(self.repo_root / CONFIG_NAME)  # a linked .sops.yaml: refused, unread
+        if not self.present(path):
+            raise StateError(f"{display}: no such state file")
         try:
             return self.reader.read(path, display)
         except DelegateToSops:
@@ -170,7 +178,7 @@ class StateStore:
         """Create or minimally update a credential's file; True iff its bytes changed."""
         path = self.path_of(record.name)
         with self._writing(path), self.lock(WRITE_WAIT_SECONDS):
-            if not path.exists():
+            if not self.present(path):
                 if refresh_token is None:
                     raise StateError(f"{self.display(path)}: cannot create a state file "
                                      "without a refresh token")
@@ -191,13 +199,14 @@ class StateStore:
         """Delete a credential's state file (nothing happens when there is none)."""
         path = self.path_of(name)
         with self._writing(path), self.lock(WRITE_WAIT_SECONDS):
-            if path.exists():
+            if self.present(path):
                 path.unlink()
                 sync_folder(path.parent)
 
     def rekey_file(self, path: Path) -> bool:
         """Re-encrypt one state file's data key for the current recipients; True if changed."""
         with self._writing(path), self.lock(WRITE_WAIT_SECONDS):
+            self.present(path)
             temp = copy_beside(path)
             try:
                 if not self.sops.updatekeys(temp, name_as=path):
@@ -211,19 +220,21 @@ class StateStore:
     def app_secret_set_at(self, app: str) -> datetime | None:
         """When the app's client secret was set (readable field, no decryption), or None."""
         path = self.app_path(app)
-        if not path.is_file():
+        if not self.present(path):
             return None
         display = self.display(path)
         try:
-            fields = statefile.readable_fields(path.read_text(encoding="utf-8"))
+            fields = statefile.readable_fields(self.read_text(path))
             return statefile.check_app_fields(fields, path)
+        except StateError:
+            raise
         except Exception as exc:  # noqa: BLE001 - any parse error is one line about the file
             raise StateError(f"{display}: {_first_line(exc)}") from None
 
     def app_secret(self, app: str) -> AppSecret | None:
         """The app's decrypted client secret, or None when it has no file."""
         path = self.app_path(app)
-        if not path.is_file():
+        if not self.present(path):
             return None
         display = self.display(path)
         document = self.read_document(path)
@@ -240,12 +251,32 @@ class StateStore:
         """Store the app's client secret; ``set_at`` moves only when the secret changed."""
         path = self.app_path(app)
         with self._writing(path), self.lock(WRITE_WAIT_SECONDS):
-            if not path.exists():
+            if not self.present(path):
                 fields = {**statefile.app_fields(app, now), CLIENT_SECRET_KEY: secret.reveal()}
                 self._create(path, fields)
                 return True
             return self._update(path, [(CLIENT_SECRET_KEY, _json_secret(secret))],
                                 then=statefile.app_fields(app, now))
+
+    # -- links and special files --------------------------------------------------------
+    def present(self, path: Path) -> bool:
+        """True for a regular state file, False for none; a link, FIFO, device or a file in
+        a linked folder is refused with one line naming it, before anything reads it."""
+        try:
+            check_folders(path, self.repo_root)
+            return check_if_present(path)
+        except NotRegularFileError as exc:
+            raise StateError(exc.message(self.display(path))) from None
+
+    def read_text(self, path: Path) -> str:
+        """A state file's text: a regular file of at most MAX_STATE_BYTES, never a link."""
+        if not self.present(path):
+            raise FileNotFoundError(2, "no such file")
+        data = read_regular(path, MAX_STATE_BYTES)
+        if len(data) > MAX_STATE_BYTES:
+            raise StateError(f"{self.display(path)}: larger than {MAX_STATE_BYTES} bytes; not "
+                             "a state file (restore it from Git)")
+        return data.decode("utf-8")
 
     # -- internals -----------------------------------------------------------------------
     @contextlib.contextmanager
@@ -266,7 +297,7 @@ class StateStore:
                      wanted: Mapping[str, object]) -> list[tuple[str, Secret | None]]:
         """(key, new JSON value or None to remove) for each readable field that differs."""
         try:
-            current = statefile.readable_fields(path.read_text(encoding="utf-8"))
+            current = statefile.readable_fields(self.read_text(path))
         except Exception:  # noqa: BLE001 - unreadable: rewrite every field, sops checks the MAC
             current = {}
         edits: list[tuple[str, Secret | None]] = [
@@ -281,7 +312,7 @@ class StateStore:
         """Apply edits to a temporary copy; replace the file only if a byte changed."""
         if not edits:
             return False
-        original = path.read_bytes()
+        original = read_regular(path, MAX_STATE_BYTES)
         temp = copy_beside(path)
         try:
             self._apply_edits(temp, path, edits)

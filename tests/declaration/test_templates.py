@@ -18,12 +18,14 @@ def error(source: str) -> tuple[int, str]:
 
 
 def test_env_reads_variables_and_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SPPROV_TEMPLATE_ENV", "ACME_REGION, ACME_MISSING")
     monkeypatch.setenv("ACME_REGION", "eu")
     monkeypatch.delenv("ACME_MISSING", raising=False)
     assert render_text("{{ env('ACME_REGION') }} {{ env('ACME_MISSING', 'na') }}") == "eu na"
 
 
 def test_unset_variable_names_it_and_the_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SPPROV_TEMPLATE_ENV", "ACME_MISSING")
     monkeypatch.delenv("ACME_MISSING", raising=False)
     assert error("a\nb: {{ env('ACME_MISSING') }}") == (
         2, "env('ACME_MISSING'): environment variable ACME_MISSING is not set; set it, or give "
@@ -83,9 +85,10 @@ def test_validate_template_through_cli(spprov: RunSpprov, tmp_path: Path) -> Non
         "version: 1\napps:\n  acme:\n    application_id: {{ env('ACME_APP_ID') }}\n"
         "    client_id: amzn1.application-oa2-client.a\n"
         "    redirect_uri: https://auth.example.com/cb\n")
-    ok = spprov("validate", cwd=tmp_path, env={"ACME_APP_ID": "amzn1.sp.solution.x"})
+    ok = spprov("--template-env", "ACME_APP_ID", "validate", cwd=tmp_path,
+                env={"ACME_APP_ID": "amzn1.sp.solution.x"})
     assert (ok.code, ok.stdout) == (0, "valid: 0 credentials, 1 app (credentials/)\n")
-    bad = spprov("validate", cwd=tmp_path)
+    bad = spprov("--template-env", "ACME_APP_ID", "validate", cwd=tmp_path)
     assert bad.code == 1
     assert bad.stderr == (
         "credentials/all.yaml.j2:4:1: env('ACME_APP_ID'): environment variable ACME_APP_ID is "

@@ -96,7 +96,7 @@ EXPECTED: list[tuple[str, str]] = [
      "and '-', starting with a letter or digit, at most 63 characters"),
     ('name_too_long.yaml',
      'name_too_long.yaml:8:5: name '
-     "'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa' is not "
+     "'aaaaaaaaaaaaaaaaaaaa'... is not "
      "allowed: use lower-case letters, digits and '-', starting with a letter or "
      'digit, at most 63 characters'),
     ('name_trailing_newline.yaml',
@@ -201,9 +201,9 @@ EXPECTED: list[tuple[str, str]] = [
      "unknown_key.yaml:9:5: unknown key 'seller_centrl_url' in credential 'acme-us'; "
      "did you mean 'seller_central_url'?"),
     ('unset_env.yaml.j2',
-     "unset_env.yaml.j2:4:1: env('ACME_APPLICATION_ID'): environment variable "
-     'ACME_APPLICATION_ID is not set; set it, or give a default: '
-     "env('ACME_APPLICATION_ID', 'value')"),
+     "unset_env.yaml.j2:4:1: env('SPPROV_VAR_ACME_APPLICATION_ID'): environment variable "
+     'SPPROV_VAR_ACME_APPLICATION_ID is not set; set it, or give a default: '
+     "env('SPPROV_VAR_ACME_APPLICATION_ID', 'value')"),
     ('unsupported_tag.yaml',
      'unsupported_tag.yaml:2:8: unsupported YAML tag !!python/object/apply:os.system'),
     ('vendor_country_domain.yaml',
@@ -389,7 +389,8 @@ def test_country_domain_suggests_its_regions_portal(spprov: RunSpprov, tmp_path:
 def test_render_prints_rendered_text(spprov: RunSpprov, tmp_path: Path) -> None:
     (tmp_path / "c.yaml.j2").write_text(
         "version: 1\n{% for r in ['na', 'eu'] %}# {{ r }} {{ env('ACME_ID') }}\n{% endfor %}")
-    result = spprov("render", "c.yaml.j2", cwd=tmp_path, env={"ACME_ID": "42"})
+    result = spprov("render", "c.yaml.j2", cwd=tmp_path, env={"ACME_ID": "42",
+                                                               "SPPROV_TEMPLATE_ENV": "ACME_ID"})
     assert (result.code, result.stderr) == (0, "")
     assert result.stdout == "version: 1\n# na 42\n# eu 42\n"
 

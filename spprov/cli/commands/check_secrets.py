@@ -8,6 +8,7 @@ import click
 
 from spprov.cli import context as contexts
 from spprov.errors import ExitCode
+from spprov.escape import log_line
 from spprov.state.precommit import Finding, files_to_check, is_state_file, scan_file
 
 
@@ -33,5 +34,5 @@ def command(ctx: click.Context, paths: tuple[Path, ...]) -> ExitCode:
         for file, name in files_to_check(path, str(given)):
             findings += scan_file(file, name, is_state_file(file, context.state_dir))
     for finding in findings:
-        click.echo(str(finding), err=True)
+        click.echo(log_line(str(finding)), err=True)
     return ExitCode.ERROR if findings else ExitCode.OK

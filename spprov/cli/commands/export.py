@@ -31,7 +31,7 @@ def load_credential(workspace: Workspace, name: str,
     """
     if not CREDENTIAL_NAME.match(name):
         raise UsageError(f"{name!r} is not a credential name (^[a-z0-9][a-z0-9-]{{0,62}}$)")
-    if not workspace.store.path_of(name).is_file():
+    if not workspace.store.present(workspace.store.path_of(name)):
         raise UsageError(_not_stored(workspace, name, next_step))
     stored = workspace.store.decrypt(name)
     return ExportedCredential(stored.record, stored.refresh_token,

@@ -14,6 +14,7 @@ from spprov.cli import context as contexts
 from spprov.cli.context import Context
 from spprov.declaration.schema import packaged_schema
 from spprov.errors import UsageError
+from spprov.repofiles import NotRegularFileError, check_if_present, read_regular, write_regular
 from spprov.state import agekeys
 
 SOPS_CONFIG = ".sops.yaml"
@@ -74,14 +75,14 @@ def choose_recipient(given: str | None) -> tuple[str, str]:
 def write_sops_config(context: Context, recipient: str, force: bool) -> str:
     """Write .sops.yaml unless it exists (``--force`` replaces it); what was done."""
     path = context.directory / SOPS_CONFIG
-    if path.exists() and not force:
+    if _present(path, SOPS_CONFIG) and not force:
         return f"kept {SOPS_CONFIG} (it exists; --force replaces it)"
     try:
         state_dir = context.state_dir.relative_to(context.directory).as_posix()
     except ValueError:
         raise UsageError(f"--state-dir {context.state_dir} is outside {context.directory}; "
                          "state must live in the repository") from None
-    path.write_text(sops_config(recipient, state_dir), encoding="utf-8")
+    _write(path, SOPS_CONFIG, sops_config(recipient, state_dir))
     return f"wrote {SOPS_CONFIG}"
 
 
@@ -89,12 +90,12 @@ def write_example(context: Context) -> str | None:
     """Write an example credentials.yaml when no declaration exists, with the modeline
     that points editors at the schema copy."""
     declaration = context.config_path()
-    if declaration.exists():
+    if os.path.lexists(declaration):
         return None
     schema = Path(os.path.relpath(context.directory / SCHEMA_COPY, declaration.parent))
     declaration.parent.mkdir(parents=True, exist_ok=True)
-    declaration.write_text(MODELINE.format(schema.as_posix()) + EXAMPLE_CREDENTIALS,
-                           encoding="utf-8")
+    _write(declaration, context.display(declaration),
+           MODELINE.format(schema.as_posix()) + EXAMPLE_CREDENTIALS)
     return f"wrote {context.display(declaration)} (an example: edit it)"
 
 
@@ -125,13 +126,13 @@ def write_schema_copy(context: Context) -> str | None:
 def update_gitignore(context: Context) -> str | None:
     """Add the lines spprov needs to .gitignore, keeping what is there."""
     path = context.directory / GITIGNORE
-    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    text = _read(path, GITIGNORE) if _present(path, GITIGNORE) else ""
     present = {line.strip() for line in text.splitlines()}
     missing = [line for line in GITIGNORE_LINES if line not in present]
     if not missing:
         return None
     prefix = "" if not text or text.endswith("\n") else "\n"
-    path.write_text(text + prefix + "\n".join(missing) + "\n", encoding="utf-8")
+    _write(path, GITIGNORE, text + prefix + "\n".join(missing) + "\n")
     return f"added {', '.join(missing)} to {GITIGNORE}"
 
 
@@ -150,6 +151,10 @@ def command(ctx: click.Context, force: bool, age_recipient: str | None) -> None:
     # Like `git init`, init sets up the folder it is run in, not a repository above it.
     context = contexts.get(ctx)
     context = context.rooted_at(context.here)
+    for path in (context.directory / SOPS_CONFIG, context.config_path(),
+                 context.directory / GITIGNORE):
+        if not path.is_dir():
+            _present(path, context.display(path))
     recipient, source = choose_recipient(age_recipient)
     click.echo(source)
     done = [write_sops_config(context, recipient, force), _recipient_hint(context, recipient),
@@ -161,8 +166,34 @@ def command(ctx: click.Context, force: bool, age_recipient: str | None) -> None:
 
 def _recipient_hint(context: Context, recipient: str) -> str | None:
     """A teammate joining: their recipient is not in the existing .sops.yaml yet."""
-    text = (context.directory / SOPS_CONFIG).read_text(encoding="utf-8")
+    text = _read(context.directory / SOPS_CONFIG, SOPS_CONFIG)
     if recipient in text:
         return None
     return (f"{SOPS_CONFIG} does not list {recipient}: ask someone who can decrypt the state "
             "to add it there and run `spprov rekey`")
+
+
+# init writes into a repository someone else may have prepared: it neither reads nor
+# writes through a link, and refuses a FIFO or device, with one line naming the file.
+_MAX_READ_BYTES = 1024 * 1024
+
+
+def _present(path: Path, name: str) -> bool:
+    try:
+        return check_if_present(path)
+    except NotRegularFileError as exc:
+        raise UsageError(f"{exc.message(name)}; nothing was written") from None
+
+
+def _read(path: Path, name: str) -> str:
+    try:
+        return read_regular(path, _MAX_READ_BYTES).decode("utf-8", errors="replace")
+    except NotRegularFileError as exc:
+        raise UsageError(f"{exc.message(name)}; nothing was written") from None
+
+
+def _write(path: Path, name: str, text: str) -> None:
+    try:
+        write_regular(path, text.encode("utf-8"))
+    except NotRegularFileError as exc:
+        raise UsageError(f"{exc.message(name)}; nothing was written") from None

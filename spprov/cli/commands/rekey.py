@@ -9,6 +9,7 @@ import click
 
 from spprov.cli.workspace import current
 from spprov.errors import ExitCode, SpprovError
+from spprov.escape import log_line
 from spprov.state.store import StateStore
 
 CONCURRENCY = 8
@@ -37,6 +38,6 @@ def command(ctx: click.Context) -> ExitCode:
     with store.lock(), ThreadPoolExecutor(max_workers=CONCURRENCY) as pool:
         files = store.credential_files() + store.app_files()
         for ok, line in pool.map(lambda path: rekey_one(store, path), files):
-            click.echo(line, err=not ok)
+            click.echo(log_line(line), err=not ok)
             failed += not ok
     return ExitCode.ERROR if failed else ExitCode.OK

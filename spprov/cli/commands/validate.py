@@ -10,6 +10,7 @@ from spprov.cli import context as contexts
 from spprov.cli.context import Context
 from spprov.declaration.loader import ConfigError, ConfigNotFoundError, load_desired
 from spprov.errors import ExitCode
+from spprov.escape import log_line, log_lines
 
 
 def _plural(count: int, word: str) -> str:
@@ -27,10 +28,10 @@ def validate_path(context: Context, path: Path) -> bool:
         desired = load_desired(path, context.display)
     except ConfigError as exc:
         for problem in exc.problems:
-            click.echo(str(problem), err=True)
+            click.echo(log_line(str(problem)), err=True)
         return False
     except ConfigNotFoundError as exc:
-        click.echo(f"spprov: {exc}", err=True)
+        click.echo(log_lines(f"spprov: {exc}"), err=True)
         return False
     click.echo(f"valid: {_plural(len(desired.credentials), 'credential')}, "
                f"{_plural(len(desired.apps), 'app')} ({_display(context, path)})")

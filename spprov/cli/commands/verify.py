@@ -17,6 +17,7 @@ import click
 
 from spprov.cli.workspace import current
 from spprov.errors import ExitCode, SpprovError, StateError
+from spprov.escape import log_line
 from spprov.hints import run_authorize
 from spprov.model import Desired, Record
 from spprov.state import statefile
@@ -136,7 +137,7 @@ def command(ctx: click.Context) -> ExitCode:
     results = run_checks(jobs, store, desired)
     problems = [line for lines in results for line in lines]
     for line in problems:
-        click.echo(line, err=True)
+        click.echo(log_line(line), err=True)
     if problems:
         bad = sum(1 for lines in results if lines)
         click.echo(f"{bad} of {len(jobs)} state files failed verification", err=True)

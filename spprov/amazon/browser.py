@@ -1,0 +1,52 @@
+"""Open the consent page in the person's browser, with an environment free of secrets.
+
+Python's ``webbrowser`` picks the browser (``BROWSER`` first, then the desktop's default)
+but would start it with spprov's whole environment: ``SOPS_AGE_KEY``, the apps' client
+secrets, the CI job's tokens. So spprov asks ``webbrowser`` *which* browser, and starts it
+itself with ``spprov.childenv.for_browser``. Only where ``webbrowser`` starts no process
+(Windows' ``os.startfile``) does it open the page itself.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import webbrowser
+
+from spprov import childenv
+
+
+def open_in_browser(url: str) -> bool:
+    """Open ``url``; False when no browser could be started. A ``BROWSER`` program is
+    waited for (its exit status counts, as in ``webbrowser``), a desktop browser is not."""
+    try:
+        browser = webbrowser.get()
+    except webbrowser.Error:
+        return False  # no browser: the URL is printed for the person to open
+    environment = childenv.for_browser(os.environ)
+    try:
+        if isinstance(browser, webbrowser.GenericBrowser):
+            command = [browser.name, *(arg.replace("%s", url) for arg in browser.args)]
+            if isinstance(browser, webbrowser.BackgroundBrowser):
+                return _start(command, environment)
+            return _run(command, environment)
+        if isinstance(browser, webbrowser.UnixBrowser):
+            return _start([browser.name, url], environment)
+        if sys.platform == "darwin":
+            return _run(["open", url], environment)
+    except OSError:
+        return False
+    return bool(browser.open(url))
+
+
+def _run(command: list[str], environment: dict[str, str]) -> bool:
+    done = subprocess.run(command, env=environment, stdin=subprocess.DEVNULL, check=False)
+    return done.returncode == 0
+
+
+def _start(command: list[str], environment: dict[str, str]) -> bool:
+    """Start a desktop browser and leave it running."""
+    subprocess.Popen(command, env=environment, stdin=subprocess.DEVNULL,
+                     start_new_session=True)
+    return True
