@@ -87,7 +87,8 @@ def record_fields(record: Record) -> dict[str, object]:
     """The readable fields of a record, in file order, optional ones left out when unset."""
     identity = record.identity
     fields: dict[str, object] = {
-        "format": STATE_FORMAT if identity is not None else record.format,
+        # Format 2 means the app identity is recorded; a record without one is format 1.
+        "format": STATE_FORMAT if identity is not None else 1,
         "name": record.name,
         "app": record.app,
         "client_id": record.client_id,
