@@ -22,7 +22,7 @@ from pathlib import Path
 import yaml
 from pyrage import x25519
 
-from spprov.model import AuthorizationMethod, Record
+from spprov.model import STATE_FORMAT, AppIdentity, AuthorizationMethod, Record
 from spprov.regions import Region
 from spprov.secret import Secret
 from spprov.state import statefile
@@ -67,7 +67,8 @@ def record_of(name: str, index: int) -> Record:
                   consent_url=US_CONSENT, sp_api_endpoint=US_ENDPOINT,
                   authorization_method=AuthorizationMethod.WEBSITE, authorization_version=1,
                   authorized_at=AUTHORIZED_AT, description=f"Benchmark account {index}",
-                  selling_partner_id="A3FHEXAMPLEYWS")
+                  selling_partner_id="A3FHEXAMPLEYWS",
+                  identity=AppIdentity(APPLICATION_ID, "https://auth.example.com/cb", False, 365))
 
 
 def new_repo(root: Path, count: int, key_file: Path) -> Path:
@@ -109,7 +110,7 @@ def readable_repo(root: Path, count: int, key_file: Path) -> Path:
 
 def decryptable_repo(count: int) -> tuple[Path, Path, dict[str, str]]:
     """(repo, key file, refresh token by name): real files, built once and cached."""
-    folder = CACHE / f"decryptable-{count}"
+    folder = CACHE / f"decryptable-{count}-format-{STATE_FORMAT}"  # a new format: rebuilt
     repo, key_file, tokens_file = folder / "repo", folder / "keys.txt", folder / "tokens.json"
     if tokens_file.exists():
         return repo, key_file, json.loads(tokens_file.read_text())

@@ -19,7 +19,9 @@ from spprov.regions import AccountKind, Environment, Region
 
 DEFAULT_AUTHORIZATION_LIFETIME_DAYS = 365
 DEFAULT_RENEWAL_WINDOW_DAYS = 30
-STATE_FORMAT = 1
+STATE_FORMAT = 2
+# Format 1 files (no recorded app identity) are still read; the next write upgrades them.
+READABLE_STATE_FORMATS = (1, 2)
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,22 @@ class Desired:
         return self.by_name.get(name)
 
 
+@dataclass(frozen=True)
+class AppIdentity:
+    """Which app a grant was made for and where its consent returned (state format 2)."""
+
+    application_id: str
+    redirect_uri: str
+    draft: bool
+    authorization_lifetime_days: int | None
+
+    @classmethod
+    def of(cls, app: App) -> AppIdentity:
+        """The identity an app declares now."""
+        return cls(app.application_id, app.redirect_uri, app.draft,
+                   app.authorization_lifetime_days)
+
+
 class AuthorizationMethod(enum.StrEnum):
     """How the stored refresh token was obtained."""
 
@@ -93,6 +111,8 @@ class Record:
     authorized_at: datetime
     description: str | None = None
     selling_partner_id: str | None = None
+    # None in format 1 files, which did not record it.
+    identity: AppIdentity | None = None
     format: int = STATE_FORMAT
     path: Path | None = field(default=None, compare=False)
 
@@ -171,12 +191,23 @@ class Change:
 
 
 @dataclass(frozen=True)
+class KeyChange:
+    """Where .sops.yaml (the trust root) differs from what the state files are encrypted for."""
+
+    change: str  # "add": .sops.yaml names it, files lack it; "remove": the reverse
+    kind: str  # "recipient" or "key service"
+    value: str  # the age recipient or the key service's name
+    files: int  # how many state files differ
+
+
+@dataclass(frozen=True)
 class Plan:
     """Every credential's change, sorted by name; noops included."""
 
     changes: tuple[Change, ...]
     generated_at: datetime
     prune: bool = False
+    keys: tuple[KeyChange, ...] = ()
 
     def is_pending(self, change: Change) -> bool:
         """Whether apply would carry this change out (orphans only with prune)."""
@@ -206,8 +237,9 @@ class Plan:
         return counts
 
     def has_changes(self) -> bool:
-        """Whether apply would change anything (what --detailed-exitcode reports)."""
-        return any(self.is_pending(c) for c in self.changes)
+        """Whether apply would change anything, or .sops.yaml differs from the state files
+        (what --detailed-exitcode reports)."""
+        return bool(self.keys) or any(self.is_pending(c) for c in self.changes)
 
     def blocked(self) -> tuple[Change, ...]:
         """Credentials whose state file exists but cannot be read."""

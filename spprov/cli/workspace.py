@@ -118,8 +118,9 @@ def plan_for(workspace: Workspace, now: datetime, only: Collection[str] = (),
         checks = check_tokens(desired, records, workspace.store, workspace.lwa(),
                               workspace.client_secret, concurrency, on_done=progress.advance)
         progress.finish()
+    keys = workspace.store.key_changes()
     return build_plan(desired, records, now, checks=checks, only=only, prune=prune,
-                      unreadable=stored.unreadable)
+                      unreadable=stored.unreadable, keys=keys)
 
 
 def well_formed(names: Iterable[str]) -> list[str]:

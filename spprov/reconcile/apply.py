@@ -85,7 +85,7 @@ class Applier:
         app = self.desired.apps[credential.app]
         if change.action is Action.UPDATE:
             assert change.stored is not None
-            self.store.write(updated_record(credential, change.stored), None)
+            self.store.write(updated_record(credential, app, change.stored), None)
             return Outcome(change.name, change.action, Status.DONE, "updated")
         return self._authorize(change, credential, app)
 

@@ -17,11 +17,13 @@ from spprov.errors import UsageError
 from spprov.model import (
     Action,
     App,
+    AppIdentity,
     Change,
     Credential,
     Desired,
     ErrorKind,
     Failure,
+    KeyChange,
     Plan,
     Record,
     TokenCheck,
@@ -34,6 +36,8 @@ METADATA_FIELDS = ("description", "consent_url", "sp_api_endpoint")
 CREATE_REASON = "no state file yet"
 DELETE_REASON = "not declared in any credential file"
 REVOKED_REASON = "refresh token revoked (LWA answered invalid_grant)"
+FORMAT_1_REASON = ("state format 1 -> 2: records the app identity (application_id, "
+                   "redirect_uri, draft, authorization_lifetime_days)")
 
 
 Check = TokenCheck | Failure
@@ -42,10 +46,13 @@ Check = TokenCheck | Failure
 def build_plan(desired: Desired, stored: Mapping[str, Record], now: datetime,
                checks: Mapping[str, Check] | None = None,
                only: Collection[str] = (), prune: bool = False,
-               unreadable: Mapping[str, str] | None = None) -> Plan:
+               unreadable: Mapping[str, str] | None = None,
+               keys: tuple[KeyChange, ...] = ()) -> Plan:
     """The plan that converges ``stored`` to ``desired`` at ``now`` (timezone-aware UTC).
 
     ``unreadable`` maps the names of state files that exist but cannot be read to why.
+    ``keys`` are the differences between .sops.yaml and the state files' keys; they are
+    part of the plan (a reviewed change) but not of any credential.
     """
     _require_utc(now)
     declared = desired.by_name
@@ -57,7 +64,15 @@ def build_plan(desired: Desired, stored: Mapping[str, Record], now: datetime,
         _change(name, declared.get(name), stored.get(name), desired.apps, now, checks.get(name))
         for name in sorted(names)
     )
-    return Plan(changes=changes, generated_at=now, prune=prune)
+    return Plan(changes=changes, generated_at=now, prune=prune, keys=keys)
+
+
+def declaration_differences(credential: Credential, apps: Mapping[str, App],
+                            record: Record) -> tuple[str, ...]:
+    """Every reason the stored record disagrees with its declaration (verify uses this)."""
+    app = apps[credential.app]
+    return _reauthorize_reasons(credential, app, record) + _update_reasons(credential, app,
+                                                                          record)
 
 
 def _blocked(name: str, credential: Credential | None, reason: str) -> Change:
@@ -125,7 +140,7 @@ def _change(name: str, credential: Credential | None, record: Record | None,
         Action.REAUTHORIZE: _reauthorize_reasons(credential, apps[credential.app], record),
         Action.REPAIR: (REVOKED_REASON,) if check is TokenCheck.REVOKED else (),
         Action.RENEW: _renew_reasons(expires, record_app, now),
-        Action.UPDATE: _update_reasons(credential, record),
+        Action.UPDATE: _update_reasons(credential, apps[credential.app], record),
     }
     action = next((action for action, reasons in found.items() if reasons), Action.NOOP)
     reasons = tuple(reason for reasons in found.values() for reason in reasons)
@@ -143,6 +158,11 @@ def _reauthorize_reasons(credential: Credential, app: App, record: Record) -> tu
         reasons.append(f"app: {record.app} -> {credential.app}")
     if record.client_id != app.client_id:
         reasons.append("client_id changed")
+    stored = record.identity
+    if stored is not None and record.app == credential.app \
+            and stored.application_id != app.application_id:
+        reasons.append(f"app {app.name}: application_id changed ({stored.application_id} -> "
+                       f"{app.application_id}): the next consent is for another app")
     stored_kind = consent_kind(record.consent_url)
     # A consent URL no longer in the table says nothing about the kind: no reason from it.
     if stored_kind is not None and stored_kind != credential.kind:
@@ -164,9 +184,39 @@ def _renew_reasons(expires: datetime | None, app: App | None, now: datetime) -> 
     return (expiry_text(expires, now),)
 
 
-def _update_reasons(credential: Credential, record: Record) -> tuple[str, ...]:
-    """Readable metadata that changed without touching the grant (same region and kind)."""
+def _identity_reasons(app: App, record: Record) -> list[str]:
+    """How the app identity recorded with the grant differs from the declared app."""
+    if record.identity is None:
+        return [FORMAT_1_REASON]
+    if record.app != app.name:
+        return []
+    stored, declared = record.identity, AppIdentity.of(app)
     reasons = []
+    if stored.redirect_uri != declared.redirect_uri:
+        reasons.append(f"app {app.name}: redirect_uri changed ({stored.redirect_uri} -> "
+                       f"{declared.redirect_uri}): the next consent returns to another address")
+    if stored.draft != declared.draft:
+        which = "the draft app" if declared.draft else "the published app"
+        reasons.append(f"app {app.name}: draft changed ({_yaml_bool(stored.draft)} -> "
+                       f"{_yaml_bool(declared.draft)}): the next consent is for {which}")
+    old, new = stored.authorization_lifetime_days, declared.authorization_lifetime_days
+    if old != new:
+        reasons.append(f"app {app.name}: authorization_lifetime_days changed "
+                       f"({_lifetime(old)} -> {_lifetime(new)})")
+    return reasons
+
+
+def _yaml_bool(value: bool) -> str:
+    return "true" if value else "false"
+
+
+def _lifetime(days: int | None) -> str:
+    return "null" if days is None else str(days)
+
+
+def _update_reasons(credential: Credential, app: App, record: Record) -> tuple[str, ...]:
+    """Readable metadata that changed without touching the grant (same region and kind)."""
+    reasons = _identity_reasons(app, record)
     if credential.description != record.description:
         reasons.append("description changed")
     same_region = record.region == credential.region

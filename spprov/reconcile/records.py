@@ -11,7 +11,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from spprov.amazon.authorize import Authorization
-from spprov.model import App, Credential, Record
+from spprov.model import STATE_FORMAT, App, AppIdentity, Credential, Record
 
 
 def authorized_record(credential: Credential, app: App, authorization: Authorization,
@@ -29,14 +29,18 @@ def authorized_record(credential: Credential, app: App, authorization: Authoriza
         authorization_method=authorization.method,
         authorization_version=credential.authorization_version,
         authorized_at=authorized_at,
+        identity=AppIdentity.of(app),
     )
 
 
-def updated_record(credential: Credential, stored: Record) -> Record:
-    """The stored record with the declaration's readable metadata; the grant is unchanged."""
+def updated_record(credential: Credential, app: App, stored: Record) -> Record:
+    """The stored record with the declaration's readable metadata and app identity (so a
+    format 1 file is written as format 2); the grant is unchanged."""
     return replace(
         stored,
         consent_url=credential.consent_url,
         sp_api_endpoint=credential.sp_api_endpoint,
         description=credential.description,
+        identity=AppIdentity.of(app),
+        format=STATE_FORMAT,
     )

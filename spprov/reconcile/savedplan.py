@@ -38,6 +38,9 @@ class RepositoryFiles(Protocol):
     """Where a repository's declaration and state files are (the CLI's Context is one)."""
 
     @property
+    def directory(self) -> Path: ...
+
+    @property
     def state_dir(self) -> Path: ...
 
     def config_path(self) -> Path: ...
@@ -93,9 +96,13 @@ class SavedPlan:
 
 
 def fingerprint(files: RepositoryFiles) -> dict[str, str]:
-    """``{path: sha256}`` of every declaration file and every state file."""
+    """``{path: sha256}`` of every declaration file, every state file and .sops.yaml (the
+    trust root: a plan reviewed for some recipients is not applied for others)."""
     prints = {files.display(path): _sha256(_declaration_bytes(path, files))
               for path in find_config_files(files.config_path(), files.display)}
+    trust_root = files.directory / ".sops.yaml"
+    if trust_root.is_file():
+        prints[".sops.yaml"] = _sha256(trust_root.read_bytes())
     for path in sorted(files.state_dir.rglob("*.sops.yaml")):
         if not path.name.startswith("."):
             prints[files.display(path)] = _sha256(_state_bytes(path))

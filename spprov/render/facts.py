@@ -5,13 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from spprov.model import Action, Change, Plan
+from spprov.model import Action, Change, KeyChange, Plan
 from spprov.regions import consent_kind, endpoint
 
 # The pending actions in the order summaries and tables list them.
 ACTIONS = (Action.CREATE, Action.REAUTHORIZE, Action.RENEW, Action.REPAIR, Action.UPDATE,
            Action.DELETE)
 ORPHAN_NOTE = "orphan: run apply --prune to delete"
+KEYS_HEADING = "Keys: .sops.yaml differs from what the state files are encrypted for"
 
 
 @dataclass(frozen=True)
@@ -93,9 +94,25 @@ def _complete_summary(plan: Plan) -> str:
         verb = "is" if noops == 1 else "are"
         return (f"No changes. {plural(noops, 'credential')} {verb} up to date"
                 f"{orphan_clause}.")
+    if plan.keys and not plan.pending():
+        return (f"Plan: {plural(len(plan.keys), 'key change')} (run `spprov rekey`); "
+                f"no credential changes{orphan_clause}.")
     deletes = counts[Action.DELETE] if plan.prune else 0
     parts = [f"{counts[a] if a is not Action.DELETE else deletes} to {a}" for a in ACTIONS]
     people = len(plan.needs_person())
     verb = "needs" if people == 1 else "need"
+    if plan.keys:
+        orphan_clause += f"; {plural(len(plan.keys), 'key change')} (run `spprov rekey`)"
     return (f"Plan: {', '.join(parts)}{orphan_clause}; "
             f"{people} {verb} a person's authorization.")
+
+
+def key_line(key: KeyChange) -> str:
+    """``+ recipient age1... (2 state files not yet encrypted for it)`` and its kin."""
+    files = plural(key.files, "state file")
+    if key.change == "add":
+        return f"+ {key.kind} {key.value} ({files} not yet encrypted for it)"
+    if key.kind == "recipient":
+        return f"- {key.kind} {key.value} (still in {files}: run `spprov rekey`)"
+    return (f"- {key.kind} {key.value} (named in {files}, not in .sops.yaml: restore "
+            "them from Git or run `spprov rekey`)")

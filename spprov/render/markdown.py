@@ -11,7 +11,7 @@ import json
 from spprov.escape import html_text, markdown
 from spprov.hints import authorize_command
 from spprov.model import Change, Plan
-from spprov.render.facts import ACTIONS, facts, field_change, summary_line
+from spprov.render.facts import ACTIONS, KEYS_HEADING, facts, field_change, key_line, summary_line
 
 HEADING = "## spprov plan"
 TABLE_HEAD = "| credential | region | environment | reasons |\n|---|---|---|---|"
@@ -20,6 +20,8 @@ TABLE_HEAD = "| credential | region | environment | reasons |\n|---|---|---|---|
 def plan_markdown(plan: Plan) -> str:
     """A heading, the summary, a table per action, details, and the commands to run."""
     parts = [HEADING, escape(summary_line(plan))]
+    if plan.keys:
+        parts.append(keys_table(plan))
     for action in ACTIONS:
         changes = [c for c in plan.changes if c.action is action and plan.is_pending(c)]
         if changes:
@@ -41,6 +43,16 @@ def plan_markdown(plan: Plan) -> str:
     if waiting:
         parts.append(commands(waiting))
     return "\n\n".join(parts)
+
+
+def keys_table(plan: Plan) -> str:
+    """Where .sops.yaml differs from the state files: one row per recipient or key service."""
+    rows = [f"### keys ({len(plan.keys)})", "", f"{escape(KEYS_HEADING)}.", "",
+            "| change | state files |", "|---|---|"]
+    for key in plan.keys:
+        line, _, files = key_line(key).partition(" (")
+        rows.append(f"| {escape(line)} | {escape(files.removesuffix(')'))} |")
+    return "\n".join(rows)
 
 
 def table(title: str, changes: list[Change]) -> str:

@@ -28,6 +28,8 @@ def plan_json(plan: Plan) -> str:
         "prune": plan.prune,
         "summary": _summary(plan),
         "changes": [_change(plan, change) for change in plan.changes],
+        "keys": [{"change": key.change, "kind": key.kind, "value": key.value,
+                  "state_files": key.files} for key in plan.keys],
     }
     return json.dumps(document, indent=2, ensure_ascii=False)
 
@@ -40,6 +42,7 @@ def _summary(plan: Plan) -> dict[str, Any]:
     summary["orphans"] = orphans
     summary["noop"] = counts[Action.NOOP]
     summary["needs_person"] = len(plan.needs_person())
+    summary["key_changes"] = len(plan.keys)
     summary["has_changes"] = plan.has_changes()
     summary["blocked"] = len(plan.blocked())
     summary["unchecked"] = len(plan.unchecked())

@@ -6,7 +6,7 @@ import json
 
 from spprov.escape import lines, printable
 from spprov.model import Action, Change, Plan
-from spprov.render.facts import ORPHAN_NOTE, field_change, summary_line
+from spprov.render.facts import KEYS_HEADING, ORPHAN_NOTE, field_change, key_line, summary_line
 from spprov.render.style import styled
 
 HEADER = "spprov will perform the following actions:"
@@ -44,6 +44,9 @@ def plan_text(plan: Plan, color: bool) -> str:
     sections += [change_block(c, orphan=c.action is Action.DELETE and not plan.is_pending(c),
                               color=color) for c in shown]
     sections += [unchecked_block(c, color) for c in plan.unchecked() if c not in shown]
+    if plan.keys:
+        sections.append("\n".join([KEYS_HEADING + ":"]
+                                   + [f"  {printable(key_line(key))}" for key in plan.keys]))
     summary = summary_line(plan)
     sections.append(styled(summary, bold=True) if color else summary)
     return lines("\n\n".join(sections))

@@ -122,12 +122,25 @@ class Sops:
         self._checked: Path | None = None
         self._check_lock = threading.Lock()
 
-    def encrypt_new(self, path: Path, plaintext_yaml: Secret) -> bytes:
-        """The encrypted document for a new file at ``path``; nothing is written to disk."""
+    def encrypt_new(self, path: Path, plaintext_yaml: Secret, key_flags: Sequence[str],
+                    encrypted_regex: str) -> bytes:
+        """A new document for ``path``, under a new data key; nothing is written to disk.
+
+        spprov decides both who it is for (``key_flags``: ``--age``, ``--kms``, ... naming
+        the keys it trusts from .sops.yaml) and what is encrypted, so sops is given an
+        empty configuration: nothing else in .sops.yaml (``encrypted_regex``,
+        ``mac_only_encrypted``) applies.
+        """
         relative = self.relative(path)
-        done = self._run(["encrypt", "--filename-override", relative], relative,
+        done = self._run(["--config", os.devnull, "encrypt", "--filename-override", relative,
+                          "--input-type", "yaml", "--output-type", "yaml",
+                          "--encrypted-regex", encrypted_regex, *key_flags], relative,
                          stdin=plaintext_yaml)
         return done.stdout
+
+    def rotate(self, path: Path, name_as: Path | None = None) -> None:
+        """Re-encrypt every value under a new data key for the file's own recipients."""
+        self._run(["rotate", "--in-place", self.relative(path)], self.relative(name_as or path))
 
     def decrypt(self, path: Path) -> dict[str, Any]:
         """The decrypted document at ``path`` (its MAC checked by sops)."""

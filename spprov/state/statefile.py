@@ -17,7 +17,13 @@ from typing import Any, TypeVar
 from spprov import yamlfile
 from spprov.errors import StateError
 from spprov.escape import excerpt
-from spprov.model import STATE_FORMAT, AuthorizationMethod, Record
+from spprov.model import (
+    READABLE_STATE_FORMATS,
+    STATE_FORMAT,
+    AppIdentity,
+    AuthorizationMethod,
+    Record,
+)
 from spprov.regions import Region
 
 _E = TypeVar("_E", bound=enum.Enum)
@@ -27,6 +33,8 @@ TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 REFRESH_TOKEN_KEY = "refresh_token"  # noqa: S105 - a key name, not a secret
 CLIENT_SECRET_KEY = "client_secret"  # noqa: S105 - a key name, not a secret
 OPTIONAL_KEYS = ("description", "selling_partner_id")
+# The app identity a grant was made for (format 2; format 1 files lack them).
+IDENTITY_KEYS = ("application_id", "redirect_uri", "draft", "authorization_lifetime_days")
 _TEXT_KEYS = ("name", "app", "client_id", "consent_url", "sp_api_endpoint")
 _TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\Z")
 _SOPS_BLOCK = re.compile(r"^sops:", re.MULTILINE)
@@ -60,10 +68,28 @@ def readable_fields(text: str) -> dict[str, Any]:
             if not (isinstance(value, str) and value.startswith("ENC["))}
 
 
+def whole_document(text: str) -> dict[str, Any]:
+    """A state file parsed whole, ``sops`` block included (for its keys, read once)."""
+    if _SOPS_BLOCK.search(text) is None:
+        raise ValueError("not a sops-encrypted file (no `sops` block)")
+    document = yamlfile.load_plain(text)
+    if not isinstance(document, dict):
+        raise ValueError("expected a mapping of fields")
+    return document
+
+
+def readable_part(document: Mapping[str, Any]) -> dict[str, Any]:
+    """The plaintext fields of a whole document (``sops`` and ``ENC[...]`` values left out)."""
+    return {key: value for key, value in document.items()
+            if key != "sops" and not (isinstance(value, str) and value.startswith("ENC["))}
+
+
 def record_fields(record: Record) -> dict[str, object]:
     """The readable fields of a record, in file order, optional ones left out when unset."""
+    identity = record.identity
     fields: dict[str, object] = {
-        "format": record.format,
+        # Format 2 means the app identity is recorded; a record without one is format 1.
+        "format": STATE_FORMAT if identity is not None else 1,
         "name": record.name,
         "app": record.app,
         "client_id": record.client_id,
@@ -76,7 +102,12 @@ def record_fields(record: Record) -> dict[str, object]:
         "authorization_version": record.authorization_version,
         "authorized_at": format_time(record.authorized_at),
     }
-    return {key: value for key, value in fields.items() if value is not None}
+    fields = {key: value for key, value in fields.items() if value is not None}
+    if identity is not None:
+        fields.update({"application_id": identity.application_id,
+                       "redirect_uri": identity.redirect_uri, "draft": identity.draft,
+                       "authorization_lifetime_days": identity.authorization_lifetime_days})
+    return fields
 
 
 def dump(fields: Mapping[str, object]) -> str:
@@ -93,7 +124,7 @@ def parse_record(fields: Mapping[str, Any], path: Path, display: str) -> Record:
 
 
 def _record(fields: Mapping[str, Any], path: Path) -> Record:
-    _check_format(fields)
+    format_ = _check_format(fields)
     text = {key: _text(fields, key) for key in _TEXT_KEYS}
     name = path.name.removesuffix(SUFFIX)
     if text["name"] != name:
@@ -111,14 +142,32 @@ def _record(fields: Mapping[str, Any], path: Path) -> Record:
         authorized_at=parse_time(fields["authorized_at"], "authorized_at"),
         description=_optional_text(fields, "description"),
         selling_partner_id=_optional_text(fields, "selling_partner_id"),
+        identity=_identity(fields) if format_ >= 2 else None,
+        format=format_,
         path=path,
     )
 
 
-def _check_format(fields: Mapping[str, Any]) -> None:
-    if fields.get("format") != STATE_FORMAT:
-        raise ValueError(f"format: expected {STATE_FORMAT}, got {excerpt(fields.get('format'))} "
+def _identity(fields: Mapping[str, Any]) -> AppIdentity:
+    draft = fields["draft"]
+    if not isinstance(draft, bool):
+        raise ValueError(f"draft: expected true or false, got {draft!r}")
+    lifetime = fields["authorization_lifetime_days"]
+    if lifetime is not None and (not isinstance(lifetime, int) or isinstance(lifetime, bool)
+                                 or lifetime < 0):
+        raise ValueError("authorization_lifetime_days: expected a whole number >= 0 or null, "
+                         f"got {lifetime!r}")
+    return AppIdentity(_text(fields, "application_id"), _text(fields, "redirect_uri"),
+                       draft, lifetime)
+
+
+def _check_format(fields: Mapping[str, Any]) -> int:
+    found = fields.get("format")
+    if found not in READABLE_STATE_FORMATS or isinstance(found, bool):
+        readable = " or ".join(map(str, READABLE_STATE_FORMATS))
+        raise ValueError(f"format: expected {readable}, got {excerpt(found)} "
                          "(written by another spprov version?)")
+    return int(found)
 
 
 def check_app_fields(fields: Mapping[str, Any], path: Path) -> datetime:
@@ -159,3 +208,12 @@ def _reason(exc: Exception) -> str:
     if isinstance(exc, KeyError):
         return f"missing field {exc.args[0]}"
     return str(exc)
+
+
+def error_line(exc: Exception) -> str:
+    """One line for a parse error: ``line N: problem`` for YAML, the text otherwise."""
+    located = yamlfile.plain_error_line(exc)
+    if located is not None:
+        return f"{located} (not valid YAML)"
+    text = " ".join(str(exc).split())
+    return text or type(exc).__name__

@@ -19,10 +19,11 @@ from typing import Any
 
 from spprov.errors import SpprovError, StateError
 from spprov.hints import run_authorize
-from spprov.model import Record
+from spprov.model import KeyChange, Record
 from spprov.repofiles import NotRegularFileError, check_folders, check_if_present, read_regular
 from spprov.secret import Secret
-from spprov.state import statefile
+from spprov.state import statefile, trust
+from spprov.state.keyring import Keyring
 from spprov.state.lock import (
     RepositoryLock,
     commit,
@@ -35,7 +36,6 @@ from spprov.state.sops import Sops
 from spprov.state.sopsconfig import CONFIG_NAME, rule_names
 from spprov.state.sopsreader import DelegateToSops, OtherKeyTypes, SopsReader
 from spprov.state.statefile import CLIENT_SECRET_KEY, OPTIONAL_KEYS, REFRESH_TOKEN_KEY, SUFFIX
-from spprov.yamlfile import plain_error_line
 
 CREDENTIALS_DIR = "credentials"
 # A state file is a few hundred bytes; anything much larger is not one (or is /dev/zero).
@@ -80,6 +80,7 @@ class StateStore:
         self.sops = sops or Sops(self.repo_root)
         self.reader = reader or SopsReader(os.environ)
         self._lock = RepositoryLock(self.repo_root)
+        self.keyring = Keyring(self.repo_root, self.display)
 
     # -- paths ---------------------------------------------------------------------------
     def path_of(self, name: str) -> Path:
@@ -108,6 +109,7 @@ class StateStore:
         read (by the name their file gives them); no sops process runs."""
         records: dict[str, Record] = {}
         unreadable: dict[str, str] = {}
+        self.keyring.forget()
         for path in self.credential_files():
             try:
                 record = self.read_record(path)
@@ -125,14 +127,15 @@ class StateStore:
         """One state file's readable fields (no decryption, so no MAC check)."""
         display = self.display(path)
         try:
-            fields = statefile.readable_fields(self.read_text(path))
+            document = statefile.whole_document(self.read_text(path))
         except StateError:
             raise
         except (OSError, UnicodeDecodeError) as exc:
             raise StateError(f"{display}: cannot read ({exc})") from None
         except Exception as exc:  # noqa: BLE001 - YAML errors are one line about the file
-            raise StateError(f"{display}: {_first_line(exc)}") from None
-        return statefile.parse_record(fields, path, display)
+            raise StateError(f"{display}: {statefile.error_line(exc)}") from None
+        self.keyring.remember(path, document)
+        return statefile.parse_record(statefile.readable_part(document), path, display)
 
     def decrypt(self, name: str) -> StoredSecrets:
         """Decrypt one credential's state file; its MAC proves the readable fields too."""
@@ -140,6 +143,7 @@ class StateStore:
         display = self.display(path)
         if not self.present(path):
             raise StateError(f"{display}: no such state file: run `spprov apply` first")
+        self.keyring.guard(path)
         document = self.read_document(path)
         record = statefile.parse_record(document, path, display)
         token = document.get(REFRESH_TOKEN_KEY)
@@ -175,25 +179,37 @@ class StateStore:
             yield
 
     def write(self, record: Record, refresh_token: Secret | None) -> bool:
-        """Create or minimally update a credential's file; True iff its bytes changed."""
+        """Write a credential's file; True iff its bytes changed.
+
+        A new refresh token makes a whole new file (a new data key, exactly the trusted
+        recipients) that replaces the old one: never ``sops set`` into a file whose key a
+        forged ``sops:`` block may share with someone else. Metadata alone is edited in
+        place, so the token keeps its ciphertext and a no-op changes no byte.
+        """
         path = self.path_of(record.name)
         with self._writing(path), self.lock(WRITE_WAIT_SECONDS):
-            if not self.present(path):
-                if refresh_token is None:
-                    raise StateError(f"{self.display(path)}: cannot create a state file "
-                                     "without a refresh token")
+            present = self.present(path)
+            if refresh_token is not None:
                 fields = {**statefile.record_fields(record),
                           REFRESH_TOKEN_KEY: refresh_token.reveal()}
                 self._create(path, fields)
                 return True
+            if not present:
+                raise StateError(f"{self.display(path)}: cannot create a state file "
+                                 "without a refresh token")
             edits = self._field_edits(path, statefile.record_fields(record))
-            if refresh_token is not None:
-                edits.append((REFRESH_TOKEN_KEY, _json_secret(refresh_token)))
             return self._update(path, edits)
+
+    def key_changes(self) -> tuple[KeyChange, ...]:
+        """Where .sops.yaml differs from what the state files are encrypted for."""
+        return self.keyring.key_changes(self.credential_files() + self.app_files())
 
     def check_writable(self, name: str) -> None:
         """Fail now, not after a consent, when NAME's state file could not be encrypted."""
-        self.sops.encrypt_new(self.path_of(name), Secret("preflight: true\n"))
+        path = self.path_of(name)
+        rule = self.keyring.rule_for(path)
+        self.sops.encrypt_new(path, Secret("preflight: true\n"), rule.flags,
+                              trust.ENCRYPTED_REGEX)
 
     def delete(self, name: str) -> None:
         """Delete a credential's state file (nothing happens when there is none)."""
@@ -203,16 +219,24 @@ class StateStore:
                 path.unlink()
                 sync_folder(path.parent)
 
-    def rekey_file(self, path: Path) -> bool:
-        """Re-encrypt one state file's data key for the current recipients; True if changed."""
+    def rekey_file(self, path: Path) -> str:
+        """Re-encrypt one state file for the trusted recipients: how (``unchanged``,
+        ``rekeyed``, or ``rekeyed with a new data key`` when a recipient was removed)."""
         with self._writing(path), self.lock(WRITE_WAIT_SECONDS):
             self.present(path)
+            keys, rule = self.keyring.guard(path)
+            removed = any(keys.keys[service] - rule.keys.get(service, frozenset())
+                          for service in keys.services)
             temp = copy_beside(path)
             try:
-                if not self.sops.updatekeys(temp, name_as=path):
-                    return False
+                if removed:  # new data key first, while this identity can still open it
+                    self.sops.rotate(temp, name_as=path)
+                changed = self.sops.updatekeys(temp, name_as=path) or removed
+                if not changed:
+                    return "unchanged"
+                trust.check_written(temp.read_text(encoding="utf-8"), rule, self.display(path))
                 commit(temp, path)
-                return True
+                return "rekeyed with a new data key" if removed else "rekeyed"
             finally:
                 temp.unlink(missing_ok=True)
 
@@ -229,7 +253,7 @@ class StateStore:
         except StateError:
             raise
         except Exception as exc:  # noqa: BLE001 - any parse error is one line about the file
-            raise StateError(f"{display}: {_first_line(exc)}") from None
+            raise StateError(f"{display}: {statefile.error_line(exc)}") from None
 
     def app_secret(self, app: str) -> AppSecret | None:
         """The app's decrypted client secret, or None when it has no file."""
@@ -237,6 +261,7 @@ class StateStore:
         if not self.present(path):
             return None
         display = self.display(path)
+        self.keyring.guard(path)
         document = self.read_document(path)
         try:
             set_at = statefile.check_app_fields(document, path)
@@ -251,12 +276,12 @@ class StateStore:
         """Store the app's client secret; ``set_at`` moves only when the secret changed."""
         path = self.app_path(app)
         with self._writing(path), self.lock(WRITE_WAIT_SECONDS):
-            if not self.present(path):
-                fields = {**statefile.app_fields(app, now), CLIENT_SECRET_KEY: secret.reveal()}
-                self._create(path, fields)
-                return True
-            return self._update(path, [(CLIENT_SECRET_KEY, _json_secret(secret))],
-                                then=statefile.app_fields(app, now))
+            current = self.app_secret(app) if self.present(path) else None
+            if current is not None and current.client_secret.reveal() == secret.reveal():
+                return False
+            fields = {**statefile.app_fields(app, now), CLIENT_SECRET_KEY: secret.reveal()}
+            self._create(path, fields)  # a new secret gets a new data key
+            return True
 
     # -- links and special files --------------------------------------------------------
     def present(self, path: Path) -> bool:
@@ -290,7 +315,12 @@ class StateStore:
                 "folder is writable and the disk not full (nothing was changed)") from exc
 
     def _create(self, path: Path, fields: Mapping[str, object]) -> None:
-        ciphertext = self.sops.encrypt_new(path, Secret(statefile.dump(fields)))
+        """A whole new file (new data key) replacing ``path`` atomically, checked first."""
+        rule = self.keyring.rule_for(path)
+        ciphertext = self.sops.encrypt_new(path, Secret(statefile.dump(fields)),
+                                           rule.flags, trust.ENCRYPTED_REGEX)
+        trust.check_written(ciphertext.decode("utf-8", errors="replace"), rule,
+                            self.display(path))
         write_atomically(path, ciphertext)
 
     def _field_edits(self, path: Path,
@@ -307,19 +337,18 @@ class StateStore:
         edits += [(key, None) for key in OPTIONAL_KEYS if key in current and key not in wanted]
         return edits
 
-    def _update(self, path: Path, edits: list[tuple[str, Secret | None]],
-                then: Mapping[str, object] | None = None) -> bool:
+    def _update(self, path: Path, edits: list[tuple[str, Secret | None]]) -> bool:
         """Apply edits to a temporary copy; replace the file only if a byte changed."""
         if not edits:
             return False
+        _, rule = self.keyring.guard(path)
         original = read_regular(path, MAX_STATE_BYTES)
         temp = copy_beside(path)
         try:
             self._apply_edits(temp, path, edits)
-            if then is not None and temp.read_bytes() != original:
-                self._apply_edits(temp, path, self._field_edits(temp, then))
             if temp.read_bytes() == original:
                 return False
+            trust.check_written(temp.read_text(encoding="utf-8"), rule, self.display(path))
             commit(temp, path)
             return True
         finally:
@@ -362,17 +391,3 @@ def _state_files(folder: Path) -> list[Path]:
         return []
     return [folder / name for name in sorted(names)
             if name.endswith(SUFFIX) and not name.startswith(".")]
-
-
-def _json_secret(secret: Secret) -> Secret:
-    """A secret as the JSON string ``sops set --value-stdin`` expects."""
-    return Secret(json.dumps(secret.reveal()))
-
-
-def _first_line(exc: Exception) -> str:
-    """One line for a parse error: ``line N: problem`` for YAML, the text otherwise."""
-    located = plain_error_line(exc)
-    if located is not None:
-        return f"{located} (not valid YAML)"
-    text = " ".join(str(exc).split())
-    return text or type(exc).__name__

@@ -73,7 +73,7 @@ def test_force_replaces_sops_config(spprov: RunSpprov, repo: Path,
     env = {"SOPS_AGE_KEY_FILE": str(age_identity.path)}
     kept = spprov("init", cwd=repo, env=env)
     assert f".sops.yaml does not list {age_identity.recipient}: ask someone who can decrypt " \
-           "the state to add it there and run `spprov rekey`" in kept.stdout
+           f"the state to run `spprov keys add {age_identity.recipient}`" in kept.stdout
     assert spprov("init", "--force", cwd=repo, env=env).code == 0
     assert (repo / ".sops.yaml").read_text() == (
         "# Written by `spprov init`. Only refresh_token and client_secret are encrypted; the\n"

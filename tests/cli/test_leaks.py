@@ -13,7 +13,7 @@ from pathlib import Path
 
 from tests.fixtures_cli import Result
 from tests.fixtures_gitops import EU, US, GitOps
-from tests.fixtures_state import SopsRecorder
+from tests.fixtures_state import SopsRecorder, make_identity
 
 
 def _recording_browser(gitops: GitOps, codes: Path) -> str:
@@ -71,6 +71,10 @@ def _every_command(session: Session, client_secret: str, tmp_path: Path) -> None
     session.run("render", str(template))
     session.run("init", code=None)
     session.run("verify")
+    teammate = make_identity(tmp_path / "teammate" / "keys.txt").recipient
+    session.run("keys", "add", teammate)
+    session.run("keys", "list")
+    session.run("keys", "remove", teammate)
 
 
 def _secrets(gitops: GitOps, client_secret: str, codes: Path, revealed: list[str]) -> set[str]:

@@ -87,7 +87,7 @@ def test_status_and_verify_give_the_blocked_reason(authorized: GitOps) -> None:
 
 
 @pytest.mark.parametrize(("field", "replacement", "why"), [
-    ("format: 1", "format: 9", "format: expected 1, got 9"),
+    ("format: 2", "format: 9", "format: expected 1 or 2, got 9"),
     ("name: acme-a", "name: acme-z", "name: 'acme-z' does not match the file name (acme-a)"),
 ])
 def test_a_wrong_format_or_name_blocks_too(authorized: GitOps, field: str, replacement: str,

@@ -12,6 +12,7 @@ from spprov.errors import UsageError
 from spprov.model import (
     Action,
     App,
+    AppIdentity,
     AuthorizationMethod,
     Change,
     Credential,
@@ -59,7 +60,7 @@ def record(declared: Credential, granted_to: App = ACME, **fields: object) -> Re
                     authorization_method=AuthorizationMethod.WEBSITE,
                     authorization_version=declared.authorization_version,
                     authorized_at=AUTHORIZED_AT, description=declared.description,
-                    selling_partner_id="A1PARTNER")
+                    selling_partner_id="A1PARTNER", identity=AppIdentity.of(granted_to))
     return replace(stored, **fields)  # type: ignore[arg-type]
 
 
@@ -257,7 +258,9 @@ def test_lifetime_zero_always_renews() -> None:
     declared = credential("acme-us")
     plan = build_plan(desired(declared, apps=(instant,)), {"acme-us": record(declared)},
                       AUTHORIZED_AT)
-    assert plan.changes[0].reasons == ("authorization expired 2026-11-28 (today)",)
+    assert plan.changes[0].reasons == (
+        "authorization expired 2026-11-28 (today)",
+        "app acme: authorization_lifetime_days changed (365 -> 0)")
 
 
 # --- precedence --------------------------------------------------------------------------

@@ -64,6 +64,10 @@ def test_full_life_of_a_credential(gitops: GitOps) -> None:
 
     # A revoked refresh token is seen only with --refresh, and repaired.
     gitops.declare([{"name": "acme", "description": "Acme, renamed", **EU}])
+    # The lifetime is recorded with the grant (state format 2): going back is an update.
+    relifed = gitops.run("apply", "--yes")
+    assert "authorization_lifetime_days changed (0 -> 365)" in relifed.stdout
+    assert "acme: updated" in relifed.stdout
     for token in gitops.emulator.refresh_tokens(gitops.app.client_id):
         gitops.emulator.revoke(token["refresh_token"])
     assert "No changes" in gitops.run("plan").stdout

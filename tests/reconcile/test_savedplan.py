@@ -22,7 +22,7 @@ def test_a_saved_plan_is_applied_exactly_without_a_prompt(gitops: GitOps) -> Non
     document = json.loads((gitops.repo / PLAN).read_text())
     assert document["kind"] == "spprov saved plan"
     assert document["options"] == {"only": [], "prune": False, "refresh": False}
-    assert set(document["fingerprint"]) == {"credentials.yaml"}
+    assert set(document["fingerprint"]) == {"credentials.yaml", ".sops.yaml"}
     assert [c["action"] for c in document["plan"]["changes"]] == ["create"]
 
     # No --yes and no terminal: a saved plan is its own consent.
@@ -39,6 +39,16 @@ def test_a_plan_saved_before_an_apply_is_stale_after_it(gitops: GitOps) -> None:
     stale = gitops.run("apply", PLAN)
     assert stale.code == 1
     assert stale.stderr == _stale("state/credentials/acme-us.sops.yaml was added")
+
+
+def test_a_changed_sops_yaml_makes_the_plan_stale(gitops: GitOps) -> None:
+    gitops.declare([{"name": "acme-us", **US}])
+    assert gitops.run("plan", "--out", PLAN).code == 0
+    sops_yaml = gitops.repo / ".sops.yaml"
+    sops_yaml.write_text(sops_yaml.read_text() + "# reviewed for other recipients\n")
+    stale = gitops.run("apply", PLAN)
+    assert (stale.code, stale.stderr) == (1, _stale(".sops.yaml changed"))
+    assert not gitops.state_file("acme-us").exists()
 
 
 def test_a_changed_declaration_makes_the_plan_stale_and_changes_nothing(gitops: GitOps) -> None:

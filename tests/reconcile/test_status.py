@@ -17,7 +17,7 @@ from spprov.reconcile.assess import app_health, assess
 from spprov.regions import AccountKind, Environment, Region
 from spprov.state.store import StateStore
 from tests.fixtures_gitops import US, GitOps, authorized_repository
-from tests.fixtures_state import make_record
+from tests.fixtures_state import ACME_IDENTITY, make_record
 
 AUTHORIZED = datetime(2026, 11, 28, 2, 0, tzinfo=UTC)
 EXPIRES = AUTHORIZED + timedelta(days=365)  # 2027-11-28T02:00Z
@@ -29,9 +29,9 @@ ENV_SECRET = {"acme": AppSecretInfo(SecretSource.ENVIRONMENT)}
 
 
 def app(**changes: Any) -> App:
-    fields: dict[str, Any] = {"name": "acme", "application_id": "amzn1.sp.solution.x",
+    fields: dict[str, Any] = {"name": "acme", "application_id": ACME_IDENTITY.application_id,
                               "client_id": "amzn1.application-oa2-client.0123456789abcdef",
-                              "redirect_uri": "https://auth.example.com/cb", **changes}
+                              "redirect_uri": ACME_IDENTITY.redirect_uri, **changes}
     return App(**fields)
 
 

@@ -12,7 +12,7 @@ from typing import Any
 import click
 import pytest
 
-from spprov.model import Plan, TokenCheck
+from spprov.model import KeyChange, Plan, TokenCheck
 from spprov.reconcile.planner import build_plan
 from spprov.render.plan import plan_json, plan_markdown, plan_text
 from tests.reconcile.test_plan import EU_PROD, EU_SELLER, credential, desired, record
@@ -133,11 +133,12 @@ def test_control_characters_cannot_reach_the_terminal() -> None:
 
 def test_json_document() -> None:
     document = json.loads(plan_json(sample()))
-    assert list(document) == ["format_version", "generated_at", "prune", "summary", "changes"]
+    assert list(document) == ["format_version", "generated_at", "prune", "summary", "changes",
+                              "keys"]
     assert (document["format_version"], document["generated_at"]) == (1, "2027-11-16T12:00:00Z")
     assert document["summary"] == {
         "create": 1, "reauthorize": 1, "renew": 1, "repair": 1, "update": 1, "delete": 0,
-        "orphans": 1, "noop": 1, "needs_person": 4, "has_changes": True,
+        "orphans": 1, "noop": 1, "needs_person": 4, "key_changes": 0, "has_changes": True,
         "blocked": 0, "unchecked": 0, "complete": True}
     assert [c["name"] for c in document["changes"]] == [
         "acme-ca", "acme-eu", "acme-jp", "acme-mx", "acme-uk", "acme-us", "old-one"]
@@ -207,3 +208,34 @@ def test_markdown_without_changes() -> None:
     plan = build_plan(desired(credential("a-us")),
                       {"a-us": record(credential("a-us"), authorized_at=RECENT)}, NOW)
     assert plan_markdown(plan) == "## spprov plan\n\nNo changes. 1 credential is up to date."
+
+
+KEYS = (KeyChange("add", "recipient", "age1new", 12),
+        KeyChange("remove", "recipient", "age1gone", 1),
+        KeyChange("remove", "key service", "hc_vault", 2))
+
+
+def test_keys_section_in_every_rendering() -> None:
+    plan = build_plan(desired(), {}, NOW, keys=KEYS)
+    assert plan.has_changes()
+    assert plan_text(plan, color=False) == (
+        "spprov will perform the following actions:\n\n"
+        "Keys: .sops.yaml differs from what the state files are encrypted for:\n"
+        "  + recipient age1new (12 state files not yet encrypted for it)\n"
+        "  - recipient age1gone (still in 1 state file: run `spprov rekey`)\n"
+        "  - key service hc_vault (named in 2 state files, not in .sops.yaml: restore them "
+        "from Git or run `spprov rekey`)\n\n"
+        "Plan: 3 key changes (run `spprov rekey`); no credential changes.")
+    document = json.loads(plan_json(plan))
+    assert document["keys"][1] == {"change": "remove", "kind": "recipient", "value": "age1gone",
+                                   "state_files": 1}
+    assert (document["summary"]["key_changes"], document["summary"]["has_changes"]) == (3, True)
+    markdown = plan_markdown(plan)
+    assert markdown.split("\n\n", 2)[2] == (
+        "### keys (3)\n\n"
+        "Keys: .sops.yaml differs from what the state files are encrypted for.\n\n"
+        "| change | state files |\n|---|---|\n"
+        "| + recipient age1new | 12 state files not yet encrypted for it |\n"
+        "| - recipient age1gone | still in 1 state file: run \\`spprov rekey\\` |\n"
+        "| - key service hc\\_vault | named in 2 state files, not in .sops.yaml: restore them "
+        "from Git or run \\`spprov rekey\\` |")

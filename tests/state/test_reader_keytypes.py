@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from spprov.errors import SopsError
+from spprov.errors import StateError
 from spprov.state.store import StateStore
 from tests.fixtures_state import TOKEN, SopsRecorder
 
@@ -30,12 +30,13 @@ def test_a_key_service_named_only_in_the_file_is_never_contacted(
         monkeypatch: pytest.MonkeyPatch) -> None:
     _add_vault_stanza(stored)
     monkeypatch.setenv("SPPROV_SOPS", str(sops_recorder.shim))
-    with pytest.raises(SopsError) as refused:
+    # The store's key check (state/keyring.py) refuses it before the reader is reached;
+    # the reader's own refusal stays as a second layer.
+    with pytest.raises(StateError) as refused:
         StateStore(state_repo, state_repo / "state").decrypt("acme-us")
     assert str(refused.value) == (
-        f"{REL}: encrypted for hc_vault keys that the .sops.yaml rule for it does not name; "
-        "spprov reads such files only when .sops.yaml uses those key types; restore the "
-        "file from Git or re-encrypt it for age")
+        f"{REL}: names key service hc_vault, which .sops.yaml does not use; refused before "
+        "contacting it (restore the file from Git, or delete it and authorize again)")
     assert sops_recorder.calls() == []
 
 

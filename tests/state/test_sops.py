@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
 import pytest
 
-from spprov.errors import SopsError
+from spprov.errors import SopsError, StateError
 from spprov.secret import Secret
 from spprov.state.sops import Sops, explain, parse_version
 from spprov.state.store import StateStore
+from spprov.state.trust import ENCRYPTED_REGEX
 from tests.fixtures_state import TOKEN, SopsRecorder, make_record
 
 REL = "state/credentials/acme-us.sops.yaml"
+
+
+def identity_recipient(repo: Path) -> str:
+    """The one age recipient the test repository's .sops.yaml names."""
+    return (repo / ".sops.yaml").read_text().split("age: >-\n")[1].strip()
 
 
 def test_no_secret_in_any_sops_argv(state_repo: Path, sops_recorder: SopsRecorder,
@@ -25,26 +32,35 @@ def test_no_secret_in_any_sops_argv(state_repo: Path, sops_recorder: SopsRecorde
     store.decrypt("acme-us")
     store.set_app_secret("acme", Secret("amzn1.oa2-cs.v1.client-secret"),
                          make_record().authorized_at)
+    store.write(make_record(description="third"), None)
     calls = sops_recorder.calls()
-    assert [call[0] for call in calls] == [
-        "--version", "encrypt", "set", "set", "encrypt"]  # reading runs no sops process
-    assert calls[1] == ["encrypt", "--filename-override", REL]
-    assert calls[2][:3] == ["set", "--idempotent", "--value-stdin"]
-    assert calls[2][4] == '["description"]'
+    # A new secret is always a whole new file (new data key); metadata alone is `sops set`;
+    # reading runs no sops process.
+    assert [call[2] if call[0] == "--config" else call[0] for call in calls] == [
+        "--version", "encrypt", "encrypt", "encrypt", "set"]
+    recipient = identity_recipient(state_repo)
+    assert calls[1] == ["--config", os.devnull, "encrypt", "--filename-override", REL,
+                        "--input-type", "yaml", "--output-type", "yaml", "--encrypted-regex",
+                        "^(refresh_token|client_secret)$", "--age", recipient]
+    assert calls[4][:3] == ["set", "--idempotent", "--value-stdin"]
+    assert calls[4][4] == '["description"]'
     joined = "\n".join("\t".join(call) for call in calls)
     for secret in (TOKEN, "Atzr|second-token", "client-secret", "Atzr"):
         assert secret not in joined
 
 
 def test_path_regex_matches_the_paths_spprov_passes(state_repo: Path) -> None:
-    sops = Sops(state_repo)
+    store = StateStore(state_repo, state_repo / "state")
+    recipient = identity_recipient(state_repo)
     for path in (state_repo / REL, Path(REL), state_repo / "state/apps/acme.sops.yaml",
                  state_repo / "state/credentials/.spprov-tmp-x1-acme-us.sops.yaml"):
-        assert sops.encrypt_new(path, Secret("refresh_token: x\n")).startswith(
-            b"refresh_token: ENC[")
-    with pytest.raises(SopsError, match=re.escape(
+        rule = store.keyring.rule_for(path if path.is_absolute() else state_repo / path)
+        assert rule.recipients == {recipient}
+        assert store.sops.encrypt_new(path, Secret("refresh_token: x\n"), rule.flags,
+                                      ENCRYPTED_REGEX).startswith(b"refresh_token: ENC[")
+    with pytest.raises(StateError, match=re.escape(
             "no creation rule in .sops.yaml matches state/other/x.sops.yaml: run `spprov init`")):
-        sops.encrypt_new(state_repo / "state/other/x.sops.yaml", Secret("a: 1\n"))
+        store.keyring.rule_for(state_repo / "state/other/x.sops.yaml")
 
 
 def test_missing_binary(state_repo: Path) -> None:

@@ -34,12 +34,15 @@ def test_round_trip(store: StateStore, stored: Path) -> None:
     assert re.search(r"^refresh_token: ENC\[AES256_GCM,", text, re.MULTILINE)
     readable = text.split("\nrefresh_token:")[0]
     assert readable == (
-        "format: 1\nname: acme-us\napp: acme\n"
+        "format: 2\nname: acme-us\napp: acme\n"
         "client_id: amzn1.application-oa2-client.0123456789abcdef\nregion: na\n"
         "consent_url: https://sellercentral.amazon.com\n"
         "sp_api_endpoint: https://sellingpartnerapi-na.amazon.com\ndescription: Acme US\n"
         "selling_partner_id: A3FHEXAMPLEYWS\nauthorization_method: website\n"
-        "authorization_version: 1\nauthorized_at: \"2026-11-28T02:00:00Z\""
+        "authorization_version: 1\nauthorized_at: \"2026-11-28T02:00:00Z\"\n"
+        "application_id: amzn1.sp.solution.00000000-0000-0000-0000-000000000000\n"
+        "redirect_uri: https://auth.example.com/spapi/callback\ndraft: false\n"
+        "authorization_lifetime_days: 365"
     )
     assert store.records() == {"acme-us": make_record()}
     secrets = store.decrypt("acme-us")
@@ -50,7 +53,6 @@ def test_round_trip(store: StateStore, stored: Path) -> None:
 def test_no_op_write_changes_no_byte_and_no_mtime(store: StateStore, stored: Path) -> None:
     before, mtime = stored.read_bytes(), stored.stat().st_mtime_ns
     assert store.write(make_record(), None) is False
-    assert store.write(make_record(), Secret(TOKEN)) is False
     assert stored.read_bytes() == before
     assert stored.stat().st_mtime_ns == mtime
     assert sorted(p.name for p in stored.parent.iterdir()) == ["acme-us.sops.yaml"]
@@ -84,7 +86,10 @@ def test_hand_edited_readable_field_is_refused(store: StateStore, stored: Path) 
     with pytest.raises(SopsError, match=re.escape(message)):
         store.decrypt("acme-us")
     with pytest.raises(SopsError, match=re.escape(message)):
-        store.write(make_record(), Secret("Atzr|other"))
+        store.write(make_record(description="metadata only"), None)
+    # A new token is a whole new file: the edited one is replaced, not trusted.
+    assert store.write(make_record(), Secret("Atzr|other")) is True
+    assert store.decrypt("acme-us").refresh_token.reveal() == "Atzr|other"
 
 
 def test_malformed_readable_fields_are_one_line_per_file(store: StateStore, stored: Path) -> None:
@@ -100,7 +105,7 @@ def test_malformed_readable_fields_are_one_line_per_file(store: StateStore, stor
     assert list(state.records) == ["acme-us"]
     assert list(state.unreadable) == ["broken", "plain", "region", "wrong"]
     assert list(state.unreadable.values()) == [
-        "state/credentials/broken.sops.yaml: line 3: did not find expected node content "
+        "state/credentials/broken.sops.yaml: line 4: did not find expected ',' or ']' "
         "(not valid YAML)",
         "state/credentials/plain.sops.yaml: not a sops-encrypted file (no `sops` block)",
         "state/credentials/region.sops.yaml: region: expected one of na, eu, fe, got 'xx'",
@@ -138,7 +143,7 @@ def test_no_identity_is_a_clear_message(store: StateStore, stored: Path, home: P
 
 def test_missing_creation_rule_is_a_clear_message(state_repo: Path, store: StateStore) -> None:
     (state_repo / ".sops.yaml").unlink()
-    with pytest.raises(SopsError, match=re.escape(
+    with pytest.raises(StateError, match=re.escape(
             f"no creation rule in .sops.yaml matches {REL}: run `spprov init`")):
         store.write(make_record(), Secret(TOKEN))
     assert not store.path_of("acme-us").exists()
@@ -242,7 +247,7 @@ def test_app_secret_round_trip(store: StateStore) -> None:
     assert store.set_app_secret("acme", Secret("amzn1.oa2-cs.v1.first"), first) is True
     path = store.app_path("acme")
     text = path.read_text()
-    assert text.startswith('format: 1\napp: acme\nset_at: "2026-11-01T00:00:00Z"\n'
+    assert text.startswith('format: 2\napp: acme\nset_at: "2026-11-01T00:00:00Z"\n'
                            "client_secret: ENC[AES256_GCM,")
     assert store.app_secret_set_at("acme") == first
     before = path.read_bytes()

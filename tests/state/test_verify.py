@@ -35,7 +35,8 @@ def base_env(age_env: dict[str, str]) -> dict[str, str]:
 def repo(state_repo: Path, store: StateStore) -> Path:
     (state_repo / "credentials.yaml").write_text(DECLARATION)
     store.write(make_record(), Secret(TOKEN))
-    store.write(make_record("acme-ca", consent_url="https://sellercentral.amazon.ca"),
+    store.write(make_record("acme-ca", consent_url="https://sellercentral.amazon.ca",
+                            description=None),
                 Secret(TOKEN))
     store.set_app_secret("acme", Secret("amzn1.oa2-cs.v1.x"), datetime(2026, 11, 1, tzinfo=UTC))
     return state_repo
@@ -62,7 +63,8 @@ def test_differences_from_the_declaration(spprov: RunSpprov, repo: Path,
     store.write(make_record(sp_api_endpoint="https://sellingpartnerapi-eu.amazon.com",
                             region="eu"), None)
     store.write(make_record("acme-old"), Secret(TOKEN))
-    store.write(make_record("acme-ca", consent_url="https://sellercentral.amazon.ca"),
+    store.write(make_record("acme-ca", consent_url="https://sellercentral.amazon.ca",
+                            description=None),
                 Secret("not-a-refresh-token"))
     result = spprov("verify", cwd=repo)
     assert result.code == 1
@@ -71,7 +73,8 @@ def test_differences_from_the_declaration(spprov: RunSpprov, repo: Path,
         "token (Atzr|...): run `spprov authorize acme-ca`\n"
         "state/credentials/acme-old.sops.yaml: credential acme-old is not declared: run "
         "`spprov plan` (`spprov apply --prune` deletes it)\n"
-        f"{US}: differs from the declaration (region, sp_api_endpoint): run `spprov plan`\n"
+        f"{US}: differs from the declaration (sp_api_endpoint: eu -> na region): run "
+        "`spprov plan`\n"
         "3 of 4 state files failed verification\n")
     assert "not-a-refresh-token" not in result.output
 

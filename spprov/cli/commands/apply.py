@@ -67,9 +67,10 @@ def command(ctx: click.Context, yes: bool, prune: bool, non_interactive: bool,
 def _apply(workspace: Workspace, plan: Plan, run: ApplyRun) -> ExitCode:
     warn_about(plan, workspace, plan.generated_at)
     click.echo(plan_text(plan, color=workspace.context.color))
-    if not plan.has_changes() and not plan.has_failures():
+    # A keys section alone is carried out by `spprov rekey`, not by apply.
+    if not plan.pending() and not plan.has_failures():
         return ExitCode.OK
-    if plan.has_changes():
+    if plan.pending():
         # Applying a saved plan is the consent, as with `terraform apply PLANFILE`.
         _confirm(run.yes, run.interactive and run.terminal)
     progress = Progress.on_stderr(len(plan.pending()) + len(plan.orphans()), "applying",

@@ -170,7 +170,7 @@ def _recipient_hint(context: Context, recipient: str) -> str | None:
     if recipient in text:
         return None
     return (f"{SOPS_CONFIG} does not list {recipient}: ask someone who can decrypt the state "
-            "to add it there and run `spprov rekey`")
+            f"to run `spprov keys add {recipient}`")
 
 
 # init writes into a repository someone else may have prepared: it neither reads nor

@@ -19,25 +19,32 @@ def rekey_one(store: StateStore, path: Path) -> tuple[bool, str]:
     """(ok, line to print) for one file."""
     shown = store.display(path)
     try:
-        changed = store.rekey_file(path)
+        how = store.rekey_file(path)
     except SpprovError as exc:
         return False, str(exc)
-    return True, f"{'rekeyed' if changed else 'unchanged'} {shown}"
+    return True, f"{how} {shown}"
 
 
 @click.command("rekey")
 @click.pass_context
 def command(ctx: click.Context) -> ExitCode:
-    """Re-encrypt every state file for the current .sops.yaml recipients (sops updatekeys).
+    """Re-encrypt every state file for the current .sops.yaml recipients.
 
     Run it after adding or removing a recipient (a teammate, a CI key) in .sops.yaml.
-    Only the data key's wrapping changes; every value keeps its ciphertext.
+    An added recipient only changes the data key's wrapping (values keep their
+    ciphertext); a removed one also gets every value a new data key (sops rotate).
     """
-    store = current(ctx).store
+    return ExitCode.ERROR if rekey_all(current(ctx).store) else ExitCode.OK
+
+
+def rekey_all(store: StateStore) -> int:
+    """Rekey every state file, printing one line each; how many failed."""
     failed = 0
     with store.lock(), ThreadPoolExecutor(max_workers=CONCURRENCY) as pool:
         files = store.credential_files() + store.app_files()
+        for path in files:  # a broken .sops.yaml is one line, not one per file
+            store.keyring.rule_for(path)
         for ok, line in pool.map(lambda path: rekey_one(store, path), files):
             click.echo(log_line(line), err=not ok)
             failed += not ok
-    return ExitCode.ERROR if failed else ExitCode.OK
+    return failed

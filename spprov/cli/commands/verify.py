@@ -20,7 +20,8 @@ from spprov.errors import ExitCode, SpprovError, StateError
 from spprov.escape import log_line
 from spprov.hints import run_authorize
 from spprov.model import Desired, Record
-from spprov.state import statefile
+from spprov.reconcile.planner import declaration_differences
+from spprov.state import statefile, trust
 from spprov.state.store import StateStore
 
 # Decrypting is CPU work in-process (about 1 ms a file): from this many files on, the
@@ -33,9 +34,9 @@ def verify_credential(store: StateStore, path: Path, desired: Desired) -> list[s
     """Problems of one credential state file, each ``FILE: message``."""
     shown = store.display(path)
     store.read_record(path)  # an unreadable file: the same reason plan and status give
+    problems = key_problems(store, path)  # refuses foreign key services before sops runs
     document = store.read_document(path)
     record = statefile.parse_record(document, path, shown)
-    problems = []
     token = document.get(statefile.REFRESH_TOKEN_KEY)
     if not isinstance(token, str) or not token.startswith(REFRESH_TOKEN_PREFIX):
         problems.append(f"{shown}: refresh_token is missing or not an LWA refresh token "
@@ -43,37 +44,35 @@ def verify_credential(store: StateStore, path: Path, desired: Desired) -> list[s
     return problems + declaration_problems(record, desired, shown)
 
 
+def key_problems(store: StateStore, path: Path) -> list[str]:
+    """How the file's keys differ from what .sops.yaml trusts (read without decrypting)."""
+    keys, rule = store.keyring.guard(path)
+    shown = store.display(path)
+    return [f"{shown}: {problem}" for problem in trust.key_problems(keys, rule)]
+
+
 def declaration_problems(record: Record, desired: Desired, shown: str) -> list[str]:
-    """How a stored record disagrees with its declaration (which `spprov plan` would fix)."""
+    """How a stored record disagrees with its declaration, by the planner's own rules."""
     credential = desired.credential(record.name)
     if credential is None:
         return [f"{shown}: credential {record.name} is not declared: run `spprov plan` "
                 "(`spprov apply --prune` deletes it)"]
-    app = desired.apps.get(credential.app)
-    declared = {
-        "app": credential.app,
-        "client_id": app.client_id if app else record.client_id,
-        "region": credential.region,
-        "consent_url": credential.consent_url,
-        "sp_api_endpoint": credential.sp_api_endpoint,
-        "selling_partner_id": credential.selling_partner_id or record.selling_partner_id,
-    }
-    differing = [key for key, value in declared.items() if getattr(record, key) != value]
-    if not differing:
+    differences = declaration_differences(credential, desired.apps, record)
+    if not differences:
         return []
-    return [f"{shown}: differs from the declaration ({', '.join(differing)}): "
+    return [f"{shown}: differs from the declaration ({'; '.join(differences)}): "
             "run `spprov plan`"]
 
 
 def verify_app(store: StateStore, path: Path, desired: Desired) -> list[str]:
     """Problems of one app secret file."""
     shown = store.display(path)
+    problems = key_problems(store, path)
     document: dict[str, Any] = store.read_document(path)
     try:
         statefile.check_app_fields(document, path)
     except ValueError as exc:
-        return [f"{shown}: {exc}"]
-    problems = []
+        return [*problems, f"{shown}: {exc}"]
     secret = document.get(statefile.CLIENT_SECRET_KEY)
     if not isinstance(secret, str) or not secret:
         problems.append(f"{shown}: client_secret is missing: run "
@@ -126,9 +125,12 @@ def _run_chunk(jobs: list[tuple[Check, Path]]) -> list[list[str]]:
 @click.command("verify")
 @click.pass_context
 def command(ctx: click.Context) -> ExitCode:
-    """Decrypt every state file and check its MAC, format, name and the declaration.
+    """Check every state file: keys, MAC, encrypted secrets, name and the declaration.
 
-    Prints one line per problem (FILE: message) and exits 1 if there is any.
+    Per file: its recipients equal the ones .sops.yaml names, it names no key service
+    .sops.yaml does not use (refused before anything is contacted), the secret fields are
+    encrypted, the MAC holds, the name matches the file name, and the declaration agrees
+    by the planner's rules. Prints one line per problem (FILE: message), exits 1 if any.
     """
     workspace = current(ctx)
     desired, store = workspace.desired, workspace.store

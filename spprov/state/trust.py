@@ -1,0 +1,285 @@
+"""The trust root: ``.sops.yaml`` names who may read the state; a state file's own keys do not.
+
+A state file's ``sops:`` block is written by whoever wrote the file, and a pull request can
+forge one. So spprov reads the recipients it trusts from the repository's ``.sops.yaml``
+(reviewed like code), compares every file's recipients with them without decrypting
+anything, and refuses a key service (kms, hc_vault, ...) that only a file's metadata names,
+before sops could contact it. Which fields are encrypted is spprov's decision, not
+``.sops.yaml``'s: the secret fields always are (``ENCRYPTED_REGEX``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pyrage import x25519
+
+from spprov import yamlfile
+from spprov.errors import SpprovError, StateError
+from spprov.model import KeyChange
+
+TRUST_FILE = ".sops.yaml"
+SECRET_KEYS = ("refresh_token", "client_secret")
+ENCRYPTED_REGEX = "^(refresh_token|client_secret)$"
+# Key types: creation rule field -> (name in a file's `sops:` block, sops encrypt flag).
+RULE_SERVICES = {"age": ("age", "--age"), "pgp": ("pgp", "--pgp"), "kms": ("kms", "--kms"),
+                 "gcp_kms": ("gcp_kms", "--gcp-kms"),
+                 "azure_keyvault": ("azure_kv", "--azure-kv"),
+                 "hc_vault_transit_uri": ("hc_vault", "--hc-vault-transit")}
+FILE_SERVICES = ("age", "pgp", "kms", "gcp_kms", "azure_kv", "hc_vault")
+_SOPS_BLOCK = re.compile(r"^sops:", re.MULTILINE)
+_NO_RULE = "run `spprov init` (or add a creation rule for it)"
+
+
+@dataclass(frozen=True)
+class TrustedRule:
+    """The creation rule of ``.sops.yaml`` that matches a state file.
+
+    ``keys`` maps each key type (by its name in a file's ``sops:`` block) to the keys of
+    that type, each named as the file names it: the age recipient, a KMS key's ARN, a PGP
+    fingerprint, a GCP resource ID, an Azure or Vault key URL.
+    """
+
+    index: int
+    keys: Mapping[str, frozenset[str]]
+    flags: tuple[str, ...]  # the sops encrypt arguments that name exactly these keys
+
+    @property
+    def recipients(self) -> frozenset[str]:
+        """The age recipients."""
+        return self.keys.get("age", frozenset())
+
+    @property
+    def services(self) -> frozenset[str]:
+        """The key types the rule uses."""
+        return frozenset(self.keys)
+
+
+@dataclass(frozen=True)
+class FileKeys:
+    """What a state file's ``sops:`` block says about its keys (read without decrypting)."""
+
+    keys: Mapping[str, frozenset[str]]
+    encrypted: Mapping[str, bool]  # secret field -> its value is ENC[...]
+    mac_only_encrypted: bool
+
+    @property
+    def recipients(self) -> frozenset[str]:
+        """The age recipients."""
+        return self.keys.get("age", frozenset())
+
+    @property
+    def services(self) -> frozenset[str]:
+        """The key types named in the file."""
+        return frozenset(self.keys)
+
+
+class TrustRoot:
+    """The parsed ``.sops.yaml`` of one repository."""
+
+    def __init__(self, rules: Sequence[Mapping[str, Any]]) -> None:
+        self.rules = rules
+
+    @classmethod
+    def load(cls, repo_root: Path) -> TrustRoot:
+        """Read ``.sops.yaml``; a missing or malformed one is one clear line."""
+        path = repo_root / TRUST_FILE
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return cls([])
+        except (OSError, UnicodeDecodeError) as exc:
+            raise StateError(f"{TRUST_FILE}: cannot read ({exc})") from None
+        return cls.from_text(text)
+
+    @classmethod
+    def from_text(cls, text: str) -> TrustRoot:
+        """Parse the text of a ``.sops.yaml``."""
+        try:
+            document = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f":{mark.line + 1}:{mark.column + 1}" if mark else ""
+            raise StateError(f"{TRUST_FILE}{where}: not valid YAML; fix it or run "
+                             "`spprov init --force`") from None
+        rules = document.get("creation_rules") if isinstance(document, dict) else None
+        if not isinstance(rules, list):
+            return cls([])
+        return cls([rule for rule in rules if isinstance(rule, dict)])
+
+    def rule_index(self, relative: str) -> int | None:
+        """The first rule whose ``path_regex`` matches (sops's own choice), or None."""
+        for index, rule in enumerate(self.rules):
+            pattern = rule.get("path_regex")
+            try:
+                if pattern is None or re.search(str(pattern), relative):
+                    return index
+            except re.error:
+                raise StateError(f"{TRUST_FILE}: creation rule {index + 1}: path_regex is "
+                                 "not a valid regular expression") from None
+        return None
+
+    def rule_for(self, relative: str) -> TrustedRule:
+        """The trusted keys for the state file at ``relative`` (repository-relative)."""
+        index = self.rule_index(relative)
+        if index is None:
+            raise StateError(f"no creation rule in {TRUST_FILE} matches {relative}: {_NO_RULE}")
+        rule = self.rules[index]
+        where = f"{TRUST_FILE}: creation rule {index + 1}"
+        if rule.get("key_groups"):
+            raise StateError(f"{where} uses key_groups: spprov writes state for the keys of "
+                             "a rule's age, pgp, kms, gcp_kms, azure_keyvault and "
+                             "hc_vault_transit_uri entries only")
+        keys: dict[str, frozenset[str]] = {}
+        flags: list[str] = []
+        for field, (service, flag) in RULE_SERVICES.items():
+            values = _split(rule.get(field))
+            if field == "age":
+                values = [check_recipient(value, where) for value in values]
+            if values:
+                keys[service] = frozenset(_key_id(service, value) for value in values)
+                flags += [flag, ",".join(values)]
+        if not keys:
+            raise StateError(f"{where} names no key (age: ...): {_NO_RULE}")
+        return TrustedRule(index, keys, tuple(flags))
+
+
+def _split(value: object) -> list[str]:
+    """A rule's keys: comma-separated text or a list; blanks dropped."""
+    if value is None:
+        return []
+    items = value if isinstance(value, list) else str(value).split(",")
+    return [str(item).strip() for item in items if str(item).strip()]
+
+
+def _key_id(service: str, value: str) -> str:
+    """A rule's key as a file's ``sops:`` block names it (a KMS role suffix left out)."""
+    return value.split("+", 1)[0] if service == "kms" else value.rstrip("/")
+
+
+def parse_recipients(value: object, index: int = 0) -> list[str]:
+    """The age recipients of a rule's ``age:`` value (comma-separated text or a list)."""
+    return [check_recipient(text, f"{TRUST_FILE}: creation rule {index + 1}")
+            for text in _split(value)]
+
+
+def check_recipient(text: str, where: str) -> str:
+    """``text`` if it is an age recipient (age1 + bech32), else one clear line."""
+    if text.startswith("age1") and len(text) == 62 and text.isalnum():
+        try:
+            return str(x25519.Recipient.from_str(text))
+        except Exception:  # noqa: BLE001, S110 - pyrage raises its own types; refused below
+            pass
+    shown = text if len(text) <= 70 else text[:67] + "..."
+    raise SpprovError(f"{where}: {shown.encode('unicode_escape').decode()!r} is not an age "
+                      "recipient (age1... as printed by age-keygen -y; one recipient per "
+                      "line, see `spprov keys add`)")
+
+
+def file_keys(text: str) -> FileKeys:
+    """A state file's keys and which secret fields are encrypted; no decryption."""
+    found = _SOPS_BLOCK.search(text)
+    if found is None:
+        raise ValueError("not a sops-encrypted file (no `sops` block)")
+    document = yamlfile.load_plain(text)
+    if not isinstance(document, dict):
+        raise ValueError("expected a mapping of fields")
+    return keys_of(document)
+
+
+def keys_of(document: Mapping[str, Any]) -> FileKeys:
+    """The keys of a parsed state file (see ``file_keys``)."""
+    block = document.get("sops")
+    if not isinstance(block, dict):
+        raise ValueError("the `sops` block is not a mapping")
+    keys: dict[str, frozenset[str]] = {}
+    for service in FILE_SERVICES:
+        entries = block.get(service)
+        if not entries:
+            continue
+        if not isinstance(entries, list):
+            raise ValueError(f"sops.{service} is not a list")
+        keys[service] = frozenset(_entry_id(service, entry) for entry in entries)
+    encrypted = {key: isinstance(document.get(key), str) and document[key].startswith("ENC[")
+                 for key in SECRET_KEYS if key in document}
+    return FileKeys(keys, encrypted, block.get("mac_only_encrypted") is True)
+
+
+def _entry_id(service: str, entry: object) -> str:
+    """How a ``sops:`` block entry names its key (compared with ``_key_id`` of a rule)."""
+    if not isinstance(entry, dict):
+        return repr(entry)
+    if service == "azure_kv":
+        return f"{entry.get('vaultUrl')}/keys/{entry.get('name')}/{entry.get('version')}"
+    if service == "hc_vault":
+        return (f"{entry.get('vault_address')}/v1/{entry.get('engine_path')}/keys/"
+                f"{entry.get('key_name')}")
+    field = {"age": "recipient", "pgp": "fp", "kms": "arn", "gcp_kms": "resource_id"}[service]
+    return str(entry.get(field))
+
+
+def key_problems(keys: FileKeys, rule: TrustedRule) -> list[str]:
+    """How a file's keys differ from the trusted rule, one phrase each (empty: they match)."""
+    problems = [f"names key service {service}, which {TRUST_FILE} does not use"
+                for service in sorted(keys.services - rule.services)]
+    for service in sorted(rule.services):
+        kind = _kind(service)
+        have, want = keys.keys.get(service, frozenset()), rule.keys[service]
+        problems += [f"not encrypted for {kind} {k} of {TRUST_FILE}" for k in sorted(want - have)]
+        problems += [f"encrypted for {kind} {k}, which {TRUST_FILE} does not name"
+                     for k in sorted(have - want)]
+    problems += [f"{key} is not encrypted" for key, ok in keys.encrypted.items() if not ok]
+    if keys.mac_only_encrypted:
+        problems.append("mac_only_encrypted is set: the readable fields are not covered by "
+                        "the MAC")
+    return problems
+
+
+def _kind(service: str) -> str:
+    return "recipient" if service == "age" else f"{service} key"
+
+
+def refuse_foreign_services(keys: FileKeys, rule: TrustedRule, display: str) -> None:
+    """Raise before sops runs when the file names a key service the trusted rule does not."""
+    foreign = sorted(keys.services - rule.services)
+    if foreign:
+        raise StateError(f"{display}: names key service {', '.join(foreign)}, which "
+                         f"{TRUST_FILE} does not use; refused before contacting it (restore "
+                         "the file from Git, or delete it and authorize again)")
+
+
+def check_written(text: str, rule: TrustedRule, display: str) -> None:
+    """After a write: every secret field is ENC[...], the recipients are exactly trusted."""
+    try:
+        keys = file_keys(text)
+    except (ValueError, yaml.YAMLError):
+        raise StateError(f"{display}: sops wrote no valid state file; nothing was "
+                         "changed") from None
+    problems = key_problems(keys, rule)
+    if problems:
+        raise StateError(f"{display}: the file as written would be {problems[0]}; the write "
+                         "was undone (run `spprov rekey` or fix .sops.yaml)")
+
+
+def key_changes(files: Iterable[tuple[FileKeys, TrustedRule]]) -> tuple[KeyChange, ...]:
+    """Keys and key services where ``.sops.yaml`` differs from the state files."""
+    added: dict[tuple[str, str], int] = {}
+    removed: dict[tuple[str, str], int] = {}
+    for keys, rule in files:
+        for service in rule.services:
+            have, want = keys.keys.get(service, frozenset()), rule.keys[service]
+            for key in want - have:
+                added[_kind(service), key] = added.get((_kind(service), key), 0) + 1
+            for key in have - want:
+                removed[_kind(service), key] = removed.get((_kind(service), key), 0) + 1
+        for service in keys.services - rule.services:
+            removed["key service", service] = removed.get(("key service", service), 0) + 1
+    changes = [KeyChange("add", kind, key, n) for (kind, key), n in sorted(added.items())]
+    changes += [KeyChange("remove", kind, key, n) for (kind, key), n in sorted(
+        removed.items(), key=lambda item: (item[0][0] == "key service", item[0]))]
+    return tuple(changes)

@@ -1,0 +1,77 @@
+"""spprov.state.trust: the rule .sops.yaml trusts, and a file's keys read without decrypting."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from spprov.errors import SpprovError, StateError
+from spprov.state.trust import TrustRoot, file_keys, key_changes, key_problems
+
+AGE = "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p"
+ARN = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+OTHER_ARN = "arn:aws:kms:us-east-1:444455556666:key/ffffffff-12ab-34cd-56ef-1234567890ab"
+PATH = "state/credentials/acme-us.sops.yaml"
+
+
+def rule_text(extra: str = "") -> str:
+    return ("creation_rules:\n  - path_regex: ^state/\n"
+            f"    kms: {ARN}+arn:aws:iam::111122223333:role/sops\n    age: {AGE}\n{extra}")
+
+
+def state_text(arn: str, recipient: str = AGE,
+               token: str = "ENC[AES256_GCM,data:x]") -> str:  # noqa: S107 - ciphertext
+    return (f"format: 2\nrefresh_token: {token}\nsops:\n"
+            f"    kms:\n        - arn: {arn}\n          enc: x\n"
+            f"    age:\n        - recipient: {recipient}\n          enc: x\n")
+
+
+def test_a_rule_with_kms_and_age_is_trusted_as_written() -> None:
+    rule = TrustRoot.from_text(rule_text()).rule_for(PATH)
+    assert rule.keys == {"kms": {ARN}, "age": {AGE}}
+    assert rule.flags == ("--age", AGE, "--kms", f"{ARN}+arn:aws:iam::111122223333:role/sops")
+    assert key_problems(file_keys(state_text(ARN)), rule) == []
+    assert key_problems(file_keys(state_text(OTHER_ARN)), rule) == [
+        f"not encrypted for kms key {ARN} of .sops.yaml",
+        f"encrypted for kms key {OTHER_ARN}, which .sops.yaml does not name"]
+    changes = key_changes([(file_keys(state_text(OTHER_ARN)), rule)])
+    assert [(c.change, c.kind, c.value, c.files) for c in changes] == [
+        ("add", "kms key", ARN, 1), ("remove", "kms key", OTHER_ARN, 1)]
+
+
+def test_plaintext_secret_and_mac_only_encrypted_are_problems() -> None:
+    rule = TrustRoot.from_text(rule_text()).rule_for(PATH)
+    text = state_text(ARN, token="Atzr|plain") + "    mac_only_encrypted: true\n"
+    assert key_problems(file_keys(text), rule) == [
+        "refresh_token is not encrypted",
+        "mac_only_encrypted is set: the readable fields are not covered by the MAC"]
+
+
+@pytest.mark.parametrize(("value", "shown"), [
+    (f"{AGE} {AGE}", f"'{AGE} {AGE[:62 - 58]}"),
+    ("age1notakey", "'age1notakey'"),
+    (f"|-\n      {AGE}\n      {AGE}", f"'{AGE}\\\\n"),
+])
+def test_a_bad_recipient_is_one_clear_line(value: str, shown: str) -> None:
+    text = f"creation_rules:\n  - path_regex: ^state/\n    age: {value}\n"
+    with pytest.raises(SpprovError) as caught:
+        TrustRoot.from_text(text).rule_for(PATH)
+    message = str(caught.value)
+    assert message.startswith(".sops.yaml: creation rule 1: ")
+    assert re.search(re.escape(shown), message), message
+    assert "\n" not in message and message.endswith(
+        "is not an age recipient (age1... as printed by age-keygen -y; one recipient per "
+        "line, see `spprov keys add`)")
+
+
+def test_key_groups_and_missing_rules_are_refused() -> None:
+    groups = "creation_rules:\n  - path_regex: ^state/\n    key_groups:\n      - age: [x]\n"
+    with pytest.raises(StateError, match="creation rule 1 uses key_groups"):
+        TrustRoot.from_text(groups).rule_for(PATH)
+    with pytest.raises(StateError, match=re.escape(
+            f"no creation rule in .sops.yaml matches {PATH}: run `spprov init`")):
+        TrustRoot.from_text("creation_rules:\n  - path_regex: ^other/\n    age: x\n"
+                            ).rule_for(PATH)
+    with pytest.raises(StateError, match=r"^\.sops\.yaml:3:1: not valid YAML"):
+        TrustRoot.from_text("creation_rules:\n  - [\n")
