@@ -148,3 +148,15 @@ def write_regular(path: Path, data: bytes, mode: int = 0o644) -> None:
             view = view[os.write(fd, view):]
     finally:
         os.close(fd)
+
+
+def read_regular_text(path: Path, limit: int) -> str:
+    """A regular file's UTF-8 text, refused when larger than ``limit`` bytes.
+
+    Raises FileNotFoundError when nothing is there, NotRegularFileError for a link or a
+    special file, ValueError when the file is larger than ``limit``.
+    """
+    data = read_regular(path, limit)
+    if len(data) > limit:
+        raise ValueError(f"larger than {limit} bytes")
+    return data.decode("utf-8")

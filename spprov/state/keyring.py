@@ -13,7 +13,11 @@ from typing import Any
 
 from spprov.errors import StateError
 from spprov.model import KeyChange
+from spprov.repofiles import NotRegularFileError, read_regular_text
 from spprov.state import statefile, trust
+
+# A state file is a few hundred bytes; a larger one (or /dev/zero behind it) is refused.
+MAX_STATE_BYTES = 1024 * 1024
 
 
 class Keyring:
@@ -43,7 +47,9 @@ class Keyring:
         """A state file's keys as its ``sops:`` block states them; no decryption."""
         display = self.display(path)
         try:
-            return trust.file_keys(path.read_text(encoding="utf-8"))
+            return trust.file_keys(read_regular_text(path, MAX_STATE_BYTES))
+        except NotRegularFileError as exc:
+            raise StateError(exc.message(display)) from None
         except (OSError, UnicodeDecodeError) as exc:
             raise StateError(f"{display}: cannot read ({exc})") from None
         except Exception as exc:  # noqa: BLE001 - YAML errors are one line about the file

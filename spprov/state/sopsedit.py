@@ -18,8 +18,9 @@ from pathlib import Path
 import yaml
 
 from spprov.errors import StateError
+from spprov.repofiles import NotRegularFileError, read_regular_text
 from spprov.state.lock import write_atomically
-from spprov.state.trust import TRUST_FILE, TrustRoot
+from spprov.state.trust import MAX_CONFIG_BYTES, TRUST_FILE, TrustRoot
 
 Edit = Callable[[list[str]], list[str]]
 
@@ -27,10 +28,12 @@ Edit = Callable[[list[str]], list[str]]
 def read(repo_root: Path) -> str:
     """The text of ``.sops.yaml``; one clear line when there is none."""
     try:
-        return (repo_root / TRUST_FILE).read_text(encoding="utf-8")
+        return read_regular_text(repo_root / TRUST_FILE, MAX_CONFIG_BYTES)
     except FileNotFoundError:
         raise StateError(f"no {TRUST_FILE} in {repo_root}: run `spprov init`") from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except NotRegularFileError as exc:
+        raise StateError(exc.message(TRUST_FILE)) from None
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
         raise StateError(f"{TRUST_FILE}: cannot read ({exc})") from None
 
 

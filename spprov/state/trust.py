@@ -22,6 +22,7 @@ from pyrage import x25519
 from spprov import yamlfile
 from spprov.errors import SpprovError, StateError
 from spprov.model import KeyChange
+from spprov.repofiles import NotRegularFileError, read_regular_text
 
 TRUST_FILE = ".sops.yaml"
 SECRET_KEYS = ("refresh_token", "client_secret")
@@ -79,6 +80,9 @@ class FileKeys:
         return frozenset(self.keys)
 
 
+MAX_CONFIG_BYTES = 1024 * 1024  # .sops.yaml is a few lines
+
+
 class TrustRoot:
     """The parsed ``.sops.yaml`` of one repository."""
 
@@ -90,10 +94,12 @@ class TrustRoot:
         """Read ``.sops.yaml``; a missing or malformed one is one clear line."""
         path = repo_root / TRUST_FILE
         try:
-            text = path.read_text(encoding="utf-8")
+            text = read_regular_text(path, MAX_CONFIG_BYTES)
         except FileNotFoundError:
             return cls([])
-        except (OSError, UnicodeDecodeError) as exc:
+        except NotRegularFileError as exc:
+            raise StateError(exc.message(TRUST_FILE)) from None
+        except (OSError, UnicodeDecodeError, ValueError) as exc:
             raise StateError(f"{TRUST_FILE}: cannot read ({exc})") from None
         return cls.from_text(text)
 
