@@ -23,6 +23,14 @@ STATE_FORMAT = 1
 
 
 @dataclass(frozen=True)
+class Notifications:
+    """Where Amazon sends the app's notifications: an SQS queue (for secret rotation)."""
+
+    sqs_queue_url: str
+    aws_region: str
+
+
+@dataclass(frozen=True)
 class App:
     """An SP-API application (LWA client) that credentials are authorized for."""
 
@@ -34,6 +42,7 @@ class App:
     # None: private / self-authorized apps whose authorization does not expire.
     authorization_lifetime_days: int | None = DEFAULT_AUTHORIZATION_LIFETIME_DAYS
     renewal_window_days: int = DEFAULT_RENEWAL_WINDOW_DAYS
+    notifications: Notifications | None = None
     location: Location | None = field(default=None, compare=False)
 
 

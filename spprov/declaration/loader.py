@@ -31,6 +31,7 @@ from spprov.model import (
     App,
     Credential,
     Desired,
+    Notifications,
 )
 
 __all__ = [
@@ -108,6 +109,10 @@ def _collect(source: SourceFile, declarations: _Declarations) -> None:
                 Problem(location, f"app {name!r} is already declared at {first.location}"))
             continue
         declarations.apps[name] = _app(name, app, location)
+        mismatch = _queue_region_mismatch(app.get("notifications"))
+        if mismatch:
+            declarations.problems.append(
+                source.problem(("apps", name, "notifications", "aws_region"), mismatch))
     for index, credential in enumerate(value.get("credentials", [])):
         declarations.credentials.append((credential, source, index))
 
@@ -122,8 +127,27 @@ def _app(name: str, fields: dict[str, Any], location: Location) -> App:
         authorization_lifetime_days=fields.get("authorization_lifetime_days",
                                                DEFAULT_AUTHORIZATION_LIFETIME_DAYS),
         renewal_window_days=fields.get("renewal_window_days", DEFAULT_RENEWAL_WINDOW_DAYS),
+        notifications=_notifications(fields.get("notifications")),
         location=location,
     )
+
+
+def _notifications(fields: dict[str, Any] | None) -> Notifications | None:
+    if fields is None:
+        return None
+    return Notifications(fields["sqs_queue_url"], fields["aws_region"])
+
+
+def _queue_region_mismatch(fields: dict[str, Any] | None) -> str | None:
+    """The queue URL names its region (sqs.REGION.amazonaws.com); it must be aws_region."""
+    if fields is None:
+        return None
+    host = fields["sqs_queue_url"].split("/")[2]
+    queue_region = host.removeprefix("sqs.").removesuffix(".amazonaws.com")
+    if queue_region == fields["aws_region"]:
+        return None
+    return (f"aws_region {fields['aws_region']!r} is not the region of sqs_queue_url "
+            f"({queue_region}); make them the same")
 
 
 def _credentials(declarations: _Declarations) -> list[Credential]:

@@ -38,6 +38,13 @@ REDIRECT_URI_PATTERN = (
     rf"^(?:https://[^\s/?#:@]+(?::[0-9]{{1,5}})?{_PATH}"
     rf"|http://(?:127\.0\.0\.1|localhost|\[::1\])(?::[0-9]{{1,5}})?{_PATH})$"
 )
+# The queue decides where `spprov app rotate-secret` reads the new client secret from, so
+# only Amazon's own SQS hosts are accepted (tests point boto3 elsewhere through the
+# environment, never through the repository).
+AWS_REGION_PATTERN = "^[a-z]{2}(?:-[a-z]+)+-[0-9]$"
+SQS_QUEUE_URL_PATTERN = (
+    r"^https://sqs\.[a-z]{2}(?:-[a-z]+)+-[0-9]\.amazonaws\.com/[0-9]{12}/[A-Za-z0-9_-]{1,80}$"
+)
 
 ADVICE_APP_CLIENT = (
     "the app's LWA client secret never goes in a credential file: set the environment "
@@ -166,8 +173,29 @@ def app_schema() -> Schema:
             "renewal_window_days": {
                 "type": "integer", "minimum": 0, "default": DEFAULT_RENEWAL_WINDOW_DAYS,
                 "description": "spprov plans a renewal this many days before expiry."},
+            "notifications": notifications_schema(),
             "client_secret": _forbidden(ADVICE_APP_CLIENT),
             "refresh_token": _forbidden(ADVICE_REFRESH),
+        },
+    }
+
+
+def notifications_schema() -> Schema:
+    """``apps.NAME.notifications``: the SQS queue Amazon's notifications for the app go to."""
+    return {
+        "type": "object",
+        "description": "Where Amazon sends the app's notifications; `spprov app rotate-secret` "
+                       "reads the new client secret from this queue. AWS credentials come "
+                       "from the usual AWS sources, never from this file.",
+        "required": ["sqs_queue_url", "aws_region"],
+        "additionalProperties": False,
+        "properties": {
+            "sqs_queue_url": {
+                "type": "string", "pattern": SQS_QUEUE_URL_PATTERN,
+                "description": "A standard SQS queue, "
+                               "https://sqs.REGION.amazonaws.com/ACCOUNT/QUEUE."},
+            "aws_region": {"type": "string", "pattern": AWS_REGION_PATTERN,
+                           "description": "The queue's AWS region, e.g. us-east-1."},
         },
     }
 

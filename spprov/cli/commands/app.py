@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 import click
 
 from spprov.cli import context as contexts
+from spprov.cli.commands import rotate
 from spprov.cli.context import Context, stdin_is_terminal
 from spprov.cli.workspace import current
 from spprov.declaration.loader import ConfigError, ConfigNotFoundError, load_desired
@@ -60,6 +61,9 @@ def check_app(context: Context, app: str) -> None:
 @click.group("app")
 def command() -> None:
     """Manage apps' LWA client secrets."""
+
+
+command.add_command(rotate.command)
 
 
 @command.command("set-secret")
