@@ -16,6 +16,7 @@ from spprov.declaration.schema import (
     NAME_PATTERN,
     NO_SECRET_VALUE_PATTERN,
     REDIRECT_URI_PATTERN,
+    SQS_QUEUE_URL_PATTERN,
     SECRET_WORDS,
 )
 
@@ -189,6 +190,9 @@ def pattern_problem(pattern: str, instance: object, name: str) -> str:
     if pattern == REDIRECT_URI_PATTERN:
         return (f"redirect_uri {instance!r} is not allowed: use an https URL (http only for "
                 "loopback 127.0.0.1, localhost or [::1])")
+    if pattern == SQS_QUEUE_URL_PATTERN:
+        return (f"sqs_queue_url {instance!r} is not an SQS queue URL: use "
+                "https://sqs.REGION.amazonaws.com/ACCOUNT/QUEUE (Amazon's SQS only)")
     return f"{name} {instance!r} does not match {pattern!r}"
 
 
