@@ -66,6 +66,11 @@ class GitOps:
         assert isinstance(data, dict)
         return data
 
+    def readable_app(self, app: str) -> dict[str, str]:
+        data = yaml.safe_load((self.repo / "state" / "apps" / f"{app}.sops.yaml").read_text())
+        assert isinstance(data, dict)
+        return data
+
     def browser(self, body: str) -> str:
         """Write a custom BROWSER program (Python, receiving the URL as argv[1])."""
         path = self.repo.parent / f"browser-{abs(hash(body))}"
