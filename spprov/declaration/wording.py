@@ -16,8 +16,8 @@ from spprov.declaration.schema import (
     NAME_PATTERN,
     NO_SECRET_VALUE_PATTERN,
     REDIRECT_URI_PATTERN,
-    SQS_QUEUE_URL_PATTERN,
     SECRET_WORDS,
+    SQS_QUEUE_URL_PATTERN,
 )
 
 Path = tuple[str | int, ...]

@@ -17,6 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from spprov import hints
 from spprov.errors import SpprovError, StateError
 from spprov.hints import run_authorize
 from spprov.model import Record
@@ -318,7 +319,7 @@ def resolve_client_secret(app: str, store: StateStore, environ: Mapping[str, str
 
 def client_secret_variable(app: str) -> str:
     """``SPPROV_APP_<APP>_CLIENT_SECRET``, APP upper-cased with ``-`` as ``_``."""
-    return f"SPPROV_APP_{app.upper().replace('-', '_')}_CLIENT_SECRET"
+    return hints.client_secret_variable(app)
 
 
 _MISSING: Any = object()
