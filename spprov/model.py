@@ -64,11 +64,26 @@ class Credential:
 
 
 @dataclass(frozen=True)
+class Moved:
+    """A `moved` entry: a credential (or, with ``app``, an app) renamed without consent."""
+
+    source: str
+    target: str
+    app: bool = False
+    location: Location | None = field(default=None, compare=False)
+
+    def __str__(self) -> str:
+        kind = "app " if self.app else ""
+        return f"{kind}{self.source} -> {kind}{self.target}"
+
+
+@dataclass(frozen=True)
 class Desired:
     """Everything the credential files declare; credentials sorted by name."""
 
     apps: dict[str, App]
     credentials: tuple[Credential, ...]
+    moved: tuple[Moved, ...] = ()
 
     @cached_property
     def by_name(self) -> dict[str, Credential]:
@@ -113,6 +128,7 @@ class Action(enum.StrEnum):
     REAUTHORIZE = "reauthorize"
     RENEW = "renew"
     REPAIR = "repair"
+    MOVE = "move"  # renamed by a `moved` entry: the state file follows, no person needed
     UPDATE = "update"
     DELETE = "delete"
     BLOCKED = "blocked"  # a state file exists but cannot be read: nothing is done for it
@@ -177,6 +193,16 @@ class Change:
     updates: tuple[str, ...] = ()
     # Why the state file could not be read (blocked) or its --refresh check not be made.
     failure: Failure | None = None
+    # The stored name this credential is moved from (its state file is renamed first).
+    moved_from: str | None = None
+
+
+@dataclass(frozen=True)
+class AppMove:
+    """An app's client secret file renamed with the app (``state/apps/SOURCE.sops.yaml``)."""
+
+    source: str
+    target: str
 
 
 @dataclass(frozen=True)
@@ -186,6 +212,9 @@ class Plan:
     changes: tuple[Change, ...]
     generated_at: datetime
     prune: bool = False
+    app_moves: tuple[AppMove, ...] = ()
+    # What a reader should know that is no change: e.g. a `moved` entry that matches nothing.
+    notes: tuple[str, ...] = ()
 
     def is_pending(self, change: Change) -> bool:
         """Whether apply would carry this change out (orphans only with prune)."""
@@ -216,7 +245,7 @@ class Plan:
 
     def has_changes(self) -> bool:
         """Whether apply would change anything (what --detailed-exitcode reports)."""
-        return any(self.is_pending(c) for c in self.changes)
+        return bool(self.app_moves) or any(self.is_pending(c) for c in self.changes)
 
     def blocked(self) -> tuple[Change, ...]:
         """Credentials whose state file exists but cannot be read."""

@@ -118,7 +118,7 @@ def plan_for(workspace: Workspace, now: datetime, only: Collection[str] = (),
                               workspace.client_secret, concurrency, on_done=progress.advance)
         progress.finish()
     return build_plan(desired, records, now, checks=checks, only=only, prune=prune,
-                      unreadable=stored.unreadable)
+                      unreadable=stored.unreadable, stored_apps=workspace.store.stored_apps())
 
 
 def well_formed(names: Iterable[str]) -> list[str]:

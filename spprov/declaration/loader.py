@@ -31,6 +31,7 @@ from spprov.model import (
     App,
     Credential,
     Desired,
+    Moved,
     Notifications,
 )
 
@@ -46,6 +47,7 @@ class _Declarations:
 
     apps: dict[str, App] = field(default_factory=dict)
     credentials: list[tuple[dict[str, Any], SourceFile, int]] = field(default_factory=list)
+    moved: list[Moved] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
 
 
@@ -79,7 +81,8 @@ def _load_desired(path: Path, display: Display) -> Desired:
     if declarations.problems:
         raise ConfigError(declarations.problems)
     return Desired(apps=dict(sorted(declarations.apps.items())),
-                   credentials=tuple(sorted(credentials, key=lambda c: c.name)))
+                   credentials=tuple(sorted(credentials, key=lambda c: c.name)),
+                   moved=tuple(declarations.moved))
 
 
 def load_sources(path: Path, display: Display = str) -> tuple[list[SourceFile], list[Problem]]:
@@ -115,6 +118,33 @@ def _collect(source: SourceFile, declarations: _Declarations) -> None:
                 source.problem(("apps", name, "notifications", "aws_region"), mismatch))
     for index, credential in enumerate(value.get("credentials", [])):
         declarations.credentials.append((credential, source, index))
+    for index, entry in enumerate(value.get("moved", [])):
+        _collect_move(entry, source, index, declarations)
+
+
+def _collect_move(entry: dict[str, Any], source: SourceFile, index: int,
+                  declarations: _Declarations) -> None:
+    """One `moved` entry: both ends credentials or both apps, distinct, each source once."""
+    old, new = entry["from"], entry["to"]
+    where = ("moved", index)
+    if isinstance(old, dict) != isinstance(new, dict):
+        declarations.problems.append(source.problem(
+            where, "moved: from and to must both be credential names or both {app: NAME}"))
+        return
+    is_app = isinstance(old, dict)
+    move = Moved(old["app"] if is_app else old, new["app"] if is_app else new, is_app,
+                 source.location(where))
+    if move.source == move.target:
+        declarations.problems.append(source.problem(where, f"moved {move}: from and to are "
+                                                           "the same; remove the entry"))
+        return
+    for other in declarations.moved:
+        if other.app == move.app and ({move.source, move.target} & {other.source, other.target}):
+            declarations.problems.append(source.problem(
+                where, f"moved {move}: overlaps the entry at {other.location} ({other}); "
+                       "move each name once, straight to its final name"))
+            return
+    declarations.moved.append(move)
 
 
 def _app(name: str, fields: dict[str, Any], location: Location) -> App:

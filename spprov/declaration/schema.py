@@ -200,6 +200,31 @@ def notifications_schema() -> Schema:
     }
 
 
+def moved_schema() -> Schema:
+    """``moved``: renames that keep the stored authorization (no consent), as Terraform's."""
+    app_ref = {"type": "object", "required": ["app"], "additionalProperties": False,
+               "properties": {"app": {"type": "string", "pattern": NAME_PATTERN}}}
+    name = {"type": "string", "pattern": NAME_PATTERN}
+    return {
+        "type": "array",
+        "description": "Renames: `- from: OLD` / `to: NEW` for a credential, "
+                       "`- from: {app: OLD}` / `to: {app: NEW}` for an app (same client_id). "
+                       "The stored state follows without a new consent; an entry that "
+                       "matches nothing is reported and ignored. See docs/lifecycle.md.",
+        "items": {
+            "type": "object",
+            "required": ["from", "to"],
+            "additionalProperties": False,
+            "properties": {
+                "from": {"anyOf": [name, app_ref],
+                         "description": "The old credential name, or {app: OLD_APP}."},
+                "to": {"anyOf": [name, app_ref],
+                       "description": "The new credential name, or {app: NEW_APP}."},
+            },
+        },
+    }
+
+
 def _no_secrets() -> Schema:
     return {
         "description": "Anything (for YAML anchors), but no secrets.",
@@ -231,6 +256,7 @@ def build_schema() -> Schema:
                      "additionalProperties": app_schema()},
             "credentials": {"type": "array", "description": "The credentials.",
                             "items": credential_schema()},
+            "moved": moved_schema(),
         },
         "$defs": {"no_secrets": _no_secrets()},
     }

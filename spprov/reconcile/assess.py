@@ -147,6 +147,9 @@ def _plan_findings(change: Change) -> tuple[Finding, ...]:
     if change.action is Action.REAUTHORIZE:
         return (Finding("reauthorize_pending", Severity.WARNING,
                         f"needs a new authorization ({reasons}); run spprov apply"),)
+    if change.action is Action.MOVE:
+        return (Finding("move_pending", Severity.WARNING,
+                        f"renamed by a moved entry ({reasons}); run spprov apply"),)
     if change.action is Action.UPDATE:
         return (Finding("update_pending", Severity.WARNING,
                         f"state differs from the declaration ({reasons}); run spprov apply"),)

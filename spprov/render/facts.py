@@ -12,6 +12,7 @@ from spprov.regions import consent_kind, endpoint
 ACTIONS = (Action.CREATE, Action.REAUTHORIZE, Action.RENEW, Action.REPAIR, Action.UPDATE,
            Action.DELETE)
 ORPHAN_NOTE = "orphan: run apply --prune to delete"
+NOTE_PREFIX = "Note: "
 
 
 @dataclass(frozen=True)
@@ -95,7 +96,20 @@ def _complete_summary(plan: Plan) -> str:
                 f"{orphan_clause}.")
     deletes = counts[Action.DELETE] if plan.prune else 0
     parts = [f"{counts[a] if a is not Action.DELETE else deletes} to {a}" for a in ACTIONS]
+    moves = move_count(plan)
+    if moves:  # named only when there are some, so plans without `moved` read as before
+        parts.append(f"{moves} to move")
     people = len(plan.needs_person())
     verb = "needs" if people == 1 else "need"
     return (f"Plan: {', '.join(parts)}{orphan_clause}; "
             f"{people} {verb} a person's authorization.")
+
+
+def move_count(plan: Plan) -> int:
+    """Credentials moved plus app client secret files moved."""
+    return plan.counts()[Action.MOVE] + len(plan.app_moves)
+
+
+def app_move_reason(source: str) -> str:
+    """Why an app's client secret file is renamed."""
+    return f"state/apps/{source}.sops.yaml renamed (moved entry); the client secret is kept"

@@ -10,8 +10,8 @@ import html
 import json
 
 from spprov.hints import authorize_command
-from spprov.model import Change, Plan
-from spprov.render.facts import ACTIONS, facts, field_change, summary_line
+from spprov.model import Action, Change, Plan
+from spprov.render.facts import ACTIONS, app_move_reason, facts, field_change, summary_line
 
 HEADING = "## spprov plan"
 TABLE_HEAD = "| credential | region | environment | reasons |\n|---|---|---|---|"
@@ -21,10 +21,17 @@ _MARKDOWN_SPECIALS = "\\`*_[]<|&~"
 def plan_markdown(plan: Plan) -> str:
     """A heading, the summary, a table per action, details, and the commands to run."""
     parts = [HEADING, escape(summary_line(plan))]
-    for action in ACTIONS:
+    for action in (*ACTIONS, Action.MOVE):
         changes = [c for c in plan.changes if c.action is action and plan.is_pending(c)]
         if changes:
             parts.append(table(f"### {action} ({len(changes)})", changes))
+    if plan.app_moves:
+        parts.append(f"### app client secret files moved ({len(plan.app_moves)})\n\n"
+                     + "\n".join(f"- app {escape(m.source)} -> app {escape(m.target)}: "
+                                 f"{escape(app_move_reason(m.source))}"
+                                 for m in plan.app_moves))
+    if plan.notes:
+        parts.append("### notes\n\n" + "\n".join(f"- {escape(n)}" for n in plan.notes))
     orphans = list(plan.orphans())
     if orphans:
         parts.append(table(f"### orphans, kept without --prune ({len(orphans)})", orphans))

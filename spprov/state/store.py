@@ -100,6 +100,10 @@ class StateStore:
         """Every app secret file, sorted."""
         return _state_files(self.state_dir / APPS_DIR)
 
+    def stored_apps(self) -> list[str]:
+        """The apps that have a client secret file (from file names; nothing is read)."""
+        return [path.name.removesuffix(SUFFIX) for path in self.app_files()]
+
     # -- reading -------------------------------------------------------------------------
     def read_all(self) -> StoredState:
         """The readable fields of every credential state file, and the files that cannot be
@@ -183,6 +187,37 @@ class StateStore:
             if refresh_token is not None:
                 edits.append((REFRESH_TOKEN_KEY, _json_secret(refresh_token)))
             return self._update(path, edits)
+
+    def move(self, old: str, record: Record) -> None:
+        """Rename ``old``'s state file to ``record.name``'s and write its readable fields.
+
+        Metadata only (``sops set`` on readable keys): the refresh token's ciphertext and the
+        data key stay byte-identical. The new file is complete before the old one goes.
+        """
+        self._move_file(self.path_of(old), self.path_of(record.name),
+                        statefile.record_fields(record))
+
+    def move_app(self, old: str, new: str) -> None:
+        """Rename app ``old``'s client secret file to ``new``'s; the secret is untouched."""
+        source = self.app_path(old)
+        set_at = self.app_secret_set_at(old)
+        if set_at is None:
+            raise StateError(f"{self.display(source)}: no such file; nothing to move")
+        self._move_file(source, self.app_path(new), statefile.app_fields(new, set_at))
+
+    def _move_file(self, source: Path, target: Path, fields: Mapping[str, object]) -> None:
+        with self._writing(target), self.lock(WRITE_WAIT_SECONDS):
+            if target.exists():
+                raise StateError(f"{self.display(target)} exists already: cannot move "
+                                 f"{self.display(source)} there (nothing was changed)")
+            temp = copy_beside(source)
+            try:
+                self._apply_edits(temp, target, self._field_edits(temp, fields))
+                commit(temp, target)
+            finally:
+                temp.unlink(missing_ok=True)
+            source.unlink()
+            sync_folder(source.parent)
 
     def check_writable(self, name: str) -> None:
         """Fail now, not after a consent, when NAME's state file could not be encrypted."""
