@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import boto3
+import httpx
 import pytest
 from moto.server import ThreadedMotoServer
 
@@ -58,6 +59,8 @@ def sqs() -> Iterator[Sqs]:
     server.start()
     try:
         endpoint = f"http://127.0.0.1:{port}"
+        # moto keeps its state per process, not per server: start every test empty.
+        httpx.post(f"{endpoint}/moto-api/reset", timeout=10).raise_for_status()
         client = boto3.session.Session().client(
             "sqs", region_name=REGION, endpoint_url=endpoint,
             aws_access_key_id="testing", aws_secret_access_key="testing")  # noqa: S106

@@ -276,3 +276,18 @@ def test_missing_boto3_names_the_extra(rotation: GitOps, home: Path) -> None:
         1, "spprov: this command needs boto3 to read the SQS queue: pip install "
            "'spprov[aws]'\n")
     assert rotation.emulator.stats()["rotation"] == 0
+
+
+def test_killed_after_storing_the_rerun_only_deletes_the_message(rotation: GitOps,
+                                                                 sqs: Sqs) -> None:
+    new = _rotate_behind_spprovs_back(rotation, sqs)
+    # As if a run stored the secret and was killed before it deleted the message.
+    assert rotation.run("app", "set-secret", "acme", input=new).code == 0
+    stored = (rotation.repo / "state/apps/acme.sops.yaml").read_bytes()
+    result = rotation.run("app", "rotate-secret", "acme", "--wait", "5")
+    assert result.code == 0, result.output
+    assert result.stdout.splitlines()[:2] == [
+        "app acme: used the notification of an earlier rotation (none requested now)",
+        "the new client secret of app acme was already stored in state/apps/acme.sops.yaml"]
+    assert (rotation.repo / "state/apps/acme.sops.yaml").read_bytes() == stored
+    assert sqs.bodies() == [] and rotation.emulator.stats()["rotation"] == 0
