@@ -157,8 +157,9 @@ def take_snapshot(gitops: GitOps, folder: Path) -> AuthorizedSnapshot:
     assert world is not None
     shutil.copytree(gitops.repo, folder / "repo", symlinks=True)
     with world.lock:
+        # Locks and events are the world's machinery, not its state: they stay in place.
         state = {key: copy.deepcopy(value) for key, value in vars(world).items()
-                 if key != "lock"}
+                 if key not in ("lock", "rotation_answer_gate")}
     identity = Path(gitops.env["SOPS_AGE_KEY_FILE"]).read_text()
     return AuthorizedSnapshot(folder / "repo", identity, state, gitops.app)
 
