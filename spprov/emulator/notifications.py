@@ -142,6 +142,8 @@ def rotate_and_notify(world: World, client_id: str) -> str:
         arn = world.destination_arn(client_id, subscription.destination_id)
         if arn is not None:
             deliver(endpoint, arn, notification)
+    with world.lock:  # counted once the notification is on its way, not before
+        world.rotations_completed += 1
     return secret
 
 

@@ -223,7 +223,6 @@ class World:
             subscription = self.subscriptions.get((app.client_id, NEW_SECRET_TYPE))
             notification = _new_secret_notification(app, self.now(), subscription)
             self.notifications.append(notification)
-            self.rotations_completed += 1
             return notification
 
     def destination_arn(self, client_id: str, destination_id: str) -> str | None:
