@@ -32,6 +32,14 @@ def is_notifications(path: str) -> bool:
     return path == DESTINATIONS_PATH or path.startswith(SUBSCRIPTIONS_PREFIX)
 
 
+def is_served(method: str, path: str) -> bool:
+    """The routes served: GET/POST destinations and GET/POST subscriptions/TYPE."""
+    if method not in ("GET", "POST"):
+        return False
+    return path == DESTINATIONS_PATH or (path.startswith(SUBSCRIPTIONS_PREFIX)
+                                         and "/" not in path.removeprefix(SUBSCRIPTIONS_PREFIX))
+
+
 def _grantless(grant: AccessGrant, scope: str) -> Response | None:
     if grant.scope != scope:
         return sp_api_error(403, "Unauthorized", _DENIED,

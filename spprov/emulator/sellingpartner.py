@@ -11,6 +11,7 @@ from spprov.emulator.messages import Request, Response, json_response, sp_api_er
 from spprov.emulator.notifications import (
     ROTATION_PATH,
     is_notifications,
+    is_served,
     notifications_api,
     rotate_client_secret,
 )
@@ -46,7 +47,7 @@ def sp_api(world: World, request: Request) -> Response:
     route = (request.method, request.path)
     if route == ("GET", SELLERS_PATH):
         response = _marketplace_participations(world, request)
-    elif route == ("POST", ROTATION_PATH) or is_notifications(request.path):
+    elif route == ("POST", ROTATION_PATH) or is_served(request.method, request.path):
         response = _grantless_call(world, request)
     else:
         response = sp_api_error(404, "NotFound", "Resource not found.")

@@ -79,10 +79,16 @@ def local_action_project(root: Path, workflows: list[Path]) -> Path:
     return root
 
 
+ROTATE_INSTALL = 'python -m pip install "spprov[aws] @ git+https://github.com/OWNER/spprov@v0.1.0"'
+
+
 def test_the_recipes_use_the_action_with_valid_inputs(tmp_path: Path) -> None:
     for path in WORKFLOWS:
         assert f"uses: {ACTION_REF}" in path.read_text(), path.name
-        assert "pip install" not in path.read_text(), path.name
+        # The one exception: the nightly rotate job adds the aws extra (boto3), which the
+        # action cannot install yet.
+        text = path.read_text().replace(ROTATE_INSTALL, "")
+        assert "pip install" not in text, path.name
     project = local_action_project(tmp_path / "ok", WORKFLOWS)
     result = subprocess.run([actionlint(), "-no-color"], cwd=project, env=lint_env(),
                             capture_output=True, text=True, check=False)
