@@ -35,3 +35,13 @@ def unknown_credential(name: str, known: Iterable[str], where: str,
     shown = ", ".join(names[:_LISTED]) + (f" and {len(names) - _LISTED} more"
                                           if len(names) > _LISTED else "")
     return f"{message}; the known names are {shown}"
+
+
+def client_secret_variable(app: str) -> str:
+    """``SPPROV_APP_<APP>_CLIENT_SECRET``, APP upper-cased with ``-`` as ``_``."""
+    return f"SPPROV_APP_{app.upper().replace('-', '_')}_CLIENT_SECRET"
+
+
+def rotate_secret_command(app: str = "APP") -> str:
+    """The command that rotates an app's client secret at Amazon and stores the new one."""
+    return f"spprov app rotate-secret {app}"

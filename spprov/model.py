@@ -25,6 +25,14 @@ READABLE_STATE_FORMATS = (1, 2)
 
 
 @dataclass(frozen=True)
+class Notifications:
+    """Where Amazon sends the app's notifications: an SQS queue (for secret rotation)."""
+
+    sqs_queue_url: str
+    aws_region: str
+
+
+@dataclass(frozen=True)
 class App:
     """An SP-API application (LWA client) that credentials are authorized for."""
 
@@ -36,6 +44,7 @@ class App:
     # None: private / self-authorized apps whose authorization does not expire.
     authorization_lifetime_days: int | None = DEFAULT_AUTHORIZATION_LIFETIME_DAYS
     renewal_window_days: int = DEFAULT_RENEWAL_WINDOW_DAYS
+    notifications: Notifications | None = None
     location: Location | None = field(default=None, compare=False)
 
 
@@ -57,11 +66,26 @@ class Credential:
 
 
 @dataclass(frozen=True)
+class Moved:
+    """A `moved` entry: a credential (or, with ``app``, an app) renamed without consent."""
+
+    source: str
+    target: str
+    app: bool = False
+    location: Location | None = field(default=None, compare=False)
+
+    def __str__(self) -> str:
+        kind = "app " if self.app else ""
+        return f"{kind}{self.source} -> {kind}{self.target}"
+
+
+@dataclass(frozen=True)
 class Desired:
     """Everything the credential files declare; credentials sorted by name."""
 
     apps: dict[str, App]
     credentials: tuple[Credential, ...]
+    moved: tuple[Moved, ...] = ()
 
     @cached_property
     def by_name(self) -> dict[str, Credential]:
@@ -124,6 +148,7 @@ class Action(enum.StrEnum):
     REAUTHORIZE = "reauthorize"
     RENEW = "renew"
     REPAIR = "repair"
+    MOVE = "move"  # renamed by a `moved` entry: the state file follows, no person needed
     UPDATE = "update"
     DELETE = "delete"
     BLOCKED = "blocked"  # a state file exists but cannot be read: nothing is done for it
@@ -188,6 +213,16 @@ class Change:
     updates: tuple[str, ...] = ()
     # Why the state file could not be read (blocked) or its --refresh check not be made.
     failure: Failure | None = None
+    # The stored name this credential is moved from (its state file is renamed first).
+    moved_from: str | None = None
+
+
+@dataclass(frozen=True)
+class AppMove:
+    """An app's client secret file renamed with the app (``state/apps/SOURCE.sops.yaml``)."""
+
+    source: str
+    target: str
 
 
 @dataclass(frozen=True)
@@ -208,6 +243,9 @@ class Plan:
     generated_at: datetime
     prune: bool = False
     keys: tuple[KeyChange, ...] = ()
+    app_moves: tuple[AppMove, ...] = ()
+    # What a reader should know that is no change: e.g. a `moved` entry that matches nothing.
+    notes: tuple[str, ...] = ()
 
     def is_pending(self, change: Change) -> bool:
         """Whether apply would carry this change out (orphans only with prune)."""
@@ -239,7 +277,8 @@ class Plan:
     def has_changes(self) -> bool:
         """Whether apply would change anything, or .sops.yaml differs from the state files
         (what --detailed-exitcode reports)."""
-        return bool(self.keys) or any(self.is_pending(c) for c in self.changes)
+        return (bool(self.keys) or bool(self.app_moves)
+                or any(self.is_pending(c) for c in self.changes))
 
     def blocked(self) -> tuple[Change, ...]:
         """Credentials whose state file exists but cannot be read."""

@@ -5,4 +5,5 @@ pytest_plugins = [
     "tests.fixtures_emulator",
     "tests.fixtures_state",
     "tests.fixtures_gitops",
+    "tests.fixtures_aws",
 ]

@@ -66,6 +66,11 @@ class GitOps:
         assert isinstance(data, dict)
         return data
 
+    def readable_app(self, app: str) -> dict[str, str]:
+        data = yaml.safe_load((self.repo / "state" / "apps" / f"{app}.sops.yaml").read_text())
+        assert isinstance(data, dict)
+        return data
+
     def browser(self, body: str) -> str:
         """Write a custom BROWSER program (Python, receiving the URL as argv[1])."""
         path = self.repo.parent / f"browser-{abs(hash(body))}"
@@ -152,8 +157,9 @@ def take_snapshot(gitops: GitOps, folder: Path) -> AuthorizedSnapshot:
     assert world is not None
     shutil.copytree(gitops.repo, folder / "repo", symlinks=True)
     with world.lock:
+        # Locks and events are the world's machinery, not its state: they stay in place.
         state = {key: copy.deepcopy(value) for key, value in vars(world).items()
-                 if key != "lock"}
+                 if key not in ("lock", "rotation_answer_gate")}
     identity = Path(gitops.env["SOPS_AGE_KEY_FILE"]).read_text()
     return AuthorizedSnapshot(folder / "repo", identity, state, gitops.app)
 

@@ -239,6 +239,15 @@ class LwaClient:
         if response.status_code != 204:
             raise sp_api_error(endpoint, response)
 
+    def sp_api_call(self, method: str, url: str, access_token: Secret, *,
+                    body: dict[str, Any] | None = None,
+                    replay_safe: bool = True) -> httpx.Response:
+        """One SP-API request with an access token; the caller reads the answer."""
+        headers = {"x-amz-access-token": access_token.reveal()}
+        if body is None:
+            return self._send(method, url, replay_safe=replay_safe, headers=headers)
+        return self._send(method, url, replay_safe=replay_safe, headers=headers, json=body)
+
     # -- plumbing ---------------------------------------------------------------------
 
     def _token_request(self, client: ClientCredentials, form: dict[str, str | Secret],

@@ -19,6 +19,7 @@ from spprov.errors import (
     PermanentAmazonError,
     UsageError,
 )
+from spprov.hints import client_secret_variable, rotate_secret_command
 
 AMAZON_URL_VARIABLE = "SPPROV_AMAZON_URL"
 
@@ -107,13 +108,25 @@ def token_error(response: httpx.Response, client_id: str, app: str | None,
     if error == "invalid_grant":
         return InvalidGrantError(invalid_grant, status, error)
     if error == "invalid_client" or status == 401:
-        return InvalidClientError(
-            f"client secret rejected for client {client_id}: rotate it with "
-            f"`spprov app set-secret {app or 'APP'}`", status, error or None)
+        return InvalidClientError(rejected_secret(client_id, app), status, error or None)
     # Amazon's descriptions carry no secrets; the emulator's neither. Keep them short.
     return PermanentAmazonError(
         f"the LWA token endpoint refused the request: HTTP {status} {error or 'error'}"
         f"{': ' + description[:200] if description else ''}", status, error or None)
+
+
+def rejected_secret(client_id: str, app: str | None,
+                    environ: Mapping[str, str] = os.environ) -> str:
+    """What to do when LWA refuses an app's client secret, naming where the secret came from."""
+    name = app or "APP"
+    variable = client_secret_variable(name)
+    if app is not None and environ.get(variable):
+        return (f"client secret rejected for client {client_id}: it comes from {variable}; "
+                f"set it to the app's current secret, or rotate it with "
+                f"`{rotate_secret_command(name)}` and then update {variable}")
+    return (f"client secret rejected for client {client_id}: rotate it with "
+            f"`{rotate_secret_command(name)}`, or store the current one with "
+            f"`spprov app set-secret {name}`")
 
 
 def sp_api_error(endpoint: str, response: httpx.Response) -> AmazonError:

@@ -120,7 +120,8 @@ def plan_for(workspace: Workspace, now: datetime, only: Collection[str] = (),
         progress.finish()
     keys = workspace.store.key_changes()
     return build_plan(desired, records, now, checks=checks, only=only, prune=prune,
-                      unreadable=stored.unreadable, keys=keys)
+                      unreadable=stored.unreadable, keys=keys,
+                      stored_apps=workspace.store.stored_apps())
 
 
 def well_formed(names: Iterable[str]) -> list[str]:

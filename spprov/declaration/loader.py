@@ -32,6 +32,8 @@ from spprov.model import (
     App,
     Credential,
     Desired,
+    Moved,
+    Notifications,
 )
 
 __all__ = [
@@ -46,6 +48,7 @@ class _Declarations:
 
     apps: dict[str, App] = field(default_factory=dict)
     credentials: list[tuple[dict[str, Any], SourceFile, int]] = field(default_factory=list)
+    moved: list[Moved] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
 
 
@@ -79,7 +82,8 @@ def _load_desired(path: Path, display: Display) -> Desired:
     if declarations.problems:
         raise ConfigError(declarations.problems)
     return Desired(apps=dict(sorted(declarations.apps.items())),
-                   credentials=tuple(sorted(credentials, key=lambda c: c.name)))
+                   credentials=tuple(sorted(credentials, key=lambda c: c.name)),
+                   moved=tuple(declarations.moved))
 
 
 def load_sources(path: Path, display: Display = str) -> tuple[list[SourceFile], list[Problem]]:
@@ -109,8 +113,39 @@ def _collect(source: SourceFile, declarations: _Declarations) -> None:
                 Problem(location, f"app {excerpt(name)} is already declared at {first.location}"))
             continue
         declarations.apps[name] = _app(name, app, location)
+        mismatch = _queue_region_mismatch(app.get("notifications"))
+        if mismatch:
+            declarations.problems.append(
+                source.problem(("apps", name, "notifications", "aws_region"), mismatch))
     for index, credential in enumerate(value.get("credentials", [])):
         declarations.credentials.append((credential, source, index))
+    for index, entry in enumerate(value.get("moved", [])):
+        _collect_move(entry, source, index, declarations)
+
+
+def _collect_move(entry: dict[str, Any], source: SourceFile, index: int,
+                  declarations: _Declarations) -> None:
+    """One `moved` entry: both ends credentials or both apps, distinct, each source once."""
+    old, new = entry["from"], entry["to"]
+    where = ("moved", index)
+    if isinstance(old, dict) != isinstance(new, dict):
+        declarations.problems.append(source.problem(
+            where, "moved: from and to must both be credential names or both {app: NAME}"))
+        return
+    is_app = isinstance(old, dict)
+    move = Moved(old["app"] if is_app else old, new["app"] if is_app else new, is_app,
+                 source.location(where))
+    if move.source == move.target:
+        declarations.problems.append(source.problem(where, f"moved {move}: from and to are "
+                                                           "the same; remove the entry"))
+        return
+    for other in declarations.moved:
+        if other.app == move.app and ({move.source, move.target} & {other.source, other.target}):
+            declarations.problems.append(source.problem(
+                where, f"moved {move}: overlaps the entry at {other.location} ({other}); "
+                       "move each name once, straight to its final name"))
+            return
+    declarations.moved.append(move)
 
 
 def _app(name: str, fields: dict[str, Any], location: Location) -> App:
@@ -123,8 +158,27 @@ def _app(name: str, fields: dict[str, Any], location: Location) -> App:
         authorization_lifetime_days=fields.get("authorization_lifetime_days",
                                                DEFAULT_AUTHORIZATION_LIFETIME_DAYS),
         renewal_window_days=fields.get("renewal_window_days", DEFAULT_RENEWAL_WINDOW_DAYS),
+        notifications=_notifications(fields.get("notifications")),
         location=location,
     )
+
+
+def _notifications(fields: dict[str, Any] | None) -> Notifications | None:
+    if fields is None:
+        return None
+    return Notifications(fields["sqs_queue_url"], fields["aws_region"])
+
+
+def _queue_region_mismatch(fields: dict[str, Any] | None) -> str | None:
+    """The queue URL names its region (sqs.REGION.amazonaws.com); it must be aws_region."""
+    if fields is None:
+        return None
+    host = fields["sqs_queue_url"].split("/")[2]
+    queue_region = host.removeprefix("sqs.").removesuffix(".amazonaws.com")
+    if queue_region == fields["aws_region"]:
+        return None
+    return (f"aws_region {fields['aws_region']!r} is not the region of sqs_queue_url "
+            f"({queue_region}); make them the same")
 
 
 def _credentials(declarations: _Declarations) -> list[Credential]:

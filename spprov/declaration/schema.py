@@ -38,6 +38,13 @@ REDIRECT_URI_PATTERN = (
     rf"^(?:https://[^\s/?#:@]+(?::[0-9]{{1,5}})?{_PATH}"
     rf"|http://(?:127\.0\.0\.1|localhost|\[::1\])(?::[0-9]{{1,5}})?{_PATH})$"
 )
+# The queue decides where `spprov app rotate-secret` reads the new client secret from, so
+# only Amazon's own SQS hosts are accepted (tests point boto3 elsewhere through the
+# environment, never through the repository).
+AWS_REGION_PATTERN = "^[a-z]{2}(?:-[a-z]+)+-[0-9]$"
+SQS_QUEUE_URL_PATTERN = (
+    r"^https://sqs\.[a-z]{2}(?:-[a-z]+)+-[0-9]\.amazonaws\.com/[0-9]{12}/[A-Za-z0-9_-]{1,80}$"
+)
 
 ADVICE_APP_CLIENT = (
     "the app's LWA client secret never goes in a credential file: set the environment "
@@ -166,8 +173,54 @@ def app_schema() -> Schema:
             "renewal_window_days": {
                 "type": "integer", "minimum": 0, "default": DEFAULT_RENEWAL_WINDOW_DAYS,
                 "description": "spprov plans a renewal this many days before expiry."},
+            "notifications": notifications_schema(),
             "client_secret": _forbidden(ADVICE_APP_CLIENT),
             "refresh_token": _forbidden(ADVICE_REFRESH),
+        },
+    }
+
+
+def notifications_schema() -> Schema:
+    """``apps.NAME.notifications``: the SQS queue Amazon's notifications for the app go to."""
+    return {
+        "type": "object",
+        "description": "Where Amazon sends the app's notifications; `spprov app rotate-secret` "
+                       "reads the new client secret from this queue. AWS credentials come "
+                       "from the usual AWS sources, never from this file.",
+        "required": ["sqs_queue_url", "aws_region"],
+        "additionalProperties": False,
+        "properties": {
+            "sqs_queue_url": {
+                "type": "string", "pattern": SQS_QUEUE_URL_PATTERN,
+                "description": "A standard SQS queue, "
+                               "https://sqs.REGION.amazonaws.com/ACCOUNT/QUEUE."},
+            "aws_region": {"type": "string", "pattern": AWS_REGION_PATTERN,
+                           "description": "The queue's AWS region, e.g. us-east-1."},
+        },
+    }
+
+
+def moved_schema() -> Schema:
+    """``moved``: renames that keep the stored authorization (no consent), as Terraform's."""
+    app_ref = {"type": "object", "required": ["app"], "additionalProperties": False,
+               "properties": {"app": {"type": "string", "pattern": NAME_PATTERN}}}
+    name = {"type": "string", "pattern": NAME_PATTERN}
+    return {
+        "type": "array",
+        "description": "Renames: `- from: OLD` / `to: NEW` for a credential, "
+                       "`- from: {app: OLD}` / `to: {app: NEW}` for an app (same client_id). "
+                       "The stored state follows without a new consent; an entry that "
+                       "matches nothing is reported and ignored. See docs/lifecycle.md.",
+        "items": {
+            "type": "object",
+            "required": ["from", "to"],
+            "additionalProperties": False,
+            "properties": {
+                "from": {"anyOf": [name, app_ref],
+                         "description": "The old credential name, or {app: OLD_APP}."},
+                "to": {"anyOf": [name, app_ref],
+                       "description": "The new credential name, or {app: NEW_APP}."},
+            },
         },
     }
 
@@ -203,6 +256,7 @@ def build_schema() -> Schema:
                      "additionalProperties": app_schema()},
             "credentials": {"type": "array", "description": "The credentials.",
                             "items": credential_schema()},
+            "moved": moved_schema(),
         },
         "$defs": {"no_secrets": _no_secrets()},
     }

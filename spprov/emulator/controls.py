@@ -7,6 +7,7 @@ from dataclasses import fields
 from typing import Any
 
 from spprov.emulator.messages import Request, Response, json_response
+from spprov.emulator.notifications import rotate_and_notify
 from spprov.emulator.state import App, Faults, World, selling_partner_id
 from spprov.regions import Region
 
@@ -60,7 +61,8 @@ def _list_apps(world: World, request: Request) -> Response:
 
 def _stats(world: World, request: Request) -> Response:
     with world.lock:
-        requests = {"total": 0, "token": 0, "consent": 0, "sellers": 0, "rotation": 0}
+        requests = {"total": 0, "token": 0, "consent": 0, "sellers": 0, "rotation": 0,
+                    "notifications": 0}
         requests.update(world.stats)
         return json_response(200, {"requests": requests,
                                    "faults_injected": world.faults_injected})
@@ -145,7 +147,17 @@ def _settings(world: World, request: Request) -> Response:
     with world.lock:
         if "auto_approve" in body:
             world.auto_approve = bool(body["auto_approve"])
-        return json_response(200, {"auto_approve": world.auto_approve})
+        if "sqs_endpoint_url" in body:
+            endpoint = body["sqs_endpoint_url"]
+            world.sqs_endpoint_url = str(endpoint) if endpoint else None
+        if "hold_rotation_answer" in body:
+            if body["hold_rotation_answer"]:
+                world.rotation_answer_gate.clear()
+            else:
+                world.rotation_answer_gate.set()
+        return json_response(200, {
+            "auto_approve": world.auto_approve, "sqs_endpoint_url": world.sqs_endpoint_url,
+            "hold_rotation_answer": not world.rotation_answer_gate.is_set()})
 
 
 def _tokens(world: World, request: Request) -> Response:
@@ -161,11 +173,15 @@ def _tokens(world: World, request: Request) -> Response:
 def _rotate_secret(world: World, request: Request) -> Response:
     client_id = str(_body(request).get("client_id", ""))
     with world.lock:
-        app = world.apps.get(client_id)
-        if app is None:
+        if client_id not in world.apps:
             return json_response(404, {"error": f"no app with client_id {client_id}"})
-        secret = world.rotate_secret(app)
+    secret = rotate_and_notify(world, client_id)
     return json_response(200, {"client_id": client_id, "client_secret": secret})
+
+
+def _rotations(world: World, request: Request) -> Response:
+    with world.lock:
+        return json_response(200, {"completed": world.rotations_completed})
 
 
 def _notifications(world: World, request: Request) -> Response:
@@ -189,4 +205,5 @@ CONTROLS: dict[tuple[str, str], Control] = {
     ("GET", "/tokens"): _tokens,
     ("POST", "/rotate-secret"): _rotate_secret,
     ("GET", "/notifications"): _notifications,
+    ("GET", "/rotations"): _rotations,
 }

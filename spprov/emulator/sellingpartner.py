@@ -8,11 +8,17 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from spprov.emulator.messages import Request, Response, json_response, sp_api_error
-from spprov.emulator.state import ROTATION_SCOPE, AccessGrant, World
+from spprov.emulator.notifications import (
+    ROTATION_PATH,
+    is_notifications,
+    is_served,
+    notifications_api,
+    rotate_client_secret,
+)
+from spprov.emulator.state import AccessGrant, World
 from spprov.regions import ENDPOINTS, Marketplace, Region, marketplaces_in_region
 
 SELLERS_PATH = "/sellers/v1/marketplaceParticipations"
-ROTATION_PATH = "/applications/2023-11-30/clientSecret"
 
 ENDPOINT_HOSTS: dict[str, Region] = {urlsplit(e.url).netloc: e.region for e in ENDPOINTS}
 
@@ -28,6 +34,8 @@ def request_kind(request: Request) -> str:
         return "sellers"
     if request.path == ROTATION_PATH:
         return "rotation"
+    if is_notifications(request.path):
+        return "notifications"
     return "sp_api_other"
 
 
@@ -39,12 +47,21 @@ def sp_api(world: World, request: Request) -> Response:
     route = (request.method, request.path)
     if route == ("GET", SELLERS_PATH):
         response = _marketplace_participations(world, request)
-    elif route == ("POST", ROTATION_PATH):
-        response = _rotate_client_secret(world, request)
+    elif route == ("POST", ROTATION_PATH) or is_served(request.method, request.path):
+        response = _grantless_call(world, request)
     else:
         response = sp_api_error(404, "NotFound", "Resource not found.")
     return dataclasses.replace(
         response, headers=(*response.headers, ("x-amzn-RequestId", str(uuid.uuid4()))))
+
+
+def _grantless_call(world: World, request: Request) -> Response:
+    grant = _access_grant(world, request)
+    if isinstance(grant, Response):
+        return grant
+    if request.path == ROTATION_PATH:
+        return rotate_client_secret(world, request, grant)
+    return notifications_api(world, request, grant)
 
 
 def _access_grant(world: World, request: Request) -> AccessGrant | Response:
@@ -90,16 +107,3 @@ def _participation(marketplace: Marketplace) -> dict[str, Any]:
         # Required by Amazon's model (sellers.json, MarketplaceParticipation).
         "storeName": STORE_NAME,
     }
-
-
-def _rotate_client_secret(world: World, request: Request) -> Response:
-    grant = _access_grant(world, request)
-    if isinstance(grant, Response):
-        return grant
-    if grant.scope != ROTATION_SCOPE:
-        return sp_api_error(403, "Unauthorized", _DENIED,
-                            f"A grantless token with scope {ROTATION_SCOPE} is required.")
-    with world.lock:
-        app = world.apps[grant.client_id]
-        world.rotate_secret(app)
-    return Response(204, b"", "application/json")

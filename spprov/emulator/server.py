@@ -28,8 +28,9 @@ class Emulator:
     """The emulator in a background thread: ``with Emulator() as emu: emu.url``."""
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0,
-                 auto_approve: bool = False) -> None:
+                 auto_approve: bool = False, sqs_endpoint_url: str | None = None) -> None:
         self.world = World(auto_approve=auto_approve)
+        self.world.sqs_endpoint_url = sqs_endpoint_url
         self._address = (host, port)
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None

@@ -23,6 +23,8 @@ GRANTLESS_SCOPES = frozenset({
     "sellingpartnerapi::client_credential:rotation",
 })
 ROTATION_SCOPE = "sellingpartnerapi::client_credential:rotation"
+NOTIFICATIONS_SCOPE = "sellingpartnerapi::notifications"
+NEW_SECRET_TYPE = "APPLICATION_OAUTH_CLIENT_NEW_SECRET"  # noqa: S105 - a notification type
 _CODE_ALPHABET = string.ascii_letters
 
 
@@ -56,6 +58,24 @@ class App:
         previous = self.previous_secret
         return (previous is not None and now < self.previous_secret_until
                 and secrets.compare_digest(secret, previous))
+
+
+@dataclass
+class Destination:
+    """A notifications destination: an SQS queue, by ARN."""
+
+    destination_id: str
+    name: str
+    arn: str
+
+
+@dataclass
+class Subscription:
+    """An application-level subscription of one notification type to a destination."""
+
+    subscription_id: str
+    payload_version: str
+    destination_id: str
 
 
 @dataclass
@@ -125,6 +145,17 @@ class World:
         self.refresh_grants: dict[str, RefreshGrant] = {}
         self.access_grants: dict[str, AccessGrant] = {}
         self.notifications: list[dict[str, Any]] = []
+        # Notifications API: destinations and subscriptions per client id (application).
+        self.destinations: dict[str, list[Destination]] = {}
+        self.subscriptions: dict[tuple[str, str], Subscription] = {}
+        # Where notifications are sent through the real SQS API (moto in tests); None: kept
+        # only in ``notifications``. Never Amazon's own SQS.
+        self.sqs_endpoint_url: str | None = None
+        self.rotations_completed = 0
+        # Cleared by the settings control: a rotation answers only once it is set again,
+        # so a test can stop spprov between Amazon's rotation and its answer.
+        self.rotation_answer_gate = threading.Event()
+        self.rotation_answer_gate.set()
         self.stats: Counter[str] = Counter()
         self.faults = Faults()
         self.faults_injected = 0
@@ -183,14 +214,22 @@ class World:
                                                     self.now() + ACCESS_TOKEN_LIFETIME_SECONDS)
         return token
 
-    def rotate_secret(self, app: App) -> str:
-        """Give the app a new secret; the old one works 7 more days, as at Amazon."""
+    def rotate_secret(self, app: App) -> dict[str, Any]:
+        """Give the app a new secret (the old one works 7 more days); the notification."""
         with self.lock:
             app.previous_secret = app.client_secret
             app.previous_secret_until = self.now() + OLD_SECRET_GRACE_SECONDS
             app.client_secret = new_client_secret()
-            self.notifications.append(_new_secret_notification(app))
-            return app.client_secret
+            subscription = self.subscriptions.get((app.client_id, NEW_SECRET_TYPE))
+            notification = _new_secret_notification(app, self.now(), subscription)
+            self.notifications.append(notification)
+            return notification
+
+    def destination_arn(self, client_id: str, destination_id: str) -> str | None:
+        """The SQS ARN of one of the app's destinations."""
+        with self.lock:
+            return next((d.arn for d in self.destinations.get(client_id, [])
+                         if d.destination_id == destination_id), None)
 
     def set_faults(self, faults: Faults, seed: int | None) -> None:
         """Replace the fault settings; a seed makes the random draws repeatable."""
@@ -211,14 +250,27 @@ class World:
             return faults
 
 
-def _new_secret_notification(app: App) -> dict[str, Any]:
+def _iso(moment: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(moment))
+
+
+def _new_secret_notification(app: App, now: float,
+                             subscription: Subscription | None) -> dict[str, Any]:
     # The shape of the APPLICATION_OAUTH_CLIENT_NEW_SECRET notification sent through SQS.
     return {
-        "notificationType": "APPLICATION_OAUTH_CLIENT_NEW_SECRET",
+        "notificationVersion": "1.0",
+        "notificationType": NEW_SECRET_TYPE,
+        "payloadVersion": "2023-11-30",
+        "eventTime": _iso(now),
         "payload": {"applicationOAuthClientNewSecret": {
             "clientId": app.client_id,
             "newClientSecret": app.client_secret,
-            "oldClientSecretExpiryTime": time.strftime(
-                "%Y-%m-%dT%H:%M:%SZ", time.gmtime(app.previous_secret_until)),
+            "oldClientSecretExpiryTime": _iso(app.previous_secret_until),
         }},
+        "notificationMetadata": {
+            "applicationId": app.application_id,
+            "subscriptionId": subscription.subscription_id if subscription else "",
+            "publishTime": _iso(now),
+            "notificationId": secrets.token_hex(16),
+        },
     }

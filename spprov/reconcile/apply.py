@@ -22,6 +22,7 @@ from spprov.hints import run_authorize
 from spprov.model import (
     Action,
     App,
+    AppMove,
     Change,
     Credential,
     Desired,
@@ -50,8 +51,12 @@ class Applier:
     concurrency: int = 8
 
     def apply(self, plan: Plan) -> list[Outcome]:
-        """Carry out every pending change; outcomes in plan order."""
-        quick = [c for c in plan.changes if c.action in (Action.UPDATE, Action.DELETE)]
+        """Carry out every pending change; outcomes in plan order (app moves first)."""
+        moved_apps = [self._move_app(move) for move in plan.app_moves]
+        for outcome in moved_apps:
+            self.report(outcome)
+        quick = [c for c in plan.changes
+                 if c.action in (Action.UPDATE, Action.DELETE, Action.MOVE)]
         consents = [c for c in plan.changes if c.action.needs_person]
         if consents and self.authorizer is not None:
             # A consent whose token cannot be stored is lost: learn that before asking anyone.
@@ -68,7 +73,15 @@ class Applier:
         for outcome in not_carried_out(plan):
             outcomes[outcome.name] = outcome
             self.report(outcome)
-        return [outcomes[c.name] for c in plan.changes if c.name in outcomes]
+        return moved_apps + [outcomes[c.name] for c in plan.changes if c.name in outcomes]
+
+    def _move_app(self, move: AppMove) -> Outcome:
+        name = f"app {move.target}"
+        try:
+            self.store.move_app(move.source, move.target)
+        except SpprovError as exc:
+            return Outcome(name, Action.MOVE, Status.FAILED, str(exc))
+        return Outcome(name, Action.MOVE, Status.DONE, f"from app {move.source}")
 
     def _guarded(self, change: Change, prune: bool) -> Outcome:
         try:
@@ -83,7 +96,12 @@ class Applier:
         credential = change.desired
         assert credential is not None
         app = self.desired.apps[credential.app]
-        if change.action is Action.UPDATE:
+        if change.moved_from is not None:
+            assert change.stored is not None
+            self.store.move(change.moved_from, updated_record(credential, app, change.stored))
+        if change.action is Action.MOVE and change.moved_from is not None:
+            return Outcome(change.name, change.action, Status.DONE, f"from {change.moved_from}")
+        if change.action in (Action.UPDATE, Action.MOVE):
             assert change.stored is not None
             self.store.write(updated_record(credential, app, change.stored), None)
             return Outcome(change.name, change.action, Status.DONE, "updated")

@@ -22,7 +22,7 @@ from spprov.health import (
     SecretSource,
     Severity,
 )
-from spprov.hints import authorize_command
+from spprov.hints import authorize_command, client_secret_variable, rotate_secret_command
 from spprov.model import Action, App, Change, Desired, Record, TokenCheck
 from spprov.reconcile.planner import build_plan, days_until, expiry_text
 from spprov.regions import consent_kind, endpoint
@@ -84,7 +84,7 @@ def secret_age_finding(app: str, set_at: datetime, now: datetime) -> Finding | N
     age = days_until(now, set_at)
     deadline = set_at + timedelta(days=SECRET_DEADLINE_DAYS)
     day = deadline.astimezone(UTC).date().isoformat()
-    command = f"spprov app set-secret {app}"
+    command = rotate_secret_command(app)
     if now >= deadline:
         return Finding("secret_expired", Severity.BROKEN,
                        f"client secret set {_days(age)} ago, past the 180-day deadline "
@@ -97,8 +97,8 @@ def secret_age_finding(app: str, set_at: datetime, now: datetime) -> Finding | N
 
 
 def secret_variable(app: str) -> str:
-    """``SPPROV_APP_<APP>_CLIENT_SECRET`` (kept here so this module stays pure)."""
-    return f"SPPROV_APP_{app.upper().replace('-', '_')}_CLIENT_SECRET"
+    """``SPPROV_APP_<APP>_CLIENT_SECRET``."""
+    return client_secret_variable(app)
 
 
 def _credential(change: Change, apps: Mapping[str, App], now: datetime,
@@ -147,6 +147,9 @@ def _plan_findings(change: Change) -> tuple[Finding, ...]:
     if change.action is Action.REAUTHORIZE:
         return (Finding("reauthorize_pending", Severity.WARNING,
                         f"needs a new authorization ({reasons}); run spprov apply"),)
+    if change.action is Action.MOVE:
+        return (Finding("move_pending", Severity.WARNING,
+                        f"renamed by a moved entry ({reasons}); run spprov apply"),)
     if change.action is Action.UPDATE:
         return (Finding("update_pending", Severity.WARNING,
                         f"state differs from the declaration ({reasons}); run spprov apply"),)

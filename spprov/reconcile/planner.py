@@ -11,6 +11,7 @@ and a ``--refresh`` check that could not be made keeps its action but carries th
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from spprov.errors import UsageError
@@ -28,6 +29,7 @@ from spprov.model import (
     Record,
     TokenCheck,
 )
+from spprov.reconcile.moves import resolve_moves
 from spprov.regions import consent_kind, endpoint
 
 # The readable state fields an update (or a new authorization) rewrites from the declaration.
@@ -47,24 +49,31 @@ def build_plan(desired: Desired, stored: Mapping[str, Record], now: datetime,
                checks: Mapping[str, Check] | None = None,
                only: Collection[str] = (), prune: bool = False,
                unreadable: Mapping[str, str] | None = None,
-               keys: tuple[KeyChange, ...] = ()) -> Plan:
+               keys: tuple[KeyChange, ...] = (),
+               stored_apps: Collection[str] = ()) -> Plan:
     """The plan that converges ``stored`` to ``desired`` at ``now`` (timezone-aware UTC).
 
     ``unreadable`` maps the names of state files that exist but cannot be read to why.
     ``keys`` are the differences between .sops.yaml and the state files' keys; they are
-    part of the plan (a reviewed change) but not of any credential.
+    part of the plan (a reviewed change) but not of any credential. ``stored_apps`` names
+    the apps with a client secret file (for `moved` apps).
     """
     _require_utc(now)
-    declared = desired.by_name
     unreadable = unreadable or {}
-    names = _selected(declared.keys() | stored.keys() | unreadable.keys(), only)
+    moves = resolve_moves(desired, stored, stored_apps, occupied=unreadable.keys())
+    records = moves.records
+    declared = desired.by_name
+    names = _selected(declared.keys() | records.keys() | unreadable.keys(), only)
     checks = checks or {}
     changes = tuple(
         _blocked(name, declared.get(name), unreadable[name]) if name in unreadable else
-        _change(name, declared.get(name), stored.get(name), desired.apps, now, checks.get(name))
+        _moved(_change(name, declared.get(name), records.get(name), desired.apps, now,
+                       checks.get(moves.moved_from.get(name, name))),
+               moves.moved_from.get(name), moves.app_renamed.get(name))
         for name in sorted(names)
     )
-    return Plan(changes=changes, generated_at=now, prune=prune, keys=keys)
+    return Plan(changes=changes, generated_at=now, prune=prune, keys=keys,
+                app_moves=tuple(moves.app_moves), notes=tuple(moves.notes))
 
 
 def declaration_differences(credential: Credential, apps: Mapping[str, App],
@@ -73,6 +82,22 @@ def declaration_differences(credential: Credential, apps: Mapping[str, App],
     app = apps[credential.app]
     return _reauthorize_reasons(credential, app, record) + _update_reasons(credential, app,
                                                                           record)
+
+
+def _moved(change: Change, moved_from: str | None, old_app: str | None) -> Change:
+    """A change whose record a `moved` entry renamed: `move` unless a person is needed."""
+    if moved_from is None and old_app is None:
+        return change
+    reasons = []
+    if moved_from is not None:
+        reasons.append(f"moved from {moved_from} (moved entry)")
+    if old_app is not None and change.desired is not None:
+        reasons.append(f"app: {old_app} -> {change.desired.app} (moved entry, same client_id)")
+    action = change.action
+    if action in (Action.NOOP, Action.UPDATE):
+        action = Action.MOVE
+    return replace(change, action=action, reasons=(*reasons, *change.reasons),
+                   moved_from=moved_from)
 
 
 def _blocked(name: str, credential: Credential | None, reason: str) -> Change:

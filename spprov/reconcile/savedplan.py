@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shlex
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -82,12 +82,14 @@ class SavedPlan:
     fingerprint: dict[str, str]
     document: dict[str, Any]  # the plan_json document
 
-    def replay(self, files: RepositoryFiles, desired: Desired, stored: StoredState) -> Plan:
+    def replay(self, files: RepositoryFiles, desired: Desired, stored: StoredState,
+               stored_apps: Collection[str] = ()) -> Plan:
         """The saved plan, rebuilt from today's files; refused when it is stale."""
         refuse_if_stale(self, fingerprint(files))
         plan = build_plan(desired, stored.records, self.generated_at,
                           checks=_revoked_checks(self.document), only=self.options.only,
-                          prune=self.options.prune, unreadable=stored.unreadable)
+                          prune=self.options.prune, unreadable=stored.unreadable,
+                          stored_apps=stored_apps)
         if _comparable(json.loads(plan_json(plan))) != _comparable(self.document):
             raise StalePlanError(f"the saved plan {self.file} does not match what this spprov "
                                  f"computes from the same files; run "

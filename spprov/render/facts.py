@@ -13,6 +13,7 @@ ACTIONS = (Action.CREATE, Action.REAUTHORIZE, Action.RENEW, Action.REPAIR, Actio
            Action.DELETE)
 ORPHAN_NOTE = "orphan: run apply --prune to delete"
 KEYS_HEADING = "Keys: .sops.yaml differs from what the state files are encrypted for"
+NOTE_PREFIX = "Note: "
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,9 @@ def _complete_summary(plan: Plan) -> str:
                 f"no credential changes{orphan_clause}.")
     deletes = counts[Action.DELETE] if plan.prune else 0
     parts = [f"{counts[a] if a is not Action.DELETE else deletes} to {a}" for a in ACTIONS]
+    moves = move_count(plan)
+    if moves:  # named only when there are some, so plans without `moved` read as before
+        parts.append(f"{moves} to move")
     people = len(plan.needs_person())
     verb = "needs" if people == 1 else "need"
     if plan.keys:
@@ -116,3 +120,13 @@ def key_line(key: KeyChange) -> str:
         return f"- {key.kind} {key.value} (still in {files}: run `spprov rekey`)"
     return (f"- {key.kind} {key.value} (named in {files}, not in .sops.yaml: restore "
             "them from Git or run `spprov rekey`)")
+
+
+def move_count(plan: Plan) -> int:
+    """Credentials moved plus app client secret files moved."""
+    return plan.counts()[Action.MOVE] + len(plan.app_moves)
+
+
+def app_move_reason(source: str) -> str:
+    """Why an app's client secret file is renamed."""
+    return f"state/apps/{source}.sops.yaml renamed (moved entry); the client secret is kept"

@@ -10,8 +10,16 @@ import json
 
 from spprov.escape import html_text, markdown
 from spprov.hints import authorize_command
-from spprov.model import Change, Plan
-from spprov.render.facts import ACTIONS, KEYS_HEADING, facts, field_change, key_line, summary_line
+from spprov.model import Action, Change, Plan
+from spprov.render.facts import (
+    ACTIONS,
+    KEYS_HEADING,
+    app_move_reason,
+    facts,
+    field_change,
+    key_line,
+    summary_line,
+)
 
 HEADING = "## spprov plan"
 TABLE_HEAD = "| credential | region | environment | reasons |\n|---|---|---|---|"
@@ -22,10 +30,17 @@ def plan_markdown(plan: Plan) -> str:
     parts = [HEADING, escape(summary_line(plan))]
     if plan.keys:
         parts.append(keys_table(plan))
-    for action in ACTIONS:
+    for action in (*ACTIONS, Action.MOVE):
         changes = [c for c in plan.changes if c.action is action and plan.is_pending(c)]
         if changes:
             parts.append(table(f"### {action} ({len(changes)})", changes))
+    if plan.app_moves:
+        parts.append(f"### app client secret files moved ({len(plan.app_moves)})\n\n"
+                     + "\n".join(f"- app {escape(m.source)} -> app {escape(m.target)}: "
+                                 f"{escape(app_move_reason(m.source))}"
+                                 for m in plan.app_moves))
+    if plan.notes:
+        parts.append("### notes\n\n" + "\n".join(f"- {escape(n)}" for n in plan.notes))
     orphans = list(plan.orphans())
     if orphans:
         parts.append(table(f"### orphans, kept without --prune ({len(orphans)})", orphans))

@@ -8,7 +8,7 @@ from spprov.model import Action, Outcome, Plan, Status
 
 _VERBS = {
     "create": "created", "reauthorize": "reauthorized", "renew": "renewed",
-    "repair": "repaired", "update": "updated", "delete": "deleted",
+    "repair": "repaired", "update": "updated", "delete": "deleted", "move": "moved",
 }
 
 

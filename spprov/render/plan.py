@@ -11,7 +11,7 @@ import json
 from typing import Any
 
 from spprov.model import Action, Change, Plan
-from spprov.render.facts import ACTIONS, facts, field_change, iso_z
+from spprov.render.facts import ACTIONS, facts, field_change, iso_z, move_count
 from spprov.render.markdown import plan_markdown
 from spprov.render.text import plan_text
 
@@ -30,6 +30,8 @@ def plan_json(plan: Plan) -> str:
         "changes": [_change(plan, change) for change in plan.changes],
         "keys": [{"change": key.change, "kind": key.kind, "value": key.value,
                   "state_files": key.files} for key in plan.keys],
+        "app_moves": [{"from": m.source, "to": m.target} for m in plan.app_moves],
+        "notes": list(plan.notes),
     }
     return json.dumps(document, indent=2, ensure_ascii=False)
 
@@ -40,6 +42,7 @@ def _summary(plan: Plan) -> dict[str, Any]:
     orphans = len(plan.orphans())
     summary[Action.DELETE.value] -= orphans
     summary["orphans"] = orphans
+    summary[Action.MOVE.value] = move_count(plan)
     summary["noop"] = counts[Action.NOOP]
     summary["needs_person"] = len(plan.needs_person())
     summary["key_changes"] = len(plan.keys)
@@ -70,4 +73,5 @@ def _change(plan: Plan, change: Change) -> dict[str, Any]:
                     for field in change.updates},
         "failure": ({"kind": change.failure.kind.value, "message": change.failure.message}
                     if change.failure is not None else None),
+        "moved_from": change.moved_from,
     }

@@ -5,8 +5,16 @@ from __future__ import annotations
 import json
 
 from spprov.escape import lines, printable
-from spprov.model import Action, Change, Plan
-from spprov.render.facts import KEYS_HEADING, ORPHAN_NOTE, field_change, key_line, summary_line
+from spprov.model import Action, AppMove, Change, Plan
+from spprov.render.facts import (
+    KEYS_HEADING,
+    NOTE_PREFIX,
+    ORPHAN_NOTE,
+    app_move_reason,
+    field_change,
+    key_line,
+    summary_line,
+)
 from spprov.render.style import styled
 
 HEADER = "spprov will perform the following actions:"
@@ -17,6 +25,7 @@ SYMBOLS = {
     Action.REAUTHORIZE: "-/+",
     Action.RENEW: "  >",
     Action.REPAIR: "  !",
+    Action.MOVE: " =>",
     Action.UPDATE: "  ~",
     Action.DELETE: "  -",
     Action.BLOCKED: "  x",
@@ -28,6 +37,7 @@ COLORS = {
     Action.REAUTHORIZE: "magenta",
     Action.RENEW: "cyan",
     Action.REPAIR: "red",
+    Action.MOVE: "blue",
     Action.UPDATE: "yellow",
     Action.DELETE: "red",
     Action.BLOCKED: "red",
@@ -41,15 +51,27 @@ def plan_text(plan: Plan, color: bool) -> str:
     shown = [c for c in plan.changes
              if plan.is_pending(c) or c.action in (Action.DELETE, Action.BLOCKED)]
     sections = [HEADER] if plan.has_changes() else []
+    sections += [app_move_block(m, color) for m in plan.app_moves]
     sections += [change_block(c, orphan=c.action is Action.DELETE and not plan.is_pending(c),
                               color=color) for c in shown]
     sections += [unchecked_block(c, color) for c in plan.unchecked() if c not in shown]
     if plan.keys:
         sections.append("\n".join([KEYS_HEADING + ":"]
                                    + [f"  {printable(key_line(key))}" for key in plan.keys]))
+    if plan.notes:
+        sections.append("\n".join(f"{NOTE_PREFIX}{printable(note)}" for note in plan.notes))
     summary = summary_line(plan)
     sections.append(styled(summary, bold=True) if color else summary)
     return lines("\n\n".join(sections))
+
+
+def app_move_block(move: AppMove, color: bool = False) -> str:
+    """An app's client secret file that follows the app's new name."""
+    head = f"{SYMBOLS[Action.MOVE]} move"
+    if color:
+        head = styled(head, fg=COLORS[Action.MOVE], bold=True)
+    return (f"{head} app {printable(move.source)} -> app {printable(move.target)}\n"
+            f"{INDENT}# {printable(app_move_reason(move.source))}")
 
 
 def change_block(change: Change, orphan: bool = False, color: bool = False) -> str:

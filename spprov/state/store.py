@@ -17,6 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from spprov import hints
 from spprov.errors import SpprovError, StateError
 from spprov.hints import run_authorize
 from spprov.model import KeyChange, Record
@@ -102,6 +103,10 @@ class StateStore:
     def app_files(self) -> list[Path]:
         """Every app secret file, sorted."""
         return _state_files(self.state_dir / APPS_DIR)
+
+    def stored_apps(self) -> list[str]:
+        """The apps that have a client secret file (from file names; nothing is read)."""
+        return [path.name.removesuffix(SUFFIX) for path in self.app_files()]
 
     # -- reading -------------------------------------------------------------------------
     def read_all(self) -> StoredState:
@@ -203,6 +208,37 @@ class StateStore:
     def key_changes(self) -> tuple[KeyChange, ...]:
         """Where .sops.yaml differs from what the state files are encrypted for."""
         return self.keyring.key_changes(self.credential_files() + self.app_files())
+
+    def move(self, old: str, record: Record) -> None:
+        """Rename ``old``'s state file to ``record.name``'s and write its readable fields.
+
+        Metadata only (``sops set`` on readable keys): the refresh token's ciphertext and the
+        data key stay byte-identical. The new file is complete before the old one goes.
+        """
+        self._move_file(self.path_of(old), self.path_of(record.name),
+                        statefile.record_fields(record))
+
+    def move_app(self, old: str, new: str) -> None:
+        """Rename app ``old``'s client secret file to ``new``'s; the secret is untouched."""
+        source = self.app_path(old)
+        set_at = self.app_secret_set_at(old)
+        if set_at is None:
+            raise StateError(f"{self.display(source)}: no such file; nothing to move")
+        self._move_file(source, self.app_path(new), statefile.app_fields(new, set_at))
+
+    def _move_file(self, source: Path, target: Path, fields: Mapping[str, object]) -> None:
+        with self._writing(target), self.lock(WRITE_WAIT_SECONDS):
+            if target.exists():
+                raise StateError(f"{self.display(target)} exists already: cannot move "
+                                 f"{self.display(source)} there (nothing was changed)")
+            temp = copy_beside(source)
+            try:
+                self._apply_edits(temp, target, self._field_edits(temp, fields))
+                commit(temp, target)
+            finally:
+                temp.unlink(missing_ok=True)
+            source.unlink()
+            sync_folder(source.parent)
 
     def check_writable(self, name: str) -> None:
         """Fail now, not after a consent, when NAME's state file could not be encrypted."""
@@ -378,7 +414,7 @@ def resolve_client_secret(app: str, store: StateStore, environ: Mapping[str, str
 
 def client_secret_variable(app: str) -> str:
     """``SPPROV_APP_<APP>_CLIENT_SECRET``, APP upper-cased with ``-`` as ``_``."""
-    return f"SPPROV_APP_{app.upper().replace('-', '_')}_CLIENT_SECRET"
+    return hints.client_secret_variable(app)
 
 
 _MISSING: Any = object()

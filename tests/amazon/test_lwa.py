@@ -118,7 +118,8 @@ def test_bad_client_secret(emulator: EmulatorHandle, lwa: LwaClient) -> None:
         lwa.exchange_code(credentials(app, "wrong"), Secret(emulator.code(app)),
                           app.redirect_uri)
     assert str(caught.value) == (f"client secret rejected for client {app.client_id}: "
-                                 "rotate it with `spprov app set-secret acme`")
+                                 "rotate it with `spprov app rotate-secret acme`, or store "
+                                 "the current one with `spprov app set-secret acme`")
     assert emulator.stats()["token"] == 1
 
 

@@ -112,7 +112,8 @@ def test_401_without_body_is_invalid_client() -> None:
         lwa.refresh(CLIENT, Secret("Atzr|x"))
     assert str(caught.value) == ("client secret rejected for client "
                                  "amzn1.application-oa2-client.x: rotate it with "
-                                 "`spprov app set-secret APP`")
+                                 "`spprov app rotate-secret APP`, or store the current one "
+                                 "with `spprov app set-secret APP`")
 
 
 def test_token_request_is_form_encoded_with_all_fields() -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tests.fixtures_aws import DECLARED_QUEUE_URL, Sqs
 from tests.fixtures_cli import Result
 from tests.fixtures_gitops import EU, US, GitOps
 from tests.fixtures_state import SopsRecorder, make_identity
@@ -60,6 +61,7 @@ def _every_command(session: Session, client_secret: str, tmp_path: Path) -> None
         session.run(*args)
     session.run("app", "set-secret", "acme", input=client_secret + "\n")
     session.env["SPPROV_APP_ACME_CLIENT_SECRET"] = None  # from now on, from its state file
+    session.run("app", "rotate-secret", "acme", "--wait", "5")
     session.run("token", "acme-us", reveals=True)
     session.run("token", "acme-eu", reveals=True)
     for fmt in ("env", "json", "python-amazon-sp-api"):
@@ -79,6 +81,8 @@ def _every_command(session: Session, client_secret: str, tmp_path: Path) -> None
 
 def _secrets(gitops: GitOps, client_secret: str, codes: Path, revealed: list[str]) -> set[str]:
     secrets = {client_secret}
+    secrets |= {n["payload"]["applicationOAuthClientNewSecret"]["newClientSecret"]
+                for n in gitops.emulator.control("GET", "/notifications")["notifications"]}
     secrets |= set(codes.read_text().split())
     secrets |= {t["refresh_token"] for t in gitops.emulator.refresh_tokens()}
     for text in revealed:
@@ -94,11 +98,14 @@ def _readable_files(*roots: Path) -> list[Path]:
 
 def test_no_secret_appears_in_output_files_or_sops_argv(gitops: GitOps,
                                                         sops_recorder: SopsRecorder,
-                                                        tmp_path: Path, home: Path) -> None:
+                                                        tmp_path: Path, home: Path,
+                                                        sqs: Sqs) -> None:
     codes = tmp_path / "codes.txt"
-    gitops.declare([{"name": "acme-us", **US}, {"name": "acme-eu", **EU}])
+    gitops.emulator.control("POST", "/settings", {"sqs_endpoint_url": sqs.endpoint})
+    gitops.declare([{"name": "acme-us", **US}, {"name": "acme-eu", **EU}], notifications={
+        "sqs_queue_url": DECLARED_QUEUE_URL, "aws_region": "us-east-1"})
     session = Session(gitops, {"BROWSER": _recording_browser(gitops, codes),
-                               "SPPROV_SOPS": str(sops_recorder.shim)})
+                               "SPPROV_SOPS": str(sops_recorder.shim), **sqs.env})
     client_secret = gitops.app.client_secret
     _every_command(session, client_secret, tmp_path)
 
@@ -109,6 +116,7 @@ def test_no_secret_appears_in_output_files_or_sops_argv(gitops: GitOps,
     assert len(gitops.emulator.refresh_tokens()) == 3
     assert sum(s.startswith("Atza|") for s in secrets) >= 2
     assert all(len(s) >= 16 for s in secrets)
+    assert gitops.emulator.stats()["rotation"] == 1  # the rotated secret is searched for too
 
     argv = [" ".join(call) for call in sops_recorder.calls()]
     assert argv, "sops was never called through the recorder"

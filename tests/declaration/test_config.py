@@ -14,7 +14,7 @@ from spprov.declaration.loader import (
     load_desired,
 )
 from spprov.errors import Location
-from spprov.model import App, Credential
+from spprov.model import App, Credential, Notifications
 from spprov.regions import AccountKind, Environment, Region
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "credentials.yaml"
@@ -49,7 +49,9 @@ def test_example_becomes_desired_state() -> None:
         name="acme", application_id="amzn1.sp.solution.00000000-0000-0000-0000-000000000000",
         client_id="amzn1.application-oa2-client.0123456789abcdef",
         redirect_uri="https://auth.example.com/spapi/callback", draft=False,
-        authorization_lifetime_days=365, renewal_window_days=30)}
+        authorization_lifetime_days=365, renewal_window_days=30,
+        notifications=Notifications(
+            "https://sqs.us-east-1.amazonaws.com/123456789012/spprov-acme", "us-east-1"))}
     assert desired.apps["acme"].location == Location("credentials.yaml", 7, 3)
     assert [c.name for c in desired.credentials] == ["acme-eu-sandbox", "acme-us",
                                                      "acme-vendor-jp"]
@@ -61,7 +63,7 @@ def test_example_becomes_desired_state() -> None:
         authorization_version=2)
     sandbox = desired.credential("acme-eu-sandbox")
     assert sandbox is not None and sandbox.environment is Environment.SANDBOX
-    assert sandbox.location == Location("credentials.yaml", 20, 5)
+    assert sandbox.location == Location("credentials.yaml", 23, 5)
     assert sandbox.description is None and sandbox.authorization_version == 1
 
 

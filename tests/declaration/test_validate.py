@@ -183,6 +183,13 @@ EXPECTED: list[tuple[str, str]] = [
      "seller_host_as_vendor.yaml:9:5: vendor_central_url 'https://sellercentral.amazon.de' "
      "is a Seller Central address; write it as seller_central_url "
      "'https://sellercentral-europe.amazon.com' (Seller Central for Germany, region eu)"),
+    ('sqs_queue_url_foreign_host.yaml',
+     "sqs_queue_url_foreign_host.yaml:9:7: sqs_queue_url "
+     "'https://sqs.us-east-1.amazonaws.com.evil.example/123456789012/q' is not an SQS queue "
+     "URL: use https://sqs.REGION.amazonaws.com/ACCOUNT/QUEUE (Amazon's SQS only)"),
+    ('sqs_region_mismatch.yaml',
+     "sqs_region_mismatch.yaml:9:7: aws_region 'us-east-1' is not the region of "
+     "sqs_queue_url (eu-west-1); make them the same"),
     ('tab_indent.yaml',
      'tab_indent.yaml:9:1: a tab character: YAML indents with spaces only'),
     ('template_syntax.yaml.j2',

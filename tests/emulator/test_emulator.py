@@ -313,7 +313,7 @@ def test_stats_count_amazon_requests_not_controls(emulator: EmulatorHandle) -> N
     exchange(emulator, app, emulator.code(app))
     emulator.http.get(f"/sellingpartnerapi-na.amazon.com{SELLERS}")
     assert emulator.stats() == {"total": 3, "token": 1, "consent": 1, "sellers": 1,
-                                "rotation": 0}
+                                "rotation": 0, "notifications": 0}
     emulator.reset_stats()
     assert emulator.stats()["total"] == 0
 

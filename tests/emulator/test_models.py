@@ -83,8 +83,9 @@ def test_client_secret_rotation_conforms(emulator: EmulatorHandle) -> None:
 
 def test_an_unserved_notifications_call_answers_in_the_models_error_shape(
         emulator: EmulatorHandle) -> None:
-    # The emulator serves no Notifications API routes (spprov makes no such call); what it
-    # answers there must still be an error body that Amazon's model describes.
+    # The emulator serves only the Notifications API routes spprov calls (destinations and
+    # subscriptions, GET and POST); what it answers elsewhere must still be an error body
+    # that Amazon's model describes.
     response = emulator.http.delete(
         f"{NA}/notifications/v1/subscriptions/ANY_OFFER_CHANGED/subscription-1")
     assert response.status_code == 404

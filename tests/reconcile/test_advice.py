@@ -32,7 +32,8 @@ def test_renewal_warning_boundaries(now: object, expected: list[str]) -> None:
 @pytest.mark.parametrize(("age", "expected"), [
     (timedelta(days=90) - SECOND, []),
     (timedelta(days=90), ["spprov: warning: app acme: client secret set 90 days ago; rotate it "
-                          "before 2026-06-30 (180-day deadline) with spprov app set-secret acme"]),
+                          "before 2026-06-30 (180-day deadline) with spprov app "
+                          "rotate-secret acme"]),
 ])
 def test_secret_warning_boundaries(age: timedelta, expected: list[str]) -> None:
     declared = desired("acme-us")

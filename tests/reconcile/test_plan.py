@@ -342,8 +342,8 @@ def test_plan_counts_and_pending() -> None:
     declared, stored = mixed_inputs()
     plan = build_plan(declared, stored, NOW, checks={"a-us": TokenCheck.REVOKED})
     assert plan.counts() == {Action.CREATE: 1, Action.REAUTHORIZE: 0, Action.RENEW: 0,
-                             Action.REPAIR: 1, Action.UPDATE: 0, Action.DELETE: 1,
-                             Action.BLOCKED: 0, Action.NOOP: 2}
+                             Action.REPAIR: 1, Action.MOVE: 0, Action.UPDATE: 0,
+                             Action.DELETE: 1, Action.BLOCKED: 0, Action.NOOP: 2}
     assert [c.name for c in plan.pending()] == ["a-us", "c-us"]
     assert [c.name for c in plan.needs_person()] == ["a-us", "c-us"]
     assert plan.has_changes()

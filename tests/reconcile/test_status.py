@@ -103,11 +103,11 @@ def test_client_secret_messages() -> None:
     assert warned.secret_age_days == 95
     assert warned.findings[0].message == (
         "client secret set 95 days ago; rotate it before 2026-06-30 (180-day deadline) "
-        "with spprov app set-secret acme")
+        "with spprov app rotate-secret acme")
     late = app_health("acme", STORED_SECRET["acme"], SECRET_SET + timedelta(days=181))
     assert late.findings[0].message == (
         "client secret set 181 days ago, past the 180-day deadline (2026-06-30); "
-        "rotate it with spprov app set-secret acme")
+        "rotate it with spprov app rotate-secret acme")
 
 
 def test_a_secret_from_the_environment_has_no_age() -> None:
@@ -276,7 +276,7 @@ def test_stored_app_secret_ages(authorized: GitOps) -> None:
     assert warned.code == 0
     rotate_by = (day + timedelta(days=180)).date().isoformat()
     assert (f"client secret set 95 days ago; rotate it before {rotate_by} (180-day deadline) "
-            "with spprov app set-secret acme") in warned.stdout
+            "with spprov app rotate-secret acme") in warned.stdout
     late = authorized.run("status", "--at", (day + timedelta(days=180)).isoformat(), env=no_env)
     assert late.code == 1
     assert "past the 180-day deadline" in late.stdout

@@ -67,8 +67,9 @@ def test_a_missing_sops_binary_is_one_line(applied: GitOps, tmp_path: Path) -> N
     missing = tmp_path / "no-such" / "sops"
     before = tree_digest(applied.repo)
     # Only writes need the binary; reads decrypt in-process (spprov.state.sopsreader).
-    result = applied.run("app", "set-secret", "acme", env={"SPPROV_SOPS": str(missing)},
-                         input="amzn1.oa2-cs.v1.new-secret\n")
+    # --no-check: the secret is made up, and trying it with LWA is not what this tests.
+    result = applied.run("app", "set-secret", "acme", "--no-check",
+                         env={"SPPROV_SOPS": str(missing)}, input="amzn1.oa2-cs.v1.new-secret\n")
     assert result.code == 1, result.output
     assert (f"cannot run sops at {missing} (No such file or directory); reinstall spprov "
             "or point SPPROV_SOPS at a sops binary") in result.stderr

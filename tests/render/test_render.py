@@ -134,11 +134,12 @@ def test_control_characters_cannot_reach_the_terminal() -> None:
 def test_json_document() -> None:
     document = json.loads(plan_json(sample()))
     assert list(document) == ["format_version", "generated_at", "prune", "summary", "changes",
-                              "keys"]
+                              "keys", "app_moves", "notes"]
     assert (document["format_version"], document["generated_at"]) == (1, "2027-11-16T12:00:00Z")
     assert document["summary"] == {
         "create": 1, "reauthorize": 1, "renew": 1, "repair": 1, "update": 1, "delete": 0,
-        "orphans": 1, "noop": 1, "needs_person": 4, "key_changes": 0, "has_changes": True,
+        "orphans": 1, "move": 0, "noop": 1, "needs_person": 4, "key_changes": 0,
+        "has_changes": True,
         "blocked": 0, "unchecked": 0, "complete": True}
     assert [c["name"] for c in document["changes"]] == [
         "acme-ca", "acme-eu", "acme-jp", "acme-mx", "acme-uk", "acme-us", "old-one"]
@@ -155,6 +156,7 @@ def test_json_change_fields() -> None:
         "authorization_expires_at": "2028-05-31T02:00:00Z",
         "updates": {"description": {"from": None, "to": DESCRIPTION}},
         "failure": None,
+        "moved_from": None,
     }
     assert (changes["old-one"]["action"], changes["old-one"]["pending"]) == ("delete", False)
     assert changes["acme-ca"]["authorized_at"] is None

@@ -11,10 +11,12 @@ from datetime import UTC, datetime
 import click
 
 from spprov.cli import context as contexts
+from spprov.cli.commands import rotate
 from spprov.cli.context import Context, stdin_is_terminal
-from spprov.cli.workspace import current
+from spprov.cli.workspace import Workspace, current
 from spprov.declaration.loader import ConfigError, ConfigNotFoundError, load_desired
-from spprov.errors import UsageError
+from spprov.errors import InvalidClientError, SpprovError, UsageError
+from spprov.model import App
 from spprov.secret import Secret
 from spprov.state.store import client_secret_variable
 
@@ -41,20 +43,48 @@ def _one_line(text: str) -> Secret:
     return Secret(value)
 
 
-def check_app(context: Context, app: str) -> None:
-    """Refuse a name that cannot be an app, or one the declaration does not have (a typo)."""
+def check_app(context: Context, app: str, need: bool = False) -> App | None:
+    """The declared app; refuse a name that cannot be an app, or an undeclared one (a typo).
+
+    Without ``need``, a declaration that cannot be read is no obstacle (None): storing a
+    secret offline must not wait for the declaration to be fixed or written.
+    """
     if not APP_NAME.match(app):
         raise UsageError(f"{app!r} is not an app name (^[a-z0-9][a-z0-9-]{{0,62}}$)")
     try:
         desired = load_desired(context.config_path(), context.display)
     except (ConfigError, ConfigNotFoundError) as exc:
-        # Storing a secret must not wait for the declaration to be fixed or written.
+        if need:
+            raise UsageError(f"{_first_line(exc)} (the secret is tried with the client_id "
+                             f"declared for app {app}; --no-check stores it untried)") from None
         log.info("not checking that app %s is declared: %s", app, exc)
-        return
+        return None
     if app not in desired.apps:
         declared = ", ".join(sorted(desired.apps)) or "none"
         raise UsageError(f"app {app} is not declared in "
                          f"{context.display(context.config_path())} (declared: {declared})")
+    return desired.apps[app]
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+
+
+def try_secret(workspace: Workspace, app: App, secret: Secret) -> None:
+    """A grantless client_credentials grant with the secret; nothing is stored if refused."""
+    from spprov.amazon.lwa import ClientCredentials
+    from spprov.amazon.notifications import NOTIFICATIONS_SCOPE
+
+    client = ClientCredentials(app.client_id, secret, app.name)
+    try:
+        workspace.lwa().grantless_token(client, NOTIFICATIONS_SCOPE)
+    except InvalidClientError:
+        raise UsageError(f"LWA refused the client secret of app {app.name} (client "
+                         f"{app.client_id}): nothing was stored; check that it is the app's "
+                         "current secret") from None
+    except SpprovError as exc:
+        raise SpprovError(f"could not try the client secret of app {app.name}: {exc}; nothing "
+                          "was stored (--no-check stores it untried, e.g. offline)") from None
 
 
 @click.group("app")
@@ -62,19 +92,28 @@ def command() -> None:
     """Manage apps' LWA client secrets."""
 
 
+command.add_command(rotate.command)
+
+
 @command.command("set-secret")
 @click.argument("app")
+@click.option("--no-check", is_flag=True,
+              help="Store the secret without trying it with LWA (offline use).")
 @click.pass_context
-def set_secret(ctx: click.Context, app: str) -> None:
+def set_secret(ctx: click.Context, app: str, no_check: bool) -> None:
     """Store APP's client secret, read from stdin, encrypted in state/apps/APP.sops.yaml.
 
-    On a terminal the secret is asked for with hidden input. The time it is set is
-    recorded (readable) so spprov can warn before Amazon's 180-day rotation deadline.
-    SPPROV_APP_<APP>_CLIENT_SECRET, when set, takes precedence over the stored secret.
+    On a terminal the secret is asked for with hidden input. It is first tried with a
+    grantless client_credentials grant (nothing is stored when LWA refuses it). The time
+    it is set is recorded (readable) so spprov can warn before Amazon's 180-day rotation
+    deadline (`spprov app rotate-secret APP` rotates it). SPPROV_APP_<APP>_CLIENT_SECRET,
+    when set, takes precedence over the stored secret.
     """
     context = contexts.get(ctx)
-    check_app(context, app)
+    declared = check_app(context, app, need=not no_check)
     secret = read_secret(app)
+    if declared is not None and not no_check:
+        try_secret(current(ctx), declared, secret)
     store = current(ctx).store
     changed = store.set_app_secret(app, secret, datetime.now(UTC).replace(microsecond=0))
     shown = context.display(store.app_path(app))

@@ -58,7 +58,8 @@ def command(ctx: click.Context, yes: bool, prune: bool, non_interactive: bool,
     workspace.desired  # noqa: B018 - loads and validates the declaration
     with workspace.store.lock():
         if saved is not None:
-            plan = saved.replay(workspace.context, workspace.desired, workspace.store.read_all())
+            plan = saved.replay(workspace.context, workspace.desired, workspace.store.read_all(),
+                                workspace.store.stored_apps())
         else:
             plan = plan_for(workspace, utc_now(), only, refresh, prune, concurrency)
         return _apply(workspace, plan, run)

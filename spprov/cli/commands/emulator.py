@@ -19,7 +19,10 @@ from spprov.errors import ExitCode, UsageError
               help="Port to listen on (0 picks a free one).")
 @click.option("--auto-approve", is_flag=True,
               help="Approve consent pages at once instead of showing Approve/Deny.")
-def command(host: str, port: int, auto_approve: bool) -> ExitCode:
+@click.option("--sqs-endpoint-url", envvar="SPPROV_SQS_ENDPOINT_URL", metavar="URL",
+              help="Send notifications to this SQS endpoint (e.g. moto_server); default: "
+                   "keep them for GET /_emulator/notifications only.")
+def command(host: str, port: int, auto_approve: bool, sqs_endpoint_url: str | None) -> ExitCode:
     """Run the local Amazon emulator; prints its base URL on the first line of stdout."""
     stopping = threading.Event()
 
@@ -28,7 +31,7 @@ def command(host: str, port: int, auto_approve: bool) -> ExitCode:
 
     previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        emulator = Emulator(host, port, auto_approve).start()
+        emulator = Emulator(host, port, auto_approve, sqs_endpoint_url).start()
     except OSError as exc:
         raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
     try:
