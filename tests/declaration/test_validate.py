@@ -185,7 +185,7 @@ EXPECTED: list[tuple[str, str]] = [
      "'https://sellercentral-europe.amazon.com' (Seller Central for Germany, region eu)"),
     ('sqs_queue_url_foreign_host.yaml',
      "sqs_queue_url_foreign_host.yaml:9:7: sqs_queue_url "
-     "'https://sqs.us-east-1.amazonaws.com.evil.example/123456789012/q' is not an SQS queue "
+     "'https://sqs.us-east-1.amazonaws.com.evil.example/12345678901'... is not an SQS queue "
      "URL: use https://sqs.REGION.amazonaws.com/ACCOUNT/QUEUE (Amazon's SQS only)"),
     ('sqs_region_mismatch.yaml',
      "sqs_region_mismatch.yaml:9:7: aws_region 'us-east-1' is not the region of "

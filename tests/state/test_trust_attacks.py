@@ -124,7 +124,8 @@ def test_forged_app_secret_file_cannot_receive_a_new_client_secret(
     forge(gitops.repo, APP_FILE, {"format": 2, "app": "acme", "set_at": "2026-01-01T00:00:00Z",
                                   "client_secret": "amzn1.oa2-cs.v1.old"},
           operator.recipient, outsider.recipient)
-    stored = gitops.run("app", "set-secret", "acme", input="amzn1.oa2-cs.v1.new-secret\n")
+    # The emulator's real secret for the app, so set-secret's LWA check accepts it.
+    stored = gitops.run("app", "set-secret", "acme", input=f"{gitops.app.client_secret}\n")
     assert stored.code == 0, stored.output
     assert recipients(gitops.repo, APP_FILE) == {operator.recipient}
     assert not can_decrypt(gitops.repo, APP_FILE, outsider)
