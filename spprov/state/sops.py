@@ -14,7 +14,7 @@ import os
 import re
 import subprocess
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -114,9 +114,10 @@ class Sops:
     """Runs sops for one repository."""
 
     def __init__(self, repo_root: Path, binary: Path | None = None,
-                 key_types: tuple[str, ...] = ("age",)) -> None:
+                 key_types: Callable[[], tuple[str, ...]] = lambda: ("age",)) -> None:
         self.repo_root = repo_root.resolve()
-        # The key types whose variables sops may see (spprov.childenv): age unless told.
+        # The key types whose variables sops may see (spprov.childenv): those the trusted
+        # .sops.yaml uses, asked for when sops runs (age unless told).
         self.key_types = key_types
         self._binary = binary
         self._checked: Path | None = None
@@ -218,7 +219,7 @@ class Sops:
         try:
             done = subprocess.run(
                 command, cwd=self.repo_root, capture_output=True, check=False,
-                env=childenv.for_sops(os.environ, self.key_types),
+                env=childenv.for_sops(os.environ, self.key_types()),
                 input=stdin.reveal().encode() if stdin is not None else b"",
             )
         except OSError as exc:

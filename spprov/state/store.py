@@ -78,7 +78,9 @@ class StateStore:
                  reader: SopsReader | None = None) -> None:
         self.repo_root = repo_root.resolve()
         self.state_dir = state_dir if state_dir.is_absolute() else self.repo_root / state_dir
-        self.sops = sops or Sops(self.repo_root)
+        # sops sees the credentials of exactly the key types the trusted .sops.yaml uses.
+        self.sops = sops or Sops(self.repo_root,
+                                 key_types=lambda: self.keyring.trust_root().key_types())
         self.reader = reader or SopsReader(os.environ)
         self._lock = RepositoryLock(self.repo_root)
         self.keyring = Keyring(self.repo_root, self.display)

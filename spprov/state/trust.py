@@ -118,6 +118,13 @@ class TrustRoot:
             return cls([])
         return cls([rule for rule in rules if isinstance(rule, dict)])
 
+    def key_types(self) -> tuple[str, ...]:
+        """Every key type (as a state file's ``sops:`` block names it) a rule uses; age
+        always, so that sops can find the person's identity."""
+        found = {service for rule in self.rules
+                 for field, (service, _) in RULE_SERVICES.items() if _split(rule.get(field))}
+        return tuple(sorted(found | {"age"}))
+
     def rule_index(self, relative: str) -> int | None:
         """The first rule whose ``path_regex`` matches (sops's own choice), or None."""
         for index, rule in enumerate(self.rules):

@@ -75,3 +75,22 @@ def test_key_groups_and_missing_rules_are_refused() -> None:
                             ).rule_for(PATH)
     with pytest.raises(StateError, match=r"^\.sops\.yaml:3:1: not valid YAML"):
         TrustRoot.from_text("creation_rules:\n  - [\n")
+
+
+def test_sops_sees_the_credentials_of_exactly_the_key_types_the_rule_uses(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from spprov import childenv
+    from spprov.state.store import StateStore
+
+    environ = {"PATH": "/usr/bin", "AWS_ACCESS_KEY_ID": "AKIAEXAMPLE",
+               "VAULT_TOKEN": "hvs.example", "SOPS_AGE_KEY_FILE": "/k"}
+    (tmp_path / ".sops.yaml").write_text(rule_text())
+    store = StateStore(tmp_path, tmp_path / "state")
+    assert store.sops.key_types() == ("age", "kms")
+    env = childenv.for_sops(environ, store.sops.key_types())
+    assert env == {"PATH": "/usr/bin", "AWS_ACCESS_KEY_ID": "AKIAEXAMPLE",
+                   "SOPS_AGE_KEY_FILE": "/k"}
+    (tmp_path / ".sops.yaml").write_text(
+        f"creation_rules:\n  - path_regex: ^state/\n    age: {AGE}\n")
+    age_only = StateStore(tmp_path, tmp_path / "state")
+    assert childenv.for_sops(environ, age_only.sops.key_types()) == {
+        "PATH": "/usr/bin", "SOPS_AGE_KEY_FILE": "/k"}
