@@ -11,11 +11,10 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import urlencode
 
 import httpx
@@ -33,19 +32,15 @@ from spprov.amazon.routing import (
 from spprov.errors import (
     AmazonError,
     InvalidGrantError,
-    SpprovError,
 )
 from spprov.hints import run_authorize
 from spprov.regions import LWA_TOKEN_URL
 from spprov.secret import Secret
 
 __all__ = ["AccessTokenCache", "ClientCredentials", "LwaClient", "RetryPolicy", "TokenGrant",
-           "amazon_url_from_env", "route", "run_bounded"]
+           "amazon_url_from_env", "route"]
 
 log = logging.getLogger("spprov.amazon.lwa")
-
-T = TypeVar("T")
-R = TypeVar("R")
 
 SELLERS_PATH = "/sellers/v1/marketplaceParticipations"
 ROTATION_PATH = "/applications/2023-11-30/clientSecret"
@@ -327,22 +322,3 @@ def _grant(data: dict[str, Any], sent_refresh_token: Secret | None) -> TokenGran
     expires_in = data.get("expires_in", 3600)
     return TokenGrant(access_token, refresh_token,
                       expires_in if isinstance(expires_in, int) else 3600)
-
-
-def run_bounded(items: Sequence[T], work: Callable[[T], R],
-                concurrency: int = 8) -> list[R | SpprovError]:
-    """``work`` over ``items`` with at most ``concurrency`` at once; order kept.
-
-    A user-facing failure (SpprovError) is returned as a value; anything else is a bug
-    and propagates.
-    """
-    def guarded(item: T) -> R | SpprovError:
-        try:
-            return work(item)
-        except SpprovError as exc:
-            return exc
-
-    if not items:
-        return []
-    with ThreadPoolExecutor(max_workers=max(1, min(concurrency, len(items)))) as pool:
-        return list(pool.map(guarded, items))

@@ -14,7 +14,6 @@ from spprov.amazon.lwa import (
     LwaClient,
     RetryPolicy,
     TokenGrant,
-    run_bounded,
 )
 from spprov.errors import (
     AccessDeniedError,
@@ -25,6 +24,7 @@ from spprov.errors import (
     TransientAmazonError,
     UsageError,
 )
+from spprov.reconcile.pacing import AdaptiveLimit, run_paced
 from spprov.secret import Secret
 from tests.fixtures_emulator import EmulatorHandle, RegisteredApp
 
@@ -303,12 +303,12 @@ def test_200_concurrent_refreshes(emulator: EmulatorHandle, lwa: LwaClient) -> N
                           app.redirect_uri).refresh_token
         for i in range(200)]
     emulator.reset_stats()
-    results = run_bounded(refresh_tokens, lambda t: lwa.access_token(client, t), 200)
+    results = run_paced(refresh_tokens, lambda t: lwa.access_token(client, t), AdaptiveLimit(200))
     assert all(isinstance(r, Secret) for r in results)
     assert len(set(results)) == 200
     assert emulator.stats()["token"] == 200
     # The cache answers the second round without a request.
-    run_bounded(refresh_tokens, lambda t: lwa.access_token(client, t), 50)
+    run_paced(refresh_tokens, lambda t: lwa.access_token(client, t), AdaptiveLimit(50))
     assert emulator.stats()["token"] == 200
 
 
@@ -316,18 +316,19 @@ def test_concurrent_callers_of_one_token_refresh_once(emulator: EmulatorHandle,
                                                       lwa: LwaClient) -> None:
     client, grant = authorized(emulator, lwa)
     emulator.reset_stats()
-    results = run_bounded([grant.refresh_token] * 20, lambda t: lwa.access_token(client, t), 20)
+    results = run_paced([grant.refresh_token] * 20, lambda t: lwa.access_token(client, t),
+                        AdaptiveLimit(20))
     assert len(set(results)) == 1
     assert emulator.stats()["token"] == 1
 
 
-def test_run_bounded_keeps_order_and_returns_failures() -> None:
+def test_run_paced_keeps_order_and_returns_failures() -> None:
     def work(n: int) -> int:
         if n == 3:
             raise UsageError("three")
         return n * 10
 
-    results = run_bounded(list(range(6)), work, 2)
+    results = run_paced(list(range(6)), work, AdaptiveLimit(2))
     assert results[:3] == [0, 10, 20] and results[4:] == [40, 50]
     assert isinstance(results[3], SpprovError) and str(results[3]) == "three"
 
