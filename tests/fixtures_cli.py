@@ -10,11 +10,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from tests.forkserver import ForkServer
 
 _DROPPED_PREFIXES = ("SPPROV_", "SOPS_", "AWS_", "GNUPG", "BROWSER")
 _DROPPED = {"CI", "NO_COLOR", "GITHUB_ACTIONS", "BROWSER"}
@@ -66,16 +68,34 @@ def base_env(home: Path) -> dict[str, str]:
     return {}
 
 
+@pytest.fixture(scope="session")
+def fork_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ForkServer | None]:
+    """Runs spprov as forked processes of one warm interpreter (see tests/forkserver.py).
+
+    ``SPPROV_TESTS_SPAWN=1`` starts a fresh interpreter for every run instead, to check
+    that the suite passes the slow way too.
+    """
+    if os.environ.get("SPPROV_TESTS_SPAWN") == "1":
+        yield None
+        return
+    server = ForkServer(clean_env(tmp_path_factory.mktemp("fork-home")))
+    yield server
+    server.close()
+
+
 @pytest.fixture
-def spprov(home: Path, base_env: dict[str, str]) -> RunSpprov:
+def spprov(home: Path, base_env: dict[str, str], fork_server: ForkServer | None) -> RunSpprov:
     """Call as ``spprov("validate", cwd=path, env={...}, input="...")``."""
 
     def run(*args: str, cwd: Path | None = None, env: Mapping[str, str | None] | None = None,
             input: str | None = None, timeout: float = 120) -> Result:
         merged: dict[str, str | None] = {**base_env, **(env or {})}
+        environ = clean_env(home, merged)
+        stdin = input if input is not None else ""
+        if fork_server is not None and fork_server.usable_for(environ):
+            return Result(*fork_server.run(list(args), cwd, environ, stdin, timeout))
         completed = subprocess.run(
-            [sys.executable, "-m", "spprov", *args],
-            cwd=cwd, env=clean_env(home, merged), input=input if input is not None else "",
+            [sys.executable, "-m", "spprov", *args], cwd=cwd, env=environ, input=stdin,
             capture_output=True, text=True, timeout=timeout, check=False,
         )
         return Result(completed.returncode, completed.stdout, completed.stderr)

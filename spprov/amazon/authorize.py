@@ -26,6 +26,7 @@ COUNTDOWN_SECONDS = 30.0  # how often a waiting consent says how long it still w
 # How long spprov waits, once the consent is done, for a BROWSER program to exit.
 BROWSER_EXIT_SECONDS = 30.0
 BROWSER_START_SECONDS = 1.0  # how long a browser that cannot start may take to say so
+BROWSER_START_TICK = 0.02
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,19 @@ def _open_in_browser(url: str) -> bool:
     # BROWSER (an executable that receives the URL) is honoured and waited for; the browser
     # gets no secret from spprov's environment.
     return open_in_browser(url)
+
+
+def _let_a_failing_browser_speak(browser: threading.Thread, listener: LoopbackListener) -> None:
+    """A browser that cannot start fails at once: let it say so before the countdown does.
+
+    Waits up to BROWSER_START_SECONDS, but no longer than until the browser is done or the
+    redirect arrived: a BROWSER program that waits for its page must not delay every
+    consent by the whole second.
+    """
+    deadline = time.monotonic() + BROWSER_START_SECONDS
+    while browser.is_alive() and not listener.arrived(BROWSER_START_TICK):
+        if time.monotonic() >= deadline:
+            return
 
 
 @dataclass
@@ -89,8 +103,7 @@ class Authorizer:
             browser = threading.Thread(target=self._open, args=(credential, app, url),
                                        daemon=True)
             browser.start()
-            # One that cannot start fails at once: let it say so before the countdown does.
-            browser.join(BROWSER_START_SECONDS)
+            _let_a_failing_browser_speak(browser, listener)
             callback = self._callback(credential, listener, browser)
             try:
                 authorization = self._complete(credential, app, client, callback)

@@ -31,6 +31,7 @@ SLOW_CONNECTION_SECONDS = 10.0
 OUTCOME_WAIT_SECONDS = 60.0
 # How long finish() waits for that page to be written before the listener stops.
 DELIVERY_SECONDS = 5.0
+SHUTDOWN_POLL_SECONDS = 0.05
 
 
 class _Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
@@ -72,7 +73,9 @@ class LoopbackListener:
             raise AuthorizationError(
                 f"cannot listen on {self._host}:{self._port} for the redirect ({exc.strerror}); "
                 "is another authorization running?") from exc
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        # A short poll interval: stop() waits for the loop to notice, once per consent.
+        threading.Thread(target=self._server.serve_forever, args=(SHUTDOWN_POLL_SECONDS,),
+                         daemon=True).start()
 
     def stop(self) -> None:
         """Stop listening (idempotent); connections still open end on their own timeout."""

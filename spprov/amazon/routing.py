@@ -6,10 +6,8 @@ import ipaddress
 import json
 import os
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
-
-import httpx
 
 from spprov.errors import (
     AccessDeniedError,
@@ -20,6 +18,9 @@ from spprov.errors import (
     UsageError,
 )
 from spprov.hints import client_secret_variable, rotate_secret_command
+
+if TYPE_CHECKING:  # only annotations: the emulator's browser imports this module and
+    import httpx  # should not pay for httpx
 
 AMAZON_URL_VARIABLE = "SPPROV_AMAZON_URL"
 

