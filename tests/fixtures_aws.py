@@ -50,21 +50,26 @@ class Sqs:
         self.client.send_message(QueueUrl=self.queue_url, MessageBody=body)
 
 
-@pytest.fixture
-def sqs() -> Iterator[Sqs]:
-    """A moto SQS server on 127.0.0.1 with the queue the declarations name; stopped after."""
+@pytest.fixture(scope="session")
+def moto_endpoint() -> Iterator[str]:
+    """One moto server per test process (starting and stopping one costs about a second)."""
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     try:
-        endpoint = f"http://127.0.0.1:{port}"
-        # moto keeps its state per process, not per server: start every test empty.
-        httpx.post(f"{endpoint}/moto-api/reset", timeout=10).raise_for_status()
-        client = boto3.session.Session().client(
-            "sqs", region_name=REGION, endpoint_url=endpoint,
-            aws_access_key_id="testing", aws_secret_access_key="testing")  # noqa: S106
-        queue_url = client.create_queue(QueueName=QUEUE)["QueueUrl"]
-        yield Sqs(endpoint, queue_url, client)
+        yield f"http://127.0.0.1:{port}"
     finally:
         server.stop()
+
+
+@pytest.fixture
+def sqs(moto_endpoint: str) -> Sqs:
+    """moto's SQS server on 127.0.0.1, emptied, with the queue the declarations name."""
+    # moto keeps its state per process, not per server: start every test empty.
+    httpx.post(f"{moto_endpoint}/moto-api/reset", timeout=10).raise_for_status()
+    client = boto3.session.Session().client(
+        "sqs", region_name=REGION, endpoint_url=moto_endpoint,
+        aws_access_key_id="testing", aws_secret_access_key="testing")  # noqa: S106
+    queue_url = client.create_queue(QueueName=QUEUE)["QueueUrl"]
+    return Sqs(moto_endpoint, queue_url, client)

@@ -16,6 +16,7 @@ from spprov.amazon.lwa import ClientCredentials, LwaClient, route
 from spprov.amazon.pages import Who
 from spprov.errors import AccessDeniedError, AuthorizationError, InvalidGrantError, SpprovError
 from spprov.hints import authorize_command
+from spprov.interrupts import helper_thread
 from spprov.model import App, AuthorizationMethod, Credential
 from spprov.secret import Secret
 
@@ -23,6 +24,7 @@ log = logging.getLogger("spprov.amazon.authorize")
 
 DEFAULT_TIMEOUT_SECONDS = 300.0
 COUNTDOWN_SECONDS = 30.0  # how often a waiting consent says how long it still waits
+WAKE_SECONDS = 0.25  # the longest the main thread sleeps while it waits for a consent
 # How long spprov waits, once the consent is done, for a BROWSER program to exit.
 BROWSER_EXIT_SECONDS = 30.0
 BROWSER_START_SECONDS = 1.0  # how long a browser that cannot start may take to say so
@@ -100,8 +102,7 @@ class Authorizer:
             self.announce(f"{credential.name}: opening the consent page in your browser:\n  {url}")
             # A BROWSER program may wait for its page, which waits for the outcome: run it
             # beside the listener, and let it finish before spprov goes on (as it did).
-            browser = threading.Thread(target=self._open, args=(credential, app, url),
-                                       daemon=True)
+            browser = helper_thread(self._open, credential, app, url)
             browser.start()
             _let_a_failing_browser_speak(browser, listener)
             callback = self._callback(credential, listener, browser)
@@ -140,14 +141,19 @@ class Authorizer:
     def _count_down(self, credential: Credential, listener: LoopbackListener) -> None:
         """Wait for the redirect, saying every half minute how long it still waits."""
         deadline = self.clock() + self.timeout
+        next_note = self.clock() + COUNTDOWN_SECONDS
         self.announce(f"{credential.name}: waiting up to {_minutes(self.timeout)} for the "
                       "consent (Ctrl-C stops)")
-        while not listener.arrived(min(COUNTDOWN_SECONDS, max(0.0, deadline - self.clock()))):
-            left = deadline - self.clock()
-            if left <= 0:
+        # Short waits: should Ctrl-C land in a thread spprov did not start (a library's),
+        # Python runs its handler when the main thread next wakes, not 30 s later.
+        while not listener.arrived(min(WAKE_SECONDS, max(0.0, deadline - self.clock()))):
+            now = self.clock()
+            if now >= deadline:
                 return
-            self.announce(f"{credential.name}: still waiting for the consent, "
-                          f"{_minutes(left)} left")
+            if now >= next_note:
+                next_note = now + COUNTDOWN_SECONDS
+                self.announce(f"{credential.name}: still waiting for the consent, "
+                              f"{_minutes(deadline - now)} left")
 
     def _via_paste(self, credential: Credential, app: App, url: str, state: str) -> Callback:
         self.announce(f"{credential.name}: open this consent page and approve:\n  {url}")

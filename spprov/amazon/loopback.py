@@ -23,6 +23,7 @@ from spprov.amazon import pages
 from spprov.amazon.consent import Callback, parse_callback_query
 from spprov.amazon.pages import Page, Who
 from spprov.errors import AuthorizationError, SpprovError
+from spprov.interrupts import helper_thread
 
 log = logging.getLogger("spprov.amazon.loopback")
 
@@ -74,8 +75,7 @@ class LoopbackListener:
                 f"cannot listen on {self._host}:{self._port} for the redirect ({exc.strerror}); "
                 "is another authorization running?") from exc
         # A short poll interval: stop() waits for the loop to notice, once per consent.
-        threading.Thread(target=self._server.serve_forever, args=(SHUTDOWN_POLL_SECONDS,),
-                         daemon=True).start()
+        helper_thread(self._server.serve_forever, SHUTDOWN_POLL_SECONDS).start()
 
     def stop(self) -> None:
         """Stop listening (idempotent); connections still open end on their own timeout."""

@@ -17,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
 from spprov.errors import SpprovError
+from spprov.interrupts import leave_signals_to_the_main_thread
 
 T = TypeVar("T")
 _PAUSE_RECHECK = 0.25
@@ -98,5 +99,6 @@ def run_paced(items: list[T], work: Callable[[T], R],
 
     if not items:
         return []
-    with ThreadPoolExecutor(max_workers=min(limit.maximum, len(items))) as pool:
+    with ThreadPoolExecutor(max_workers=min(limit.maximum, len(items)),
+                            initializer=leave_signals_to_the_main_thread) as pool:
         return list(pool.map(guarded, items))

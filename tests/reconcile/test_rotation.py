@@ -56,7 +56,7 @@ def notified_secrets(gitops: GitOps) -> list[str]:
 
 def test_rotate_secret_end_to_end(rotation: GitOps, sqs: Sqs) -> None:
     old = rotation.app.client_secret
-    result = rotation.run("app", "rotate-secret", "acme", "--wait", "5")
+    result = rotation.run("app", "rotate-secret", "acme", "--wait", "1")
     assert result.code == 0, result.output
     new = stored_secret(rotation)
     assert new != old and notified_secrets(rotation) == [new]
@@ -81,8 +81,8 @@ def test_rotate_secret_end_to_end(rotation: GitOps, sqs: Sqs) -> None:
 
 
 def test_subscription_is_made_once(rotation: GitOps) -> None:
-    assert rotation.run("app", "rotate-secret", "acme", "--wait", "5").code == 0
-    assert rotation.run("app", "rotate-secret", "acme", "--wait", "5").code == 0
+    assert rotation.run("app", "rotate-secret", "acme", "--wait", "1").code == 0
+    assert rotation.run("app", "rotate-secret", "acme", "--wait", "1").code == 0
     client = rotation.app.client_id
     token = httpx.post(f"{rotation.emulator.url}/api.amazon.com/auth/o2/token", data={
         "grant_type": "client_credentials", "scope": "sellingpartnerapi::notifications",
@@ -107,7 +107,7 @@ def test_killed_after_the_rotation_call_rerun_finishes_without_rotating(
     # The emulator holds its 204 answer after rotating and sending the notification, so
     # spprov is killed right after Amazon rotated and before it heard back.
     rotation.emulator.control("POST", "/settings", {"hold_rotation_answer": True})
-    process = _spprov_process(rotation, home, "app", "rotate-secret", "acme", "--wait", "5")
+    process = _spprov_process(rotation, home, "app", "rotate-secret", "acme", "--wait", "1")
     try:
         deadline = time.monotonic() + 60
         while rotation.emulator.control("GET", "/rotations")["completed"] == 0:
@@ -121,7 +121,7 @@ def test_killed_after_the_rotation_call_rerun_finishes_without_rotating(
         process.communicate()
     assert stored_secret(rotation) == rotation.app.client_secret  # nothing stored yet
     assert len(sqs.bodies()) == 1
-    rerun = rotation.run("app", "rotate-secret", "acme", "--wait", "5")
+    rerun = rotation.run("app", "rotate-secret", "acme", "--wait", "1")
     assert rerun.code == 0, rerun.output
     assert rerun.stdout.splitlines()[:2] == [
         "app acme: used the notification of an earlier rotation (none requested now)",
@@ -184,7 +184,7 @@ def test_other_apps_messages_are_left_alone(rotation: GitOps, sqs: Sqs) -> None:
                          "payload": {"applicationOAuthClientNewSecret": {
                              "clientId": "amzn1.application-oa2-client.other",
                              "newClientSecret": "amzn1.oa2-cs.v1.other"}}}))
-    result = rotation.run("app", "rotate-secret", "acme", "--wait", "3")
+    result = rotation.run("app", "rotate-secret", "acme", "--wait", "1")
     assert result.code == 0, result.output
     bodies = sqs.bodies()
     assert "not json" in bodies and len(bodies) == 2
@@ -200,7 +200,7 @@ def test_pending_only_with_an_empty_queue(rotation: GitOps) -> None:
 
 
 def test_secret_from_the_environment_is_noted(rotation: GitOps) -> None:
-    result = rotation.run("app", "rotate-secret", "acme", "--wait", "5",
+    result = rotation.run("app", "rotate-secret", "acme", "--wait", "1",
                           env={"SPPROV_APP_ACME_CLIENT_SECRET": rotation.app.client_secret})
     assert result.code == 0, result.output
     assert ("note: SPPROV_APP_ACME_CLIENT_SECRET is set and takes precedence over "
@@ -214,7 +214,7 @@ def test_secret_from_the_environment_is_noted(rotation: GitOps) -> None:
 
 
 def test_old_enough_rotates(rotation: GitOps) -> None:
-    result = rotation.run("app", "rotate-secret", "acme", "--if-older-than", "0d", "--wait", "5")
+    result = rotation.run("app", "rotate-secret", "acme", "--if-older-than", "0d", "--wait", "1")
     assert result.code == 0, result.output
     assert rotation.emulator.stats()["rotation"] == 1
 
@@ -284,7 +284,7 @@ def test_killed_after_storing_the_rerun_only_deletes_the_message(rotation: GitOp
     # As if a run stored the secret and was killed before it deleted the message.
     assert rotation.run("app", "set-secret", "acme", input=new).code == 0
     stored = (rotation.repo / "state/apps/acme.sops.yaml").read_bytes()
-    result = rotation.run("app", "rotate-secret", "acme", "--wait", "5")
+    result = rotation.run("app", "rotate-secret", "acme", "--wait", "1")
     assert result.code == 0, result.output
     assert result.stdout.splitlines()[:2] == [
         "app acme: used the notification of an earlier rotation (none requested now)",

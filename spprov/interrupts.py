@@ -1,0 +1,35 @@
+"""Ctrl-C is the main thread's: every thread spprov starts blocks SIGINT and SIGTERM.
+
+Python runs signal handlers in the main thread only, but the kernel hands a process's
+signal to any thread that does not block it. When a helper thread (the loopback
+listener's, a pool worker) catches SIGINT, CPython 3.11 may not wake the main thread
+from the wait it is in, and Ctrl-C is lost until that wait ends, minutes for a consent.
+With the signals blocked everywhere else, the kernel interrupts the main thread's wait
+itself and Python raises KeyboardInterrupt there at once.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+from collections.abc import Callable
+from typing import Any
+
+_MAIN_THREAD_SIGNALS = {signal.SIGINT, signal.SIGTERM}
+
+
+def leave_signals_to_the_main_thread() -> None:
+    """Block SIGINT and SIGTERM in the calling thread (a ThreadPoolExecutor initializer)."""
+    if hasattr(signal, "pthread_sigmask"):  # not on Windows, where this problem is absent
+        signal.pthread_sigmask(signal.SIG_BLOCK, _MAIN_THREAD_SIGNALS)
+
+
+def helper_thread(target: Callable[..., Any], *args: Any) -> threading.Thread:
+    """A daemon thread running ``target(*args)`` with the main thread's signals blocked
+    (threads it starts inherit that)."""
+
+    def run() -> None:
+        leave_signals_to_the_main_thread()
+        target(*args)
+
+    return threading.Thread(target=run, daemon=True)
