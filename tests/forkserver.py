@@ -10,8 +10,10 @@ run. The child is still a process of its own, as with ``subprocess.run``:
 - its working folder, ``os.environ`` (and so every grandchild's environment: sops, the
   browser), ``sys.argv`` and ``sys.path[0]`` are set as ``python -m spprov`` sets them;
 - ``spprov/__main__.py`` runs through ``runpy`` as ``-m`` runs it, and the process ends
-  through the interpreter's normal exit: ``SystemExit`` codes, atexit handlers, flushing,
-  and a traceback with exit 1 for an uncaught exception;
+  as the interpreter ends one: ``SystemExit`` codes, a traceback with exit 1 for an
+  uncaught exception, non-daemon threads joined, atexit handlers, standard streams
+  flushed. Only the teardown of modules is skipped: freeing the whole inherited heap
+  would copy every page of it (copy-on-write) and cost more than the run;
 - its exit status is reported like ``Popen.returncode`` (negative for a signal).
 
 What a fork cannot change is what Python reads before ``main``: ``PYTHON*`` variables,
@@ -22,12 +24,15 @@ process they can signal or a terminal use ``subprocess.Popen`` or ``tests/pty_ru
 
 from __future__ import annotations
 
+import atexit
 import contextlib
+import gc
 import importlib
 import json
 import locale
 import os
 import pkgutil
+import runpy
 import selectors
 import signal
 import socket
@@ -39,6 +44,7 @@ import threading
 import time
 from collections.abc import Mapping
 from pathlib import Path
+from typing import NoReturn
 
 _HEADER = struct.Struct("!I")
 
@@ -97,6 +103,7 @@ def _handle(conn: socket.socket) -> dict[str, object] | None:
 def serve(socket_path: str) -> dict[str, object]:
     """Accept runs forever; returns only inside a forked run, with that run's request."""
     _preload()
+    gc.freeze()  # the preloaded heap stays shared: no collection in a run writes to it
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # handlers are reaped automatically
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(socket_path)
@@ -126,6 +133,36 @@ def _become_the_run(request: dict[str, object]) -> None:
     sys.path[0] = cwd
 
 
+def run_spprov() -> NoReturn:
+    """``python -m spprov`` in this process, ending it as the interpreter would."""
+    code, interrupted = 0, False
+    try:
+        runpy.run_module("spprov", run_name="__main__", alter_sys=True)
+    except SystemExit as exc:
+        code = _exit_status(exc.code)
+    except BaseException as exc:  # noqa: BLE001 - reported as the interpreter reports it
+        sys.excepthook(type(exc), exc, exc.__traceback__)
+        code, interrupted = 1, isinstance(exc, KeyboardInterrupt)
+    threading._shutdown()  # type: ignore[attr-defined]  # what Py_Finalize does first
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    if interrupted:  # Python ends an uncaught Ctrl-C by dying of SIGINT
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGINT)
+    os._exit(code)
+
+
+def _exit_status(code: object) -> int:
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code & 0xFF
+    print(code, file=sys.stderr)
+    return 1
+
+
 # ---------------------------------------------------------------- the client (test side)
 
 class ForkServer:
@@ -139,9 +176,8 @@ class ForkServer:
         root = Path(__file__).resolve().parent.parent
         self._process = subprocess.Popen(
             [sys.executable, "-c",
-             "import runpy, sys; from tests import forkserver as f; "
-             "f._become_the_run(f.serve(sys.argv[1])); "
-             "runpy.run_module('spprov', run_name='__main__', alter_sys=True)",
+             "import sys; from tests import forkserver as f; "
+             "f._become_the_run(f.serve(sys.argv[1])); f.run_spprov()",
              self.socket_path],
             cwd=root, env=dict(environ), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
             stderr=self._log)
