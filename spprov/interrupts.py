@@ -1,11 +1,10 @@
 """Ctrl-C is the main thread's: every thread spprov starts blocks SIGINT and SIGTERM.
 
-Python runs signal handlers in the main thread only, but the kernel hands a process's
-signal to any thread that does not block it. When a helper thread (the loopback
-listener's, a pool worker) catches SIGINT, CPython 3.11 may not wake the main thread
-from the wait it is in, and Ctrl-C is lost until that wait ends, minutes for a consent.
-With the signals blocked everywhere else, the kernel interrupts the main thread's wait
-itself and Python raises KeyboardInterrupt there at once.
+Python runs signal handlers in the main thread only, while POSIX lets the kernel hand a
+process's signal to any thread that does not block it. Should a helper thread (the
+loopback listener's, a pool worker) take SIGINT, the main thread learns of it only when
+its current wait ends, minutes for a consent. With the signals blocked everywhere else,
+they interrupt the main thread's wait itself and KeyboardInterrupt comes at once.
 """
 
 from __future__ import annotations

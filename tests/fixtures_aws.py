@@ -11,10 +11,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-import boto3
 import httpx
 import pytest
-from moto.server import ThreadedMotoServer
 
 from tests.fixtures_gitops import free_port
 
@@ -52,7 +50,12 @@ class Sqs:
 
 @pytest.fixture(scope="session")
 def moto_endpoint() -> Iterator[str]:
-    """One moto server per test process (starting and stopping one costs about a second)."""
+    """One moto server per test process (starting and stopping one costs about a second).
+
+    moto and boto3 are imported here, not at the top: most test processes never need them.
+    """
+    from moto.server import ThreadedMotoServer
+
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
@@ -66,6 +69,8 @@ def moto_endpoint() -> Iterator[str]:
 @pytest.fixture
 def sqs(moto_endpoint: str) -> Sqs:
     """moto's SQS server on 127.0.0.1, emptied, with the queue the declarations name."""
+    import boto3
+
     # moto keeps its state per process, not per server: start every test empty.
     httpx.post(f"{moto_endpoint}/moto-api/reset", timeout=10).raise_for_status()
     client = boto3.session.Session().client(

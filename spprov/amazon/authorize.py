@@ -24,11 +24,9 @@ log = logging.getLogger("spprov.amazon.authorize")
 
 DEFAULT_TIMEOUT_SECONDS = 300.0
 COUNTDOWN_SECONDS = 30.0  # how often a waiting consent says how long it still waits
-WAKE_SECONDS = 0.25  # the longest the main thread sleeps while it waits for a consent
 # How long spprov waits, once the consent is done, for a BROWSER program to exit.
 BROWSER_EXIT_SECONDS = 30.0
 BROWSER_START_SECONDS = 1.0  # how long a browser that cannot start may take to say so
-BROWSER_START_TICK = 0.02
 
 
 @dataclass(frozen=True)
@@ -45,19 +43,6 @@ def _open_in_browser(url: str) -> bool:
     # BROWSER (an executable that receives the URL) is honoured and waited for; the browser
     # gets no secret from spprov's environment.
     return open_in_browser(url)
-
-
-def _let_a_failing_browser_speak(browser: threading.Thread, listener: LoopbackListener) -> None:
-    """A browser that cannot start fails at once: let it say so before the countdown does.
-
-    Waits up to BROWSER_START_SECONDS, but no longer than until the browser is done or the
-    redirect arrived: a BROWSER program that waits for its page must not delay every
-    consent by the whole second.
-    """
-    deadline = time.monotonic() + BROWSER_START_SECONDS
-    while browser.is_alive() and not listener.arrived(BROWSER_START_TICK):
-        if time.monotonic() >= deadline:
-            return
 
 
 @dataclass
@@ -98,13 +83,18 @@ class Authorizer:
     def _via_loopback(self, credential: Credential, app: App, client: ClientCredentials,
                       url: str, state: str) -> Authorization:
         who = Who(credential.name, app.name)
-        with LoopbackListener(app.redirect_uri, state, who) as listener:
+        # Set when the browser is done or the redirect came in, whichever is first.
+        settled = threading.Event()
+        with LoopbackListener(app.redirect_uri, state, who, wake=settled) as listener:
             self.announce(f"{credential.name}: opening the consent page in your browser:\n  {url}")
             # A BROWSER program may wait for its page, which waits for the outcome: run it
             # beside the listener, and let it finish before spprov goes on (as it did).
-            browser = helper_thread(self._open, credential, app, url)
+            browser = helper_thread(self._open, credential, app, url, settled)
             browser.start()
-            _let_a_failing_browser_speak(browser, listener)
+            # One that cannot start fails at once: let it say so before the countdown does.
+            # A BROWSER program that waits for its page must not hold up the consent, so
+            # the wait ends early when the redirect arrives.
+            settled.wait(BROWSER_START_SECONDS)
             callback = self._callback(credential, listener, browser)
             try:
                 authorization = self._complete(credential, app, client, callback)
@@ -116,11 +106,15 @@ class Authorizer:
             browser.join(BROWSER_EXIT_SECONDS)
         return authorization
 
-    def _open(self, credential: Credential, app: App, url: str) -> None:
-        if not self.open_browser(url):
-            self.announce(f"{credential.name}: no browser could be started: open the page "
-                          "above yourself, in a browser on this machine (the consent "
-                          f"returns to {app.redirect_uri})")
+    def _open(self, credential: Credential, app: App, url: str,
+              settled: threading.Event) -> None:
+        try:
+            if not self.open_browser(url):
+                self.announce(f"{credential.name}: no browser could be started: open the "
+                              "page above yourself, in a browser on this machine (the "
+                              f"consent returns to {app.redirect_uri})")
+        finally:
+            settled.set()
 
     def _callback(self, credential: Credential, listener: LoopbackListener,
                   browser: threading.Thread) -> Callback:
@@ -141,19 +135,14 @@ class Authorizer:
     def _count_down(self, credential: Credential, listener: LoopbackListener) -> None:
         """Wait for the redirect, saying every half minute how long it still waits."""
         deadline = self.clock() + self.timeout
-        next_note = self.clock() + COUNTDOWN_SECONDS
         self.announce(f"{credential.name}: waiting up to {_minutes(self.timeout)} for the "
                       "consent (Ctrl-C stops)")
-        # Short waits: should Ctrl-C land in a thread spprov did not start (a library's),
-        # Python runs its handler when the main thread next wakes, not 30 s later.
-        while not listener.arrived(min(WAKE_SECONDS, max(0.0, deadline - self.clock()))):
-            now = self.clock()
-            if now >= deadline:
+        while not listener.arrived(min(COUNTDOWN_SECONDS, max(0.0, deadline - self.clock()))):
+            left = deadline - self.clock()
+            if left <= 0:
                 return
-            if now >= next_note:
-                next_note = now + COUNTDOWN_SECONDS
-                self.announce(f"{credential.name}: still waiting for the consent, "
-                              f"{_minutes(deadline - now)} left")
+            self.announce(f"{credential.name}: still waiting for the consent, "
+                          f"{_minutes(left)} left")
 
     def _via_paste(self, credential: Credential, app: App, url: str, state: str) -> Callback:
         self.announce(f"{credential.name}: open this consent page and approve:\n  {url}")

@@ -43,7 +43,9 @@ class _Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
 class LoopbackListener:
     """Receives the redirect on the redirect URI's host, port and path, then stops."""
 
-    def __init__(self, redirect_uri: str, expected_state: str, who: Who) -> None:
+    def __init__(self, redirect_uri: str, expected_state: str, who: Who,
+                 wake: threading.Event | None = None) -> None:
+        """``wake``, when given, is set as well once the redirect (or a refusal) came in."""
         parts = urlsplit(redirect_uri)
         self._host = parts.hostname or "127.0.0.1"
         self._port = parts.port or 80
@@ -52,6 +54,7 @@ class LoopbackListener:
         self._who = who
         self._lock = threading.Lock()
         self._done = threading.Event()
+        self._wake = wake
         self._result: Callback | SpprovError | None = None
         self._outcome: Page | None = None
         self._outcome_known = threading.Event()
@@ -125,6 +128,8 @@ class LoopbackListener:
             self._outcome_known.set()
         if first:
             self._done.set()
+            if self._wake is not None:
+                self._wake.set()
         self._outcome_known.wait(OUTCOME_WAIT_SECONDS)
         with self._lock:
             return self._outcome or pages.still_working(self._who)

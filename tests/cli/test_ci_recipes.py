@@ -520,7 +520,7 @@ def test_nightly_rotation_shows_the_age_rotates_when_old_and_commits(
     # The job's env: as the runner fills it in (the recipe judges the stored secret, so
     # no SPPROV_APP_<APP>_CLIENT_SECRET here).
     job = {**sqs.env, "SOPS_AGE_KEY_FILE": gitops.env["SOPS_AGE_KEY_FILE"],
-           "SPPROV_ROTATE_APP": "acme"}
+           "SPPROV_ROTATE_APP": "acme", "SPPROV_ROTATE_WAIT": "1"}
     young = runner.run(rotate, {}, {}, extra={**job, "SPPROV_ROTATE_AFTER": "150d"})
     assert young.returncode == 0, young.stderr
     assert (gitops.repo / "rotate.log").read_text() == (

@@ -103,6 +103,7 @@ def test_a_refused_secret_is_not_stored(gitops: GitOps) -> None:
     assert "notasecret" not in result.output
 
 
+@pytest.mark.slow  # spprov retries the refused connection with backoff for about 12 s
 def test_an_unreachable_lwa_stores_nothing_unless_no_check(gitops: GitOps) -> None:
     gitops.declare([])
     offline = {"SPPROV_AMAZON_URL": "http://127.0.0.1:9"}
