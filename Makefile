@@ -25,7 +25,7 @@ typecheck: $(STAMP)
 	$(BIN)/mypy spprov
 
 unit: $(STAMP)
-	$(BIN)/pytest -q -m "not slow" -n 2
+	$(BIN)/pytest -q -m "not slow" -n 3
 
 test-slow: $(STAMP)
 	$(BIN)/pytest -q -m slow
