@@ -77,8 +77,9 @@ def _read_exactly(conn: socket.socket, size: int) -> bytes:
     return data
 
 
-def _handle(conn: socket.socket) -> dict[str, object] | None:
-    """In the per-run handler: fork the run; return its request in the run, else exit."""
+def _handle(conn: socket.socket) -> dict[str, object]:
+    """In the per-run handler: fork the run and return its request there; the handler
+    itself reports the run's exit status and exits."""
     _, fds, _, _ = socket.recv_fds(conn, 1, 3)
     (size,) = _HEADER.unpack(_read_exactly(conn, _HEADER.size))
     request = json.loads(_read_exactly(conn, size))
@@ -113,9 +114,7 @@ def serve(socket_path: str) -> dict[str, object]:
         conn, _ = listener.accept()
         if os.fork() == 0:
             listener.close()
-            request = _handle(conn)
-            if request is not None:
-                return request
+            return _handle(conn)
         conn.close()
 
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import signal
 import threading
-from concurrent.futures import ThreadPoolExecutor
 
-from spprov.interrupts import helper_thread, leave_signals_to_the_main_thread
+from spprov.interrupts import helper_pool, helper_thread
 
 
 def _blocked_here() -> set[signal.Signals]:
@@ -36,6 +35,6 @@ def test_a_helper_thread_and_the_threads_it_starts_block_the_main_threads_signal
 
 
 def test_pool_workers_block_them_too() -> None:
-    with ThreadPoolExecutor(max_workers=2, initializer=leave_signals_to_the_main_thread) as pool:
+    with helper_pool(2) as pool:
         masks = list(pool.map(lambda _: _blocked_here(), range(4)))
     assert all(signal.SIGINT in mask and signal.SIGTERM in mask for mask in masks)

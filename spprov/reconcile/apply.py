@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -19,7 +18,7 @@ from spprov.amazon.consent import consent_page
 from spprov.amazon.lwa import ClientCredentials
 from spprov.errors import ExitCode, SpprovError
 from spprov.hints import run_authorize
-from spprov.interrupts import leave_signals_to_the_main_thread
+from spprov.interrupts import helper_pool
 from spprov.model import (
     Action,
     App,
@@ -63,8 +62,7 @@ class Applier:
             # A consent whose token cannot be stored is lost: learn that before asking anyone.
             self.store.check_writable(consents[0].name)
         outcomes: dict[str, Outcome] = {}
-        with ThreadPoolExecutor(max_workers=max(1, self.concurrency),
-                                initializer=leave_signals_to_the_main_thread) as pool:
+        with helper_pool(max(1, self.concurrency)) as pool:
             for outcome in pool.map(lambda c: self._guarded(c, plan.prune), quick):
                 outcomes[outcome.name] = outcome
                 self.report(outcome)

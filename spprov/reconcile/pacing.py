@@ -13,11 +13,10 @@ import contextlib
 import threading
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
 from spprov.errors import SpprovError
-from spprov.interrupts import leave_signals_to_the_main_thread
+from spprov.interrupts import helper_pool
 
 T = TypeVar("T")
 _PAUSE_RECHECK = 0.25
@@ -99,6 +98,5 @@ def run_paced(items: list[T], work: Callable[[T], R],
 
     if not items:
         return []
-    with ThreadPoolExecutor(max_workers=min(limit.maximum, len(items)),
-                            initializer=leave_signals_to_the_main_thread) as pool:
+    with helper_pool(min(limit.maximum, len(items))) as pool:
         return list(pool.map(guarded, items))

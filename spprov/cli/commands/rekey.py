@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import click
@@ -10,7 +9,7 @@ import click
 from spprov.cli.workspace import current
 from spprov.errors import ExitCode, SpprovError
 from spprov.escape import log_line
-from spprov.interrupts import leave_signals_to_the_main_thread
+from spprov.interrupts import helper_pool
 from spprov.state.store import StateStore
 
 CONCURRENCY = 8
@@ -41,8 +40,7 @@ def command(ctx: click.Context) -> ExitCode:
 def rekey_all(store: StateStore) -> int:
     """Rekey every state file, printing one line each; how many failed."""
     failed = 0
-    with store.lock(), ThreadPoolExecutor(
-            max_workers=CONCURRENCY, initializer=leave_signals_to_the_main_thread) as pool:
+    with store.lock(), helper_pool(CONCURRENCY) as pool:
         files = store.credential_files() + store.app_files()
         for path in files:  # a broken .sops.yaml is one line, not one per file
             store.keyring.rule_for(path)
