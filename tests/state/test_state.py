@@ -216,6 +216,29 @@ for i in range(1000):
 """
 
 
+def _wait_until_the_group_is_gone(group: int) -> None:
+    """Wait out the killed run's children too: one caught between fork and exec still holds
+    the run's lock (its file description), and the next run would rightly refuse. A zombie
+    has let go of its files, and may never be reaped in a container without an init."""
+    deadline = time.monotonic() + 10
+    while _live_members(group):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"process group {group} still alive 10 s after SIGKILL")
+        time.sleep(0.01)
+
+
+def _live_members(group: int) -> list[int]:
+    members = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # gone while we looked
+        if fields[0] != "Z" and int(fields[2]) == group:
+            members.append(int(stat.parent.name))
+    return members
+
+
 @pytest.mark.parametrize("delay", [0.05, 0.15, 0.3, 0.45])
 def test_killed_writer_leaves_old_or_new_file(state_repo: Path, stored: Path,
                                               delay: float) -> None:
@@ -229,6 +252,7 @@ def test_killed_writer_leaves_old_or_new_file(state_repo: Path, stored: Path,
     # reading below, in-process now, no longer gives it the time to finish first.
     os.killpg(writer.pid, signal.SIGKILL)
     writer.wait()
+    _wait_until_the_group_is_gone(writer.pid)
     store = StateStore(state_repo, state_repo / "state")
     secrets = store.decrypt("acme-us")
     description = secrets.record.description or ""
