@@ -1,6 +1,9 @@
 # Everything runs inside .venv, which this Makefile creates and keeps in step with
 # pyproject.toml, so a fresh clone needs nothing but python3 (>= 3.11) and make.
 PYTHON ?= python3
+# Bytecode caches (__pycache__/, ignored by git) are what keep the suite's few hundred
+# Python processes from compiling spprov, and pytest's rewritten tests, again each time.
+unexport PYTHONDONTWRITEBYTECODE
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed

