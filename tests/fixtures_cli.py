@@ -83,6 +83,18 @@ def fork_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ForkServer
     server.close()
 
 
+@pytest.fixture(scope="session")
+def shim_bin(tmp_path_factory: pytest.TempPathFactory,
+             fork_server: ForkServer | None) -> Path | None:
+    """A folder for the front of PATH whose ``spprov`` forks from the fork server (the
+    console script otherwise starts a whole interpreter), or None without a server."""
+    if fork_server is None:
+        return None
+    folder = tmp_path_factory.mktemp("shim-bin")
+    fork_server.shim(folder / "spprov", "spprov")
+    return folder
+
+
 @pytest.fixture
 def spprov(home: Path, base_env: dict[str, str], fork_server: ForkServer | None) -> RunSpprov:
     """Call as ``spprov("validate", cwd=path, env={...}, input="...")``."""

@@ -95,13 +95,13 @@ EU = {"seller_central_url": "https://sellercentral-europe.amazon.com",
 
 
 @pytest.fixture
-def gitops(state_repo: Path, emulator: EmulatorHandle, browser_script: Path,
+def gitops(state_repo: Path, emulator: EmulatorHandle, browser_program: Path,
            age_env: dict[str, str], spprov: RunSpprov) -> GitOps:
     """An interactive-capable setup: loopback redirect URI, auto-approving browser."""
     # What `spprov init` writes to .gitignore: the lock and temporary files are not state.
     (state_repo / ".gitignore").write_text(".spprov.lock\n.spprov-tmp-*\n")
     app = emulator.register_app(redirect_uris=(f"http://127.0.0.1:{free_port()}/callback",))
-    env = {**age_env, "SPPROV_AMAZON_URL": emulator.url, "BROWSER": str(browser_script),
+    env = {**age_env, "SPPROV_AMAZON_URL": emulator.url, "BROWSER": str(browser_program),
            "SPPROV_APP_ACME_CLIENT_SECRET": app.client_secret}
     return GitOps(state_repo, emulator, app, env, spprov)
 

@@ -20,6 +20,13 @@ What a fork cannot change is what Python reads before ``main``: ``PYTHON*`` vari
 the locale (``LANG``, ``LC_*``) and the hash seed. :func:`usable_for` sends runs that set
 any of those differently to a real ``subprocess.run`` instead; tests that need a
 process they can signal or a terminal use ``subprocess.Popen`` or ``tests/pty_run.py``.
+
+Programs that spprov or a CI recipe starts by name (the ``spprov`` console script, the
+emulator's ``BROWSER``) can be :meth:`ForkServer.shim`: a small script, started with
+``python -I -S`` (no site-packages to scan), that hands its own standard streams,
+arguments, folder and environment to the server and exits as the run does. It forwards
+SIGINT and SIGTERM to the run; the run is not in the shim's process group, so tests that
+kill a group use the real programs.
 """
 
 from __future__ import annotations
@@ -28,8 +35,8 @@ import atexit
 import contextlib
 import gc
 import importlib
-import json
 import locale
+import marshal
 import os
 import pkgutil
 import runpy
@@ -81,48 +88,85 @@ def _read_exactly(conn: socket.socket, size: int) -> bytes:
     return data
 
 
-def _handle(conn: socket.socket) -> dict[str, object]:
-    """In the per-run handler: fork the run and return its request there; the handler
-    itself reports the run's exit status and exits."""
+def _receive(conn: socket.socket) -> tuple[list[int], dict[str, object]]:
+    """The run's standard streams and its request (argv, cwd, env, main)."""
     _, fds, _, _ = socket.recv_fds(conn, 1, 3)
     (size,) = _HEADER.unpack(_read_exactly(conn, _HEADER.size))
-    request = json.loads(_read_exactly(conn, size))
-    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    # From our own socket in a private (0700) mkdtemp folder; the shim needs no imports.
+    return fds, marshal.loads(_read_exactly(conn, size))  # noqa: S302
+
+
+def _exit_code(status: int) -> int:
+    return -os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status)
+
+
+def serve(socket_path: str) -> dict[str, object]:
+    """Accept runs forever; returns only inside a forked run, with that run's request.
+
+    Each run is one fork of this process. The server tells the client the run's pid, then
+    its exit code when the run's pidfd says it ended.
+    """
+    _preload()
+    gc.freeze()  # the preloaded heap stays shared: no collection in a run writes to it
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(socket_path)
+    listener.listen(64)
+    selector = selectors.DefaultSelector()
+    selector.register(listener, selectors.EVENT_READ)
+    print("ready", flush=True)
+    while True:
+        for key, _ in selector.select():
+            if key.fileobj is listener:
+                request = _start_run(listener, selector)
+                if request is not None:
+                    return request
+            else:
+                _report_end(selector, key)
+
+
+def _start_run(listener: socket.socket,
+               selector: selectors.BaseSelector) -> dict[str, object] | None:
+    conn, _ = listener.accept()
+    try:
+        fds, request = _receive(conn)
+    except (EOFError, OSError, ValueError):
+        conn.close()
+        return None
     pid = os.fork()
     if pid == 0:
+        for key in list(selector.get_map().values()):  # other runs: pidfds, sockets
+            if key.data is not None:
+                key.data[1].close()
+                os.close(key.fd)
+        selector.close()
+        listener.close()
         conn.close()
         for target, fd in enumerate(fds):
             os.dup2(fd, target)
         for fd in fds:
-            os.close(fd)
-        return dict(request)
+            if fd > 2:
+                os.close(fd)
+        return request
     for fd in fds:
         os.close(fd)
-    conn.sendall(f"{pid}\n".encode())
+    pidfd = os.pidfd_open(pid)
+    selector.register(pidfd, selectors.EVENT_READ, (pid, conn))
+    with contextlib.suppress(OSError):
+        conn.sendall(f"{pid}\n".encode())
+    return None
+
+
+def _report_end(selector: selectors.BaseSelector, key: selectors.SelectorKey) -> None:
+    pid, conn = key.data
+    selector.unregister(key.fd)
+    os.close(key.fd)
     _, status = os.waitpid(pid, 0)
-    code = -os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status)
-    conn.sendall(f"{code}\n".encode())
-    os._exit(0)
+    with contextlib.suppress(OSError):
+        conn.sendall(f"{_exit_code(status)}\n".encode())
+    conn.close()
 
 
-def serve(socket_path: str) -> dict[str, object]:
-    """Accept runs forever; returns only inside a forked run, with that run's request."""
-    _preload()
-    gc.freeze()  # the preloaded heap stays shared: no collection in a run writes to it
-    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # handlers are reaped automatically
-    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    listener.bind(socket_path)
-    listener.listen(64)
-    print("ready", flush=True)
-    while True:
-        conn, _ = listener.accept()
-        if os.fork() == 0:
-            listener.close()
-            return _handle(conn)
-        conn.close()
-
-
-def _become_the_run(request: dict[str, object]) -> None:
+def _become_the_run(request: dict[str, object]) -> str:
     cwd = str(request["cwd"])
     os.chdir(cwd)
     environ = request["env"]
@@ -134,13 +178,17 @@ def _become_the_run(request: dict[str, object]) -> None:
     assert isinstance(argv, list)
     sys.argv = ["-m", *map(str, argv)]
     sys.path[0] = cwd
+    return str(request["main"])
 
 
-def run_spprov() -> NoReturn:
-    """``python -m spprov`` in this process, ending it as the interpreter would."""
+def run_main(main: str) -> NoReturn:
+    """``python -m MAIN`` in this process, ending it as the interpreter would."""
     code, interrupted = 0, False
+    preloaded = sys.modules.get(main)
+    if preloaded is not None and not hasattr(preloaded, "__path__"):
+        del sys.modules[main]  # runs afresh as __main__, as `-m` would; no runpy warning
     try:
-        runpy.run_module("spprov", run_name="__main__", alter_sys=True)
+        runpy.run_module(main, run_name="__main__", alter_sys=True)
     except SystemExit as exc:
         code = _exit_status(exc.code)
     except BaseException as exc:  # noqa: BLE001 - reported as the interpreter reports it
@@ -180,7 +228,7 @@ class ForkServer:
         self._process = subprocess.Popen(
             [sys.executable, "-c",
              "import sys; from tests import forkserver as f; "
-             "f._become_the_run(f.serve(sys.argv[1])); f.run_spprov()",
+             "f.run_main(f._become_the_run(f.serve(sys.argv[1])))",
              self.socket_path],
             cwd=root, env=dict(environ), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
             stderr=self._log)
@@ -195,8 +243,8 @@ class ForkServer:
     def run(self, argv: list[str], cwd: Path | None, environ: Mapping[str, str], input: str,
             timeout: float) -> tuple[int, str, str]:
         """``(returncode, stdout, stderr)`` of ``python -m spprov *argv``."""
-        request = json.dumps({"argv": argv, "cwd": str(cwd or os.getcwd()),
-                              "env": dict(environ)}).encode()
+        request = marshal.dumps({"argv": argv, "cwd": str(cwd or os.getcwd()),
+                                 "env": dict(environ), "main": "spprov"})
         stdin_r, stdin_w = os.pipe()
         out_r, out_w = os.pipe()
         err_r, err_w = os.pipe()
@@ -219,6 +267,15 @@ class ForkServer:
         feeder.join()
         return code, _text(stdout), _text(stderr)
 
+    def shim(self, path: Path, main: str) -> Path:
+        """Write an executable at ``path`` that runs as ``python -m MAIN "$@"`` would, forked
+        from this server (or, when it is gone or the environment would change Python's
+        start-up, by exec'ing that command)."""
+        path.write_text(_SHIM.format(python=sys.executable, socket=self.socket_path,
+                                     main=main, startup=self._startup), encoding="utf-8")
+        path.chmod(0o755)
+        return path
+
     def close(self) -> None:
         self._process.kill()
         self._process.wait()
@@ -226,6 +283,49 @@ class ForkServer:
         for name in os.listdir(self._folder):
             os.unlink(os.path.join(self._folder, name))
         os.rmdir(self._folder)
+
+
+_SHIM = """#!{python} -IS
+# A test shim from tests/forkserver.py: runs `python -m {main}` forked from a warm server.
+import marshal, os, signal, socket, sys
+
+MAIN, SERVER, STARTUP = {main!r}, {socket!r}, {startup!r}
+
+
+def fallback():
+    os.execv({python!r}, [{python!r}, "-m", MAIN, *sys.argv[1:]])
+
+
+def stream(fd):
+    try:
+        os.fstat(fd)
+        return fd
+    except OSError:
+        return os.open(os.devnull, os.O_RDWR)
+
+
+if {{k: v for k, v in os.environ.items()
+     if k.startswith(("PYTHON", "LC_")) or k == "LANG"}} != STARTUP:
+    fallback()
+conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+try:
+    conn.connect(SERVER)
+except OSError:
+    fallback()
+request = marshal.dumps({{"argv": sys.argv[1:], "cwd": os.getcwd(),
+                         "env": dict(os.environ), "main": MAIN}})
+socket.send_fds(conn, [b"r"], [stream(0), stream(1), stream(2)])
+conn.sendall(len(request).to_bytes(4, "big") + request)
+replies = conn.makefile("rb")
+pid = int(replies.readline())
+for number in (signal.SIGINT, signal.SIGTERM):
+    signal.signal(number, lambda number, frame: os.kill(pid, number))
+code = int(replies.readline())
+if code < 0:
+    signal.signal(-code, signal.SIG_DFL)
+    os.kill(os.getpid(), -code)
+sys.exit(code)
+"""
 
 
 def _text(data: bytes) -> str:

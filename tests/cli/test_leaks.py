@@ -61,7 +61,7 @@ def _every_command(session: Session, client_secret: str, tmp_path: Path) -> None
         session.run(*args)
     session.run("app", "set-secret", "acme", input=client_secret + "\n")
     session.env["SPPROV_APP_ACME_CLIENT_SECRET"] = None  # from now on, from its state file
-    session.run("app", "rotate-secret", "acme", "--wait", "5")
+    session.run("app", "rotate-secret", "acme", "--wait", "0")
     session.run("token", "acme-us", reveals=True)
     session.run("token", "acme-eu", reveals=True)
     for fmt in ("env", "json", "python-amazon-sp-api"):

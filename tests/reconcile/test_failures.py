@@ -164,7 +164,7 @@ def test_no_browser_is_said_at_once_with_the_page_to_open(gitops: GitOps) -> Non
     gitops.declare([{"name": "acme-a", **US}])
     missing = str(gitops.repo.parent / "no-such-browser")
     started = time.monotonic()
-    result = gitops.run("apply", "--yes", "--authorization-timeout", "2",
+    result = gitops.run("apply", "--yes", "--authorization-timeout", "1",
                         env={"BROWSER": missing})
     assert result.code == 1, result.output
     lines = result.stderr.splitlines()
@@ -172,8 +172,8 @@ def test_no_browser_is_said_at_once_with_the_page_to_open(gitops: GitOps) -> Non
     assert lines[at + 2] == (
         "acme-a: no browser could be started: open the page above yourself, in a browser on "
         f"this machine (the consent returns to {gitops.app.redirect_uri})")
-    assert lines[at + 3] == "acme-a: waiting up to 0:02 for the consent (Ctrl-C stops)"
-    assert ("acme-a: create failed: no consent arrived within 2 s; open the consent page and "
+    assert lines[at + 3] == "acme-a: waiting up to 0:01 for the consent (Ctrl-C stops)"
+    assert ("acme-a: create failed: no consent arrived within 1 s; open the consent page and "
             "run `spprov authorize acme-a` again (--authorization-timeout gives more time)"
             ) in result.stdout
     assert not gitops.state_file("acme-a").exists()

@@ -56,7 +56,7 @@ def notified_secrets(gitops: GitOps) -> list[str]:
 
 def test_rotate_secret_end_to_end(rotation: GitOps, sqs: Sqs) -> None:
     old = rotation.app.client_secret
-    result = rotation.run("app", "rotate-secret", "acme", "--wait", "1")
+    result = rotation.run("app", "rotate-secret", "acme", "--wait", "0")
     assert result.code == 0, result.output
     new = stored_secret(rotation)
     assert new != old and notified_secrets(rotation) == [new]
@@ -81,8 +81,8 @@ def test_rotate_secret_end_to_end(rotation: GitOps, sqs: Sqs) -> None:
 
 
 def test_subscription_is_made_once(rotation: GitOps) -> None:
-    assert rotation.run("app", "rotate-secret", "acme", "--wait", "1").code == 0
-    assert rotation.run("app", "rotate-secret", "acme", "--wait", "1").code == 0
+    assert rotation.run("app", "rotate-secret", "acme", "--wait", "0").code == 0
+    assert rotation.run("app", "rotate-secret", "acme", "--wait", "0").code == 0
     client = rotation.app.client_id
     token = httpx.post(f"{rotation.emulator.url}/api.amazon.com/auth/o2/token", data={
         "grant_type": "client_credentials", "scope": "sellingpartnerapi::notifications",
@@ -121,7 +121,7 @@ def test_killed_after_the_rotation_call_rerun_finishes_without_rotating(
         process.communicate()
     assert stored_secret(rotation) == rotation.app.client_secret  # nothing stored yet
     assert len(sqs.bodies()) == 1
-    rerun = rotation.run("app", "rotate-secret", "acme", "--wait", "1")
+    rerun = rotation.run("app", "rotate-secret", "acme", "--wait", "0")
     assert rerun.code == 0, rerun.output
     assert rerun.stdout.splitlines()[:2] == [
         "app acme: used the notification of an earlier rotation (none requested now)",
@@ -166,7 +166,7 @@ def test_a_refused_secret_is_not_stored(rotation: GitOps, sqs: Sqs) -> None:
             "oldClientSecretExpiryTime": "2026-12-08T00:00:00Z"}}}
     sqs.send(json.dumps(body))
     before = (rotation.repo / "state/apps/acme.sops.yaml").read_bytes()
-    result = rotation.run("app", "rotate-secret", "acme", "--wait", "1")
+    result = rotation.run("app", "rotate-secret", "acme", "--wait", "0")
     assert (result.code, result.stderr) == (
         1, "spprov: app acme: LWA refused the new client secret from the "
            "APPLICATION_OAUTH_CLIENT_NEW_SECRET notification (event time "
@@ -184,7 +184,7 @@ def test_other_apps_messages_are_left_alone(rotation: GitOps, sqs: Sqs) -> None:
                          "payload": {"applicationOAuthClientNewSecret": {
                              "clientId": "amzn1.application-oa2-client.other",
                              "newClientSecret": "amzn1.oa2-cs.v1.other"}}}))
-    result = rotation.run("app", "rotate-secret", "acme", "--wait", "1")
+    result = rotation.run("app", "rotate-secret", "acme", "--wait", "0")
     assert result.code == 0, result.output
     bodies = sqs.bodies()
     assert "not json" in bodies and len(bodies) == 2
@@ -200,7 +200,7 @@ def test_pending_only_with_an_empty_queue(rotation: GitOps) -> None:
 
 
 def test_secret_from_the_environment_is_noted(rotation: GitOps) -> None:
-    result = rotation.run("app", "rotate-secret", "acme", "--wait", "1",
+    result = rotation.run("app", "rotate-secret", "acme", "--wait", "0",
                           env={"SPPROV_APP_ACME_CLIENT_SECRET": rotation.app.client_secret})
     assert result.code == 0, result.output
     assert ("note: SPPROV_APP_ACME_CLIENT_SECRET is set and takes precedence over "
@@ -214,7 +214,7 @@ def test_secret_from_the_environment_is_noted(rotation: GitOps) -> None:
 
 
 def test_old_enough_rotates(rotation: GitOps) -> None:
-    result = rotation.run("app", "rotate-secret", "acme", "--if-older-than", "0d", "--wait", "1")
+    result = rotation.run("app", "rotate-secret", "acme", "--if-older-than", "0d", "--wait", "0")
     assert result.code == 0, result.output
     assert rotation.emulator.stats()["rotation"] == 1
 
@@ -251,7 +251,7 @@ def test_plain_http_endpoint_elsewhere_is_refused(rotation: GitOps) -> None:
 
 
 def test_no_aws_credentials(rotation: GitOps) -> None:
-    result = rotation.run("app", "rotate-secret", "acme", "--wait", "1",
+    result = rotation.run("app", "rotate-secret", "acme", "--wait", "0",
                           env={"AWS_ACCESS_KEY_ID": None, "AWS_SECRET_ACCESS_KEY": None,
                                "AWS_CONFIG_FILE": "/nonexistent",
                                "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent",
@@ -284,7 +284,7 @@ def test_killed_after_storing_the_rerun_only_deletes_the_message(rotation: GitOp
     # As if a run stored the secret and was killed before it deleted the message.
     assert rotation.run("app", "set-secret", "acme", input=new).code == 0
     stored = (rotation.repo / "state/apps/acme.sops.yaml").read_bytes()
-    result = rotation.run("app", "rotate-secret", "acme", "--wait", "1")
+    result = rotation.run("app", "rotate-secret", "acme", "--wait", "0")
     assert result.code == 0, result.output
     assert result.stdout.splitlines()[:2] == [
         "app acme: used the notification of an earlier rotation (none requested now)",

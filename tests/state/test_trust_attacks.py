@@ -223,6 +223,9 @@ def key_server() -> Iterator[tuple[int, list[bytes]]]:
                 conn.settimeout(2)
                 try:
                     seen.append(conn.recv(4096))
+                    # A refusal, not a dropped connection: clients retry those for seconds.
+                    conn.sendall(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n"
+                                 b"Connection: close\r\n\r\n")
                 except OSError:
                     seen.append(b"")
     thread = threading.Thread(target=serve, daemon=True)
