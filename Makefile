@@ -28,7 +28,7 @@ typecheck: $(STAMP)
 	$(BIN)/mypy spprov
 
 unit: $(STAMP)
-	$(BIN)/pytest -q -m "not slow" -n 3
+	$(BIN)/pytest -q -m "not slow" -n 3 --dist worksteal
 
 test-slow: $(STAMP)
 	$(BIN)/pytest -q -m slow

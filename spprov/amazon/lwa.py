@@ -103,7 +103,7 @@ class AccessTokenCache:
 
 
 @functools.cache
-def tls_context(trust_env: bool) -> ssl.SSLContext:
+def tls_context(*, trust_env: bool) -> ssl.SSLContext:
     """The process's one TLS context per ``trust_env`` (``SSL_CERT_FILE``/``SSL_CERT_DIR``):
     building one reads the whole CA bundle (about 30 ms), and a context is safe to share
     between clients and threads."""
@@ -136,7 +136,7 @@ class LwaClient:
             httpx.URL(self._amazon_url).host)
         self._http = httpx.Client(timeout=timeout, transport=transport, follow_redirects=False,
                                   trust_env=not routed_to_loopback,
-                                  verify=tls_context(not routed_to_loopback))
+                                  verify=tls_context(trust_env=not routed_to_loopback))
 
     def __repr__(self) -> str:
         return f"LwaClient(amazon_url={self._amazon_url!r})"
