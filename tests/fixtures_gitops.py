@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import itertools
+import os
 import shutil
 import socket
 import subprocess
@@ -19,12 +21,48 @@ import yaml
 from tests.fixtures_cli import Result, RunSpprov
 from tests.fixtures_emulator import EmulatorHandle, RegisteredApp
 
+_PORT_BLOCK = 2000
+_next_port = itertools.count()
+
 
 def free_port() -> int:
-    """A loopback port that is free right now (the app's redirect URI needs a fixed one)."""
+    """A loopback port that is free right now (the app's redirect URI needs a fixed one).
+
+    It is taken below the kernel's range for outgoing connections, from a block of its own
+    per xdist worker: a port from that range could be the local end of some other test's
+    connection by the time the consent listens on it ("port in use", seen once in 700).
+    """
+    first = 10000 + _worker_number() * _PORT_BLOCK
+    if first + _PORT_BLOCK > _ephemeral_ports()[0]:
+        return _any_free_port()
+    for _ in range(_PORT_BLOCK):
+        port = first + next(_next_port) % _PORT_BLOCK
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    return _any_free_port()
+
+
+def _any_free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def _worker_number() -> int:
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    return int(worker[2:]) if worker[2:].isdigit() else 0
+
+
+def _ephemeral_ports() -> tuple[int, int]:
+    try:
+        low, high = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()
+    except (OSError, ValueError):
+        return 32768, 60999  # Linux's default
+    return int(low), int(high)
 
 
 def tree_digest(root: Path) -> dict[str, str]:
