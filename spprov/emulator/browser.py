@@ -72,6 +72,10 @@ class _Answer:
         return self.status in (301, 302, 303, 307, 308) and self.location is not None
 
 
+class BrowserError(Exception):
+    """A page that cannot be opened; ``main`` prints it as one line and exits 1."""
+
+
 class _NoRedirects(urllib.request.HTTPRedirectHandler):
     """Redirects are answers to look at: the last one must not be followed blindly."""
 
@@ -96,7 +100,7 @@ class _Browser:
 
     def _send(self, url: str, body: bytes | None) -> _Answer:
         if urlsplit(url).scheme not in ("http", "https"):
-            raise ValueError(f"browser: only http(s) pages are opened, not {url[:80]!r}")
+            raise BrowserError(f"only http(s) pages are opened, not {url[:80]!r}")
         request = urllib.request.Request(url, data=body, headers=self._headers,  # noqa: S310
                                          method="GET" if body is None else "POST")
         try:
@@ -107,6 +111,9 @@ class _Browser:
             with error:
                 return _Answer(request.full_url, error.code, error.headers.get("location"),
                                error.read().decode("utf-8", "replace"))
+        except OSError as exc:  # URLError (refused, no such host), a reset or a timeout
+            reason = getattr(exc, "reason", None) or exc
+            raise BrowserError(f"cannot open {url[:80]!r} ({reason})") from None
 
 
 def visit(url: str, environ: dict[str, str]) -> int:
@@ -142,9 +149,8 @@ def _land(http: _Browser, target: str, environ: dict[str, str]) -> int:
         return 0
     try:
         answer = http.get(target)
-    except OSError as exc:  # URLError, a reset or a timeout
-        print(f"browser: the redirect target did not answer ({type(exc).__name__})",
-              file=sys.stderr)
+    except BrowserError as exc:
+        print(f"browser: the redirect target did not answer: {exc}", file=sys.stderr)
         return 1
     print(f"browser: redirected, the app answered HTTP {answer.status}", file=sys.stderr)
     return 0
@@ -165,7 +171,11 @@ def main(argv: list[str]) -> int:
     if len(argv) != 1:
         print("usage: python -m spprov.emulator.browser URL", file=sys.stderr)
         return 1
-    return visit(argv[0], dict(os.environ))
+    try:
+        return visit(argv[0], dict(os.environ))
+    except BrowserError as exc:
+        print(f"browser: {exc}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ from __future__ import annotations
 import http.server
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -406,6 +407,19 @@ def test_browser_reports_an_error_page(emulator: EmulatorHandle, browser_script:
                          emulator.url + emulator.consent_path(app, version="x"), tmp_path)
     assert result.returncode == 1
     assert "MD1000" in result.stderr
+
+
+def test_browser_refuses_other_schemes_and_unreachable_pages_in_one_line(
+        browser_script: Path, tmp_path: Path) -> None:
+    with socket.socket() as sock:  # a port with nothing listening
+        sock.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{sock.getsockname()[1]}/consent"
+    for url, stderr in [
+            ("file:///etc/passwd",
+             "browser: only http(s) pages are opened, not 'file:///etc/passwd'\n"),
+            (closed, f"browser: cannot open {closed!r} ([Errno 111] Connection refused)\n")]:
+        result = run_browser(browser_script, url, tmp_path)
+        assert (result.returncode, result.stdout, result.stderr) == (1, "", stderr)
 
 
 def test_browser_follows_a_loopback_redirect(emulator: EmulatorHandle, browser_script: Path,
