@@ -13,7 +13,7 @@ spprov writes (age recipients, one YAML document) and checks them as sops does:
 
 Anything else (comment rules, unknown value types) is refused. A file for other key types
 (KMS, PGP, ...) is refused too unless the repository's `.sops.yaml` uses them (the store
-then hands it to the binary, ``spprov.state.sopsconfig``): the reader never contacts a key
+then hands it to the binary, ``TrustRoot.configures``): the reader never contacts a key
 service named only in a file. The sops binary stays the only writer.
 """
 

@@ -34,7 +34,6 @@ from spprov.state.lock import (
     write_atomically,
 )
 from spprov.state.sops import Sops
-from spprov.state.sopsconfig import CONFIG_NAME, rule_names
 from spprov.state.sopsreader import DelegateToSops, OtherKeyTypes, SopsReader
 from spprov.state.statefile import CLIENT_SECRET_KEY, OPTIONAL_KEYS, REFRESH_TOKEN_KEY, SUFFIX
 
@@ -163,7 +162,7 @@ class StateStore:
         when the person's identities come from a source only sops reads (a key command, SSH
         keys), or the file is for KMS/PGP/... keys that the .sops.yaml rule names too."""
         display = self.display(path)
-        self.present(self.repo_root / CONFIG_NAME)  # a linked .sops.yaml: refused, unread
+        self.present(self.repo_root / trust.TRUST_FILE)  # a linked .sops.yaml: refused
         if not self.present(path):
             raise StateError(f"{display}: no such state file")
         try:
@@ -171,7 +170,7 @@ class StateStore:
         except DelegateToSops:
             return self.sops.decrypt(path)
         except OtherKeyTypes as exc:
-            if not rule_names(self.repo_root / CONFIG_NAME, display, exc.key_types):
+            if not self.keyring.trust_root().configures(display, exc.key_types):
                 raise
             return self.sops.decrypt(path)
 

@@ -33,6 +33,9 @@ RULE_SERVICES = {"age": ("age", "--age"), "pgp": ("pgp", "--pgp"), "kms": ("kms"
                  "azure_keyvault": ("azure_kv", "--azure-kv"),
                  "hc_vault_transit_uri": ("hc_vault", "--hc-vault-transit")}
 FILE_SERVICES = ("age", "pgp", "kms", "gcp_kms", "azure_kv", "hc_vault")
+# A file's key type -> the creation rule field that configures it.
+_RULE_FIELDS = {service: field for field, (service, _) in RULE_SERVICES.items()} | {
+    "key_groups": "key_groups"}
 _SOPS_BLOCK = re.compile(r"^sops:", re.MULTILINE)
 _NO_RULE = "run `spprov init` (or add a creation rule for it)"
 
@@ -136,6 +139,19 @@ class TrustRoot:
                 raise StateError(f"{TRUST_FILE}: creation rule {index + 1}: path_regex is "
                                  "not a valid regular expression") from None
         return None
+
+    def configures(self, relative: str, key_types: Iterable[str]) -> bool:
+        """True when the rule sops would apply to ``relative`` uses every one of
+        ``key_types`` (named as a file's ``sops:`` block names them: kms, hc_vault,
+        key_groups, ...); False when it does not, or no valid rule matches."""
+        try:
+            index = self.rule_index(relative)
+        except StateError:
+            return False
+        if index is None:
+            return False
+        rule = self.rules[index]
+        return all(rule.get(_RULE_FIELDS.get(kind, "")) for kind in key_types)
 
     def rule_for(self, relative: str) -> TrustedRule:
         """The trusted keys for the state file at ``relative`` (repository-relative)."""

@@ -94,3 +94,21 @@ def test_sops_sees_the_credentials_of_exactly_the_key_types_the_rule_uses(tmp_pa
     age_only = StateStore(tmp_path, tmp_path / "state")
     assert childenv.for_sops(environ, age_only.sops.key_types()) == {
         "PATH": "/usr/bin", "SOPS_AGE_KEY_FILE": "/k"}
+
+
+def test_configures_answers_for_the_rule_sops_would_pick() -> None:
+    root = TrustRoot.from_text(
+        "creation_rules:\n"
+        "  - path_regex: ^state/credentials/eu-.*\n"
+        "    kms: arn:aws:kms:eu-west-1:111122223333:key/k\n"
+        "    age: age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p\n"
+        "  - path_regex: ^state/\n"
+        "    age: age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p\n"
+        "  - key_groups: [{pgp: [F0]}]\n")
+    assert root.configures("state/credentials/eu-1.sops.yaml", ["kms"])
+    assert not root.configures("state/credentials/eu-1.sops.yaml", ["kms", "hc_vault"])
+    # The first matching rule decides, as in sops: a later rule's KMS key does not count.
+    assert not root.configures("state/credentials/us-1.sops.yaml", ["kms"])
+    assert root.configures("other/x.sops.yaml", ["key_groups"])
+    assert not TrustRoot.from_text("creation_rules:\n  - path_regex: '('\n    kms: k\n"
+                                   ).configures("state/x", ["kms"])
