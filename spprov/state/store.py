@@ -2,14 +2,14 @@
 
 Listing reads readable fields only; decrypting reads the files in-process
 (``spprov.state.sopsreader``, no sops process) and writing goes through the sops binary
-(``spprov.state.sops``). An update edits a temporary copy with ``sops set --idempotent``
-field by field, so unchanged values keep their ciphertext and a no-op changes no byte.
+(``spprov.state.writer``), under the repository lock. An update edits a temporary copy
+with ``sops set --idempotent`` field by field, so unchanged values keep their ciphertext
+and a no-op changes no byte.
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -24,22 +24,14 @@ from spprov.model import KeyChange, Record
 from spprov.repofiles import NotRegularFileError, check_folders, check_if_present, read_regular
 from spprov.secret import Secret
 from spprov.state import statefile, trust
-from spprov.state.keyring import Keyring
-from spprov.state.lock import (
-    RepositoryLock,
-    commit,
-    copy_beside,
-    remove_stale_temps,
-    sync_folder,
-    write_atomically,
-)
+from spprov.state.keyring import MAX_STATE_BYTES, Keyring
+from spprov.state.lock import RepositoryLock, remove_stale_temps, sync_folder
 from spprov.state.sops import Sops
 from spprov.state.sopsreader import DelegateToSops, OtherKeyTypes, SopsReader
-from spprov.state.statefile import CLIENT_SECRET_KEY, OPTIONAL_KEYS, REFRESH_TOKEN_KEY, SUFFIX
+from spprov.state.statefile import CLIENT_SECRET_KEY, REFRESH_TOKEN_KEY, SUFFIX
+from spprov.state.writer import StateWriter
 
 CREDENTIALS_DIR = "credentials"
-# A state file is a few hundred bytes; anything much larger is not one (or is /dev/zero).
-MAX_STATE_BYTES = 1024 * 1024
 APPS_DIR = "apps"
 # A write outside an explicit lock() waits this long for another run to finish.
 WRITE_WAIT_SECONDS = 10.0
@@ -83,6 +75,7 @@ class StateStore:
         self.reader = reader or SopsReader(os.environ)
         self._lock = RepositoryLock(self.repo_root)
         self.keyring = Keyring(self.repo_root, self.display)
+        self.writer = StateWriter(self.sops, self.keyring, self.display)
 
     # -- paths ---------------------------------------------------------------------------
     def path_of(self, name: str) -> Path:
@@ -198,13 +191,12 @@ class StateStore:
             if refresh_token is not None:
                 fields = {**statefile.record_fields(record),
                           REFRESH_TOKEN_KEY: refresh_token.reveal()}
-                self._create(path, fields)
+                self.writer.create(path, fields)
                 return True
             if not present:
                 raise StateError(f"{self.display(path)}: cannot create a state file "
                                  "without a refresh token")
-            edits = self._field_edits(path, statefile.record_fields(record))
-            return self._update(path, edits)
+            return self.writer.update(path, statefile.record_fields(record))
 
     def key_changes(self) -> tuple[KeyChange, ...]:
         """Where .sops.yaml differs from what the state files are encrypted for."""
@@ -232,21 +224,13 @@ class StateStore:
             if target.exists():
                 raise StateError(f"{self.display(target)} exists already: cannot move "
                                  f"{self.display(source)} there (nothing was changed)")
-            temp = copy_beside(source)
-            try:
-                self._apply_edits(temp, target, self._field_edits(temp, fields))
-                commit(temp, target)
-            finally:
-                temp.unlink(missing_ok=True)
+            self.writer.copy_to(source, target, fields)
             source.unlink()
             sync_folder(source.parent)
 
     def check_writable(self, name: str) -> None:
         """Fail now, not after a consent, when NAME's state file could not be encrypted."""
-        path = self.path_of(name)
-        rule = self.keyring.rule_for(path)
-        self.sops.encrypt_new(path, Secret("preflight: true\n"), rule.flags,
-                              trust.ENCRYPTED_REGEX)
+        self.writer.check_encryptable(self.path_of(name))
 
     def delete(self, name: str) -> None:
         """Delete a credential's state file (nothing happens when there is none)."""
@@ -261,21 +245,7 @@ class StateStore:
         ``rekeyed``, or ``rekeyed with a new data key`` when a recipient was removed)."""
         with self._writing(path), self.lock(WRITE_WAIT_SECONDS):
             self.present(path)
-            keys, rule = self.keyring.guard(path)
-            removed = any(keys.keys[service] - rule.keys.get(service, frozenset())
-                          for service in keys.services)
-            temp = copy_beside(path)
-            try:
-                if removed:  # new data key first, while this identity can still open it
-                    self.sops.rotate(temp, name_as=path)
-                changed = self.sops.updatekeys(temp, name_as=path) or removed
-                if not changed:
-                    return "unchanged"
-                trust.check_written(temp.read_text(encoding="utf-8"), rule, self.display(path))
-                commit(temp, path)
-                return "rekeyed with a new data key" if removed else "rekeyed"
-            finally:
-                temp.unlink(missing_ok=True)
+            return self.writer.rekey(path)
 
     # -- app client secrets --------------------------------------------------------------
     def app_secret_set_at(self, app: str) -> datetime | None:
@@ -317,7 +287,7 @@ class StateStore:
             if current is not None and current.client_secret.reveal() == secret.reveal():
                 return False
             fields = {**statefile.app_fields(app, now), CLIENT_SECRET_KEY: secret.reveal()}
-            self._create(path, fields)  # a new secret gets a new data key
+            self.writer.create(path, fields)  # a new secret gets a new data key
             return True
 
     # -- links and special files --------------------------------------------------------
@@ -351,58 +321,10 @@ class StateStore:
                 f"cannot write {self.display(path)}: {exc.strerror or exc}; check that the "
                 "folder is writable and the disk not full (nothing was changed)") from exc
 
-    def _create(self, path: Path, fields: Mapping[str, object]) -> None:
-        """A whole new file (new data key) replacing ``path`` atomically, checked first."""
-        rule = self.keyring.rule_for(path)
-        ciphertext = self.sops.encrypt_new(path, Secret(statefile.dump(fields)),
-                                           rule.flags, trust.ENCRYPTED_REGEX)
-        trust.check_written(ciphertext.decode("utf-8", errors="replace"), rule,
-                            self.display(path))
-        write_atomically(path, ciphertext)
-
-    def _field_edits(self, path: Path,
-                     wanted: Mapping[str, object]) -> list[tuple[str, Secret | None]]:
-        """(key, new JSON value or None to remove) for each readable field that differs."""
-        try:
-            current = statefile.readable_fields(self.read_text(path))
-        except Exception:  # noqa: BLE001 - unreadable: rewrite every field, sops checks the MAC
-            current = {}
-        edits: list[tuple[str, Secret | None]] = [
-            (key, Secret(json.dumps(value))) for key, value in wanted.items()
-            if current.get(key, _MISSING) != value
-        ]
-        edits += [(key, None) for key in OPTIONAL_KEYS if key in current and key not in wanted]
-        return edits
-
-    def _update(self, path: Path, edits: list[tuple[str, Secret | None]]) -> bool:
-        """Apply edits to a temporary copy; replace the file only if a byte changed."""
-        if not edits:
-            return False
-        _, rule = self.keyring.guard(path)
-        original = read_regular(path, MAX_STATE_BYTES)
-        temp = copy_beside(path)
-        try:
-            self._apply_edits(temp, path, edits)
-            if temp.read_bytes() == original:
-                return False
-            trust.check_written(temp.read_text(encoding="utf-8"), rule, self.display(path))
-            commit(temp, path)
-            return True
-        finally:
-            temp.unlink(missing_ok=True)
-
-    def _apply_edits(self, temp: Path, path: Path,
-                     edits: list[tuple[str, Secret | None]]) -> None:
-        for key, value in edits:
-            if value is None:
-                self.sops.unset_value(temp, [key], name_as=path)
-            else:
-                self.sops.set_value(temp, [key], value, name_as=path)
-
 
 def resolve_client_secret(app: str, store: StateStore, environ: Mapping[str, str]) -> Secret:
     """The app's client secret: ``SPPROV_APP_<APP>_CLIENT_SECRET`` first, else its file."""
-    variable = client_secret_variable(app)
+    variable = hints.client_secret_variable(app)
     value = environ.get(variable, "").rstrip("\r\n")
     if value:
         return Secret(value)
@@ -411,14 +333,6 @@ def resolve_client_secret(app: str, store: StateStore, environ: Mapping[str, str
         return stored.client_secret
     raise SpprovError(f"no client secret for app {app}: set {variable} or run "
                       f"`spprov app set-secret {app}` (it reads the secret from stdin)")
-
-
-def client_secret_variable(app: str) -> str:
-    """``SPPROV_APP_<APP>_CLIENT_SECRET``, APP upper-cased with ``-`` as ``_``."""
-    return hints.client_secret_variable(app)
-
-
-_MISSING: Any = object()
 
 
 def _state_files(folder: Path) -> list[Path]:

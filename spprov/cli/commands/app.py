@@ -16,9 +16,9 @@ from spprov.cli.context import Context, stdin_is_terminal
 from spprov.cli.workspace import Workspace, current
 from spprov.declaration.loader import ConfigError, ConfigNotFoundError, load_desired
 from spprov.errors import InvalidClientError, SpprovError, UsageError
+from spprov.hints import client_secret_variable
 from spprov.model import App
 from spprov.secret import Secret
-from spprov.state.store import client_secret_variable
 
 APP_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 log = logging.getLogger("spprov.app")

@@ -10,9 +10,9 @@ import click
 
 from spprov.cli.workspace import Workspace, current, utc_now
 from spprov.errors import ExitCode, UsageError
+from spprov.hints import client_secret_variable
 from spprov.model import App
 from spprov.reconcile.planner import days_until
-from spprov.state.store import client_secret_variable
 
 AGE = re.compile(r"^([0-9]{1,5})d$")
 
