@@ -547,3 +547,41 @@ def test_nightly_rotation_shows_the_age_rotates_when_old_and_commits(
                               "main"], check=True, capture_output=True, text=True).stdout
     assert changed == "state/apps/acme.sops.yaml\n"
     assert gitops.app.client_secret not in message
+
+
+def test_the_gitlab_rotate_job_rotates_an_old_secret_and_pushes_it(
+        gitops: GitOps, runner: Runner, tmp_path: Path, sqs: Sqs) -> None:
+    document = yaml.safe_load((RECIPES / "gitlab" / ".gitlab-ci.yml").read_text())
+    job = document["rotate"]
+    # Installed as the other jobs install spprov (SPPROV_INSTALL), plus the aws extra.
+    assert job["before_script"][-1] == ('python -m pip install --quiet "$SPPROV_INSTALL" '
+                                        '"boto3>=1.34"')
+    remote = tmp_path / "remote.git"
+    subprocess.run(["git", "init", "-q", "--bare", str(remote)], check=True)
+    gitops.emulator.control("POST", "/settings", {"sqs_endpoint_url": sqs.endpoint})
+    gitops.declare([{"name": "acme-us", **US}], notifications={
+        "sqs_queue_url": DECLARED_QUEUE_URL, "aws_region": "us-east-1"})
+    assert gitops.run("app", "set-secret", "acme", input=gitops.app.client_secret).code == 0
+    gitops.commit()
+    push_url = "https://oauth2:glpat-push-token@gitlab.example.com/acme/credentials.git"
+    variables = {**document["variables"], **job["variables"], **sqs.env,
+                 "SPPROV_AGE_KEY": runner.secrets["SPPROV_AGE_KEY"],
+                 "SPPROV_ROTATE_APP": "acme", "SPPROV_ROTATE_AFTER": "0d",
+                 "SPPROV_ROTATE_WAIT": "0", "SPPROV_PUSH_TOKEN": "glpat-push-token",
+                 "CI_SERVER_HOST": "gitlab.example.com", "CI_PROJECT_PATH": "acme/credentials",
+                 "CI_COMMIT_BRANCH": "main",
+                 # GitLab cannot be reached: its push URL leads to a local bare repository.
+                 "GIT_CONFIG_COUNT": "1", "GIT_CONFIG_KEY_0": f"url.{remote}.insteadOf",
+                 "GIT_CONFIG_VALUE_0": push_url}
+    done = runner.run("\n".join(job["script"]), variables, {})
+    assert done.returncode == 0, done.stderr
+    assert gitops.emulator.stats()["rotation"] == 1
+    message = subprocess.run(["git", "-C", str(remote), "log", "-1", "--format=%B", "main"],
+                             check=True, capture_output=True, text=True).stdout
+    assert message.startswith("spprov: rotate the client secret of app acme [skip ci]\n\n"
+                              "stored the new client secret of app acme in "
+                              "state/apps/acme.sops.yaml\n")
+    changed = subprocess.run(["git", "-C", str(remote), "show", "--name-only", "--format=",
+                              "main"], check=True, capture_output=True, text=True).stdout
+    assert changed == "state/apps/acme.sops.yaml\n"
+    assert gitops.app.client_secret not in message + done.stdout + done.stderr
