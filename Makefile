@@ -31,7 +31,7 @@ unit: $(STAMP)
 	$(BIN)/pytest -q -m "not slow" -n 3 --dist worksteal
 
 test-slow: $(STAMP)
-	$(BIN)/pytest -q -m slow
+	$(BIN)/pytest -q -m slow -n 3 --dist worksteal
 
 demo: $(STAMP)
 	PATH="$(abspath $(BIN)):$$PATH" bash examples/demo.sh
