@@ -506,8 +506,9 @@ def test_install_a_wheel_then_run_from_it(gitops: GitOps, runner: Runner,
 
 # --- scheduled client secret rotation --------------------------------------------------------
 
-def test_nightly_rotation_shows_the_age_rotates_when_old_and_commits(
-        gitops: GitOps, runner: Runner, tmp_path: Path, sqs: Sqs) -> None:
+def _stored_secret_and_a_remote(gitops: GitOps, sqs: Sqs, tmp_path: Path) -> Path:
+    """App acme with its secret stored and notifications to moto's queue, committed; the
+    bare repository that pushes go to."""
     remote = tmp_path / "remote.git"
     subprocess.run(["git", "init", "-q", "--bare", str(remote)], check=True)
     gitops.emulator.control("POST", "/settings", {"sqs_endpoint_url": sqs.endpoint})
@@ -515,6 +516,20 @@ def test_nightly_rotation_shows_the_age_rotates_when_old_and_commits(
         "sqs_queue_url": DECLARED_QUEUE_URL, "aws_region": "us-east-1"})
     assert gitops.run("app", "set-secret", "acme", input=gitops.app.client_secret).code == 0
     gitops.commit()
+    return remote
+
+
+def _pushed(remote: Path) -> tuple[str, str]:
+    """The message and the changed files of the last commit pushed to ``main``."""
+    def git(*args: str) -> str:
+        return subprocess.run(["git", "-C", str(remote), *args, "main"], check=True,
+                              capture_output=True, text=True).stdout
+    return git("log", "-1", "--format=%B"), git("show", "--name-only", "--format=")
+
+
+def test_nightly_rotation_shows_the_age_rotates_when_old_and_commits(
+        gitops: GitOps, runner: Runner, tmp_path: Path, sqs: Sqs) -> None:
+    remote = _stored_secret_and_a_remote(gitops, sqs, tmp_path)
     subprocess.run(["git", "-C", str(gitops.repo), "remote", "add", "origin", str(remote)],
                    check=True)
     rotate = step("spprov-nightly.yml", "Rotate the client secret when it is old")["run"]
@@ -538,13 +553,10 @@ def test_nightly_rotation_shows_the_age_rotates_when_old_and_commits(
     assert gitops.emulator.stats()["rotation"] == 1
     pushed = runner.run(commit, {}, {}, extra=job)
     assert pushed.returncode == 0, pushed.stderr
-    message = subprocess.run(["git", "-C", str(remote), "log", "-1", "--format=%B", "main"],
-                             check=True, capture_output=True, text=True).stdout
+    message, changed = _pushed(remote)
     assert message.startswith("spprov: rotate the client secret of app acme\n\nstored the new "
                               "client secret of app acme in state/apps/acme.sops.yaml\n"
                               "the old client secret stops working at ")
-    changed = subprocess.run(["git", "-C", str(remote), "show", "--name-only", "--format=",
-                              "main"], check=True, capture_output=True, text=True).stdout
     assert changed == "state/apps/acme.sops.yaml\n"
     assert gitops.app.client_secret not in message
 
@@ -556,13 +568,7 @@ def test_the_gitlab_rotate_job_rotates_an_old_secret_and_pushes_it(
     # Installed as the other jobs install spprov (SPPROV_INSTALL), plus the aws extra.
     assert job["before_script"][-1] == ('python -m pip install --quiet "$SPPROV_INSTALL" '
                                         '"boto3>=1.34"')
-    remote = tmp_path / "remote.git"
-    subprocess.run(["git", "init", "-q", "--bare", str(remote)], check=True)
-    gitops.emulator.control("POST", "/settings", {"sqs_endpoint_url": sqs.endpoint})
-    gitops.declare([{"name": "acme-us", **US}], notifications={
-        "sqs_queue_url": DECLARED_QUEUE_URL, "aws_region": "us-east-1"})
-    assert gitops.run("app", "set-secret", "acme", input=gitops.app.client_secret).code == 0
-    gitops.commit()
+    remote = _stored_secret_and_a_remote(gitops, sqs, tmp_path)
     push_url = "https://oauth2:glpat-push-token@gitlab.example.com/acme/credentials.git"
     variables = {**document["variables"], **job["variables"], **sqs.env,
                  "SPPROV_AGE_KEY": runner.secrets["SPPROV_AGE_KEY"],
@@ -576,12 +582,9 @@ def test_the_gitlab_rotate_job_rotates_an_old_secret_and_pushes_it(
     done = runner.run("\n".join(job["script"]), variables, {})
     assert done.returncode == 0, done.stderr
     assert gitops.emulator.stats()["rotation"] == 1
-    message = subprocess.run(["git", "-C", str(remote), "log", "-1", "--format=%B", "main"],
-                             check=True, capture_output=True, text=True).stdout
+    message, changed = _pushed(remote)
     assert message.startswith("spprov: rotate the client secret of app acme [skip ci]\n\n"
                               "stored the new client secret of app acme in "
                               "state/apps/acme.sops.yaml\n")
-    changed = subprocess.run(["git", "-C", str(remote), "show", "--name-only", "--format=",
-                              "main"], check=True, capture_output=True, text=True).stdout
     assert changed == "state/apps/acme.sops.yaml\n"
     assert gitops.app.client_secret not in message + done.stdout + done.stderr
