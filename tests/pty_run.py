@@ -1,11 +1,15 @@
-"""Run spprov with a pseudo-terminal as its stdout, to see what a person would see."""
+"""Run spprov with a pseudo-terminal as its stdout (to see what a person would see) or as
+its stdin (to type what a person would type)."""
 
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from tests.fixtures_cli import clean_env
 from tests.fixtures_gitops import GitOps
@@ -52,3 +56,28 @@ def drain(fd: int) -> str:
     finally:
         os.close(fd)
     return b"".join(chunks).decode()
+
+
+def paste_consent(gitops: GitOps, home: Path, landed: Path,
+                  typed: Callable[[str], str]) -> tuple[int, str, str]:
+    """``spprov authorize acme`` in paste mode, its stdin a terminal: once the browser
+    stand-in wrote the address it landed on to ``landed`` (``SPPROV_BROWSER_LANDED``),
+    type ``typed(address)``. Returns the exit code, stdout and stderr."""
+    env = clean_env(home, {**gitops.env, "SPPROV_APP_ACME_CLIENT_SECRET": gitops.app.client_secret,
+                           "SPPROV_BROWSER_LANDED": str(landed)})
+    main, secondary = os.openpty()
+    child = subprocess.Popen([sys.executable, "-m", "spprov", "authorize", "acme"],
+                             cwd=gitops.repo, env=env, stdin=secondary, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+    os.close(secondary)
+    try:
+        deadline = time.monotonic() + 30
+        while not landed.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert landed.exists(), "the browser stand-in never reached the redirect"
+        os.write(main, typed(landed.read_text().strip()).encode() + b"\n")
+        stdout, stderr = child.communicate(timeout=30)
+    finally:
+        os.close(main)
+        child.kill()
+    return child.returncode, stdout, stderr

@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-import os
-import pty
-import subprocess
-import sys
-import time
 from pathlib import Path
 
-from tests.fixtures_cli import clean_env
 from tests.fixtures_gitops import US, GitOps
+from tests.pty_run import paste_consent
 
 
 def test_authorize_one_credential_over_loopback(gitops: GitOps) -> None:
@@ -89,24 +84,8 @@ def test_paste_mode_on_a_terminal(gitops: GitOps, home: Path, tmp_path: Path) ->
     gitops.app = app
     gitops.declare([{"name": "acme", **US}])
     landed = tmp_path / "landed.txt"
-    env = clean_env(home, {**gitops.env, "SPPROV_APP_ACME_CLIENT_SECRET": app.client_secret,
-                           "SPPROV_BROWSER_LANDED": str(landed)})
-    master, slave = pty.openpty()
-    child = subprocess.Popen([sys.executable, "-m", "spprov", "authorize", "acme"],
-                             cwd=gitops.repo, env=env, stdin=slave, stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True)
-    os.close(slave)
-    try:
-        deadline = time.monotonic() + 30
-        while not landed.exists() and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert landed.exists(), "the browser stand-in never reached the redirect"
-        os.write(master, landed.read_text().strip().encode() + b"\n")
-        stdout, stderr = child.communicate(timeout=30)
-    finally:
-        os.close(master)
-        child.kill()
-    assert child.returncode == 0, stderr
+    code, stdout, stderr = paste_consent(gitops, home, landed, lambda address: address)
+    assert code == 0, stderr
     assert "Paste the address your browser was redirected to" in stderr
     assert stdout.startswith("acme: authorized by ")
     code = landed.read_text().split("spapi_oauth_code=")[1].split("&")[0]

@@ -6,20 +6,15 @@ the code only when they look like Amazon's, and says so in one line otherwise.
 
 from __future__ import annotations
 
-import os
-import pty
 import re
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from spprov.amazon.consent import parse_callback_query
 from spprov.errors import AuthorizationError
-from tests.fixtures_cli import clean_env
 from tests.fixtures_gitops import US, GitOps
+from tests.pty_run import paste_consent
 
 STATE = "s" * 43
 
@@ -61,27 +56,13 @@ def test_a_pasted_url_with_a_typed_partner_id_is_refused_before_any_exchange(
     gitops.app = app
     gitops.declare([{"name": "acme", **US}])
     landed = tmp_path / "landed.txt"
-    env = clean_env(home, {**gitops.env, "SPPROV_APP_ACME_CLIENT_SECRET": app.client_secret,
-                           "SPPROV_BROWSER_LANDED": str(landed)})
-    master, slave = pty.openpty()
-    child = subprocess.Popen([sys.executable, "-m", "spprov", "authorize", "acme"],
-                             cwd=gitops.repo, env=env, stdin=slave, stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True)
-    os.close(slave)
-    try:
-        deadline = time.monotonic() + 30
-        while not landed.exists() and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert landed.exists(), "the browser stand-in never reached the redirect"
+
+    def typed(address: str) -> str:
         gitops.emulator.reset_stats()
-        typed = re.sub(r"selling_partner_id=[^&]*", "selling_partner_id=my-own-seller",
-                       landed.read_text().strip())
-        os.write(master, typed.encode() + b"\n")
-        stdout, stderr = child.communicate(timeout=30)
-    finally:
-        os.close(master)
-        child.kill()
-    assert child.returncode == 1
+        return re.sub(r"selling_partner_id=[^&]*", "selling_partner_id=my-own-seller", address)
+
+    code, _, stderr = paste_consent(gitops, home, landed, typed)
+    assert code == 1
     assert stderr.splitlines()[-1].endswith(
         ": spprov: the redirect's selling_partner_id 'my-own-seller' is not an Amazon "
         "selling partner ID (upper-case letters and digits, at most 40); start the "
