@@ -10,8 +10,8 @@ import click
 
 from spprov.amazon.authorize import DEFAULT_TIMEOUT_SECONDS, Authorizer
 from spprov.amazon.lwa import amazon_url_from_env
-from spprov.cli.commands.options import concurrency_option, only_option, refresh_option
 from spprov.cli.context import Context, non_interactive_env, stdin_is_terminal
+from spprov.cli.options import concurrency_option, only_option, refresh_option
 from spprov.cli.progress import Progress, echo_err, prompt_err
 from spprov.cli.workspace import Workspace, current, plan_for, utc_now, warn_about
 from spprov.errors import ExitCode, UsageError

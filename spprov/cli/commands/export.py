@@ -2,50 +2,11 @@
 
 from __future__ import annotations
 
-import re
-import sys
-from collections.abc import Callable
-
 import click
 
-from spprov.cli.workspace import Workspace, current
-from spprov.errors import UsageError
-from spprov.hints import authorize_command, unknown_credential
-from spprov.render.exports import FORMATS, RENDERERS, ExportedCredential
-
-CREDENTIAL_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
-
-
-def refuse_terminal(what: str, reveal: bool) -> None:
-    """Refuse to write secrets to a terminal (scroll-back, screen sharing) unless --reveal."""
-    if sys.stdout.isatty() and not reveal:
-        raise UsageError(f"{what} writes secrets; redirect it to a file or a pipe, "
-                         "or add --reveal to show them on this terminal")
-
-
-def load_credential(workspace: Workspace, name: str,
-                    next_step: Callable[[str], str]) -> ExportedCredential:
-    """Decrypt NAME's state file (its MAC proves the record) and find its app's secret.
-
-    ``next_step`` spells the command again for a suggested name, when NAME is a typo.
-    """
-    if not CREDENTIAL_NAME.match(name):
-        raise UsageError(f"{name!r} is not a credential name (^[a-z0-9][a-z0-9-]{{0,62}}$)")
-    if not workspace.store.present(workspace.store.path_of(name)):
-        raise UsageError(_not_stored(workspace, name, next_step))
-    stored = workspace.store.decrypt(name)
-    return ExportedCredential(stored.record, stored.refresh_token,
-                              workspace.client_secret(stored.record.app))
-
-
-def _not_stored(workspace: Workspace, name: str, next_step: Callable[[str], str]) -> str:
-    if name in workspace.declared_names():
-        return (f"{name}: no state file; run `spprov apply` or "
-                f"`{authorize_command(name)}` first")
-    where = (f"declared in {workspace.config_shown()} or stored in "
-             f"{workspace.context.display(workspace.context.state_dir)}")
-    return unknown_credential(name, workspace.stored_names(), where,
-                              lambda close: f"run `{next_step(close)}`")
+from spprov.cli.handout import load_credential, refuse_terminal
+from spprov.cli.workspace import current
+from spprov.render.exports import FORMATS, RENDERERS
 
 
 @click.command("export")

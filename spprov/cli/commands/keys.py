@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from spprov.cli.commands.rekey import rekey_all
+from spprov.cli.rekeying import rekey_all
 from spprov.cli.workspace import current
 from spprov.errors import ExitCode, StateError
 from spprov.state import sopsedit, trust

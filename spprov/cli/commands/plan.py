@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from spprov.cli import context as ctxmod
-from spprov.cli.commands.options import concurrency_option, only_option, parse_time, refresh_option
+from spprov.cli.options import concurrency_option, only_option, parse_time, refresh_option
 from spprov.cli.workspace import current, plan_for, utc_now, warn_about
 from spprov.errors import ExitCode
 from spprov.model import Plan

@@ -2,27 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 
+from spprov.cli.rekeying import rekey_all
 from spprov.cli.workspace import current
-from spprov.errors import ExitCode, SpprovError
-from spprov.escape import log_line
-from spprov.interrupts import helper_pool
-from spprov.state.store import StateStore
-
-CONCURRENCY = 8
-
-
-def rekey_one(store: StateStore, path: Path) -> tuple[bool, str]:
-    """(ok, line to print) for one file."""
-    shown = store.display(path)
-    try:
-        how = store.rekey_file(path)
-    except SpprovError as exc:
-        return False, str(exc)
-    return True, f"{how} {shown}"
+from spprov.errors import ExitCode
 
 
 @click.command("rekey")
@@ -35,16 +19,3 @@ def command(ctx: click.Context) -> ExitCode:
     ciphertext); a removed one also gets every value a new data key (sops rotate).
     """
     return ExitCode.ERROR if rekey_all(current(ctx).store) else ExitCode.OK
-
-
-def rekey_all(store: StateStore) -> int:
-    """Rekey every state file, printing one line each; how many failed."""
-    failed = 0
-    with store.lock(), helper_pool(CONCURRENCY) as pool:
-        files = store.credential_files() + store.app_files()
-        for path in files:  # a broken .sops.yaml is one line, not one per file
-            store.keyring.rule_for(path)
-        for ok, line in pool.map(lambda path: rekey_one(store, path), files):
-            click.echo(log_line(line), err=not ok)
-            failed += not ok
-    return failed

@@ -7,7 +7,7 @@ from datetime import datetime
 
 import click
 
-from spprov.cli.commands.options import concurrency_option, parse_time
+from spprov.cli.options import concurrency_option, parse_time
 from spprov.cli.progress import Progress
 from spprov.cli.workspace import Workspace, current, utc_now
 from spprov.errors import ExitCode

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from spprov.amazon.lwa import ClientCredentials
-from spprov.cli.commands.export import load_credential, refuse_terminal
+from spprov.cli.handout import load_credential, refuse_terminal
 from spprov.cli.workspace import current
 
 
