@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import click
 
 from spprov.cli.context import Context
-from spprov.cli.progress import Progress
+from spprov.cli.progress import Progress, echo_err, prompt_err
 from spprov.escape import log_line
 from spprov.model import Desired, Plan
 from spprov.secret import Secret
@@ -21,6 +21,7 @@ from spprov.secret import Secret
 # Every command gets a Workspace, so it imports its collaborators when they are first used:
 # `spprov --version` or `spprov emulator` pays for neither jsonschema nor httpx (~50 ms).
 if TYPE_CHECKING:
+    from spprov.amazon.authorize import Authorizer
     from spprov.amazon.lwa import LwaClient
     from spprov.state.store import StateStore
 
@@ -60,6 +61,16 @@ class Workspace:
 
             self._lwa = LwaClient()
         return self._lwa
+
+    def authorizer(self, *, can_paste: bool, timeout: float) -> Authorizer:
+        """Who runs consents with the person at this terminal (its prompts on stderr);
+        ``can_paste`` when a redirected address may be typed in (stdin is a terminal)."""
+        from spprov.amazon.authorize import Authorizer
+        from spprov.amazon.lwa import amazon_url_from_env
+
+        return Authorizer(lwa=self.lwa(), amazon_url=amazon_url_from_env(),
+                          can_paste=can_paste, announce=echo_err, prompt=prompt_err,
+                          timeout=timeout)
 
     def client_secret(self, app: str) -> Secret:
         """The app's LWA client secret: environment first, else its state file (cached)."""

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection
 from pathlib import Path
+from typing import Any
 
-import yaml
-
+from spprov import yamlfile
 from spprov.errors import StateError
 from spprov.repofiles import NotRegularFileError, read_regular_text
 from spprov.state.lock import write_atomically
@@ -71,25 +71,25 @@ def _listed(value: object) -> list[str]:
     return [part for item in items for part in str(item).replace(",", " ").split()]
 
 
-def _age_nodes(text: str, index: int) -> tuple[yaml.Node, yaml.Node]:
-    root = yaml.compose(text)
-    rules = _value_of(root, "creation_rules")
-    if not isinstance(rules, yaml.SequenceNode) or index >= len(rules.value):
+def _age_nodes(text: str, index: int) -> tuple[Any, Any]:
+    """The key and value nodes (with their positions) of rule ``index``'s ``age:``."""
+    documents = yamlfile.compose_untyped(text)
+    rules = _value_of(documents[0] if documents else None, "creation_rules")
+    if rules is None or rules.id != "sequence" or index >= len(rules.value):
         raise StateError(f"{TRUST_FILE}: no creation rule {index + 1}")
     rule = rules.value[index]
-    if isinstance(rule, yaml.MappingNode):
+    if rule.id == "mapping":
         for key, value in rule.value:
-            if isinstance(key, yaml.ScalarNode) and key.value == "age":
+            if key.id == "scalar" and key.value == "age":
                 return key, value
     raise StateError(f"{TRUST_FILE}: creation rule {index + 1} has no `age:` key; add one "
                      "(spprov encrypts state for age recipients)")
 
 
-def _value_of(node: yaml.Node | None, name: str) -> yaml.Node | None:
-    if not isinstance(node, yaml.MappingNode):
+def _value_of(node: Any, name: str) -> Any:
+    if node is None or node.id != "mapping":
         return None
     for key, value in node.value:
-        if isinstance(key, yaml.ScalarNode) and key.value == name:
-            found: yaml.Node = value
-            return found
+        if key.id == "scalar" and key.value == name:
+            return value
     return None

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pyrage import x25519
 
 from spprov import yamlfile
@@ -110,8 +109,8 @@ class TrustRoot:
     def from_text(cls, text: str) -> TrustRoot:
         """Parse the text of a ``.sops.yaml``."""
         try:
-            document = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
+            document = yamlfile.load_plain(text)
+        except yamlfile.PlainYamlError as exc:
             mark = getattr(exc, "problem_mark", None)
             where = f":{mark.line + 1}:{mark.column + 1}" if mark else ""
             raise StateError(f"{TRUST_FILE}{where}: not valid YAML; fix it or run "
@@ -286,7 +285,7 @@ def check_written(text: str, rule: TrustedRule, display: str) -> None:
     """After a write: every secret field is ENC[...], the recipients are exactly trusted."""
     try:
         keys = file_keys(text)
-    except (ValueError, yaml.YAMLError):
+    except (ValueError, yamlfile.PlainYamlError):
         raise StateError(f"{display}: sops wrote no valid state file; nothing was "
                          "changed") from None
     problems = key_problems(keys, rule)

@@ -9,10 +9,9 @@ from pathlib import Path
 import click
 
 from spprov.amazon.authorize import DEFAULT_TIMEOUT_SECONDS, Authorizer
-from spprov.amazon.lwa import amazon_url_from_env
 from spprov.cli.context import Context, non_interactive_env, stdin_is_terminal
 from spprov.cli.options import concurrency_option, only_option, refresh_option
-from spprov.cli.progress import Progress, echo_err, prompt_err
+from spprov.cli.progress import Progress
 from spprov.cli.workspace import Workspace, current, plan_for, utc_now, warn_about
 from spprov.errors import ExitCode, UsageError
 from spprov.model import Outcome, Plan
@@ -108,9 +107,7 @@ def _authorizer(workspace: Workspace, run: ApplyRun) -> Authorizer | None:
     """Who runs consents in this apply; None when no authorization may start."""
     if not run.interactive:
         return None
-    return Authorizer(
-        lwa=workspace.lwa(), amazon_url=amazon_url_from_env(), can_paste=run.terminal,
-        announce=echo_err, prompt=prompt_err, timeout=run.timeout)
+    return workspace.authorizer(can_paste=run.terminal, timeout=run.timeout)
 
 
 def _confirm(yes: bool, can_ask: bool) -> None:

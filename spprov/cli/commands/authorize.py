@@ -9,12 +9,10 @@ import click
 from spprov.amazon.authorize import (
     DEFAULT_TIMEOUT_SECONDS,
     Authorization,
-    Authorizer,
     import_refresh_token,
 )
-from spprov.amazon.lwa import ClientCredentials, amazon_url_from_env
+from spprov.amazon.lwa import ClientCredentials
 from spprov.cli.context import non_interactive_env, stdin_is_terminal
-from spprov.cli.progress import echo_err, prompt_err
 from spprov.cli.workspace import Workspace, current, utc_now
 from spprov.errors import UsageError
 from spprov.hints import authorize_command, unknown_credential
@@ -63,9 +61,7 @@ def _authorization(workspace: Workspace, credential: Credential, from_stdin: boo
         raise UsageError(f"{credential.name}: CI=true means no person is here to consent; "
                          "run `spprov authorize` on a laptop or use --refresh-token-stdin")
     terminal = stdin_is_terminal()
-    authorizer = Authorizer(
-        lwa=workspace.lwa(), amazon_url=amazon_url_from_env(), can_paste=terminal,
-        announce=echo_err, prompt=prompt_err, timeout=timeout)
+    authorizer = workspace.authorizer(can_paste=terminal, timeout=timeout)
     if not authorizer.can_authorize(app):
         raise UsageError(f"{credential.name}: the app's redirect URI is not a loopback address, "
                          "so the redirected address must be pasted, and no terminal is attached")
