@@ -100,7 +100,7 @@ class _Browser:
 
     def _send(self, url: str, body: bytes | None) -> _Answer:
         if urlsplit(url).scheme not in ("http", "https"):
-            raise BrowserError(f"only http(s) pages are opened, not {url[:80]!r}")
+            raise BrowserError(f"only http(s) pages are opened, not {_shown(url)!r}")
         request = urllib.request.Request(url, data=body, headers=self._headers,  # noqa: S310
                                          method="GET" if body is None else "POST")
         try:
@@ -113,7 +113,13 @@ class _Browser:
                                error.read().decode("utf-8", "replace"))
         except OSError as exc:  # URLError (refused, no such host), a reset or a timeout
             reason = getattr(exc, "reason", None) or exc
-            raise BrowserError(f"cannot open {url[:80]!r} ({reason})") from None
+            raise BrowserError(f"cannot open {_shown(url)!r} ({reason})") from None
+
+
+def _shown(url: str) -> str:
+    """The page without its query: a redirect's query carries the authorization code."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}{parts.path}"[:80] if parts.scheme else url[:20]
 
 
 def visit(url: str, environ: dict[str, str]) -> int:

@@ -422,6 +422,18 @@ def test_browser_refuses_other_schemes_and_unreachable_pages_in_one_line(
         assert (result.returncode, result.stdout, result.stderr) == (1, "", stderr)
 
 
+def test_a_redirect_target_that_does_not_answer_is_named_without_the_code(
+        emulator: EmulatorHandle, browser_script: Path, tmp_path: Path) -> None:
+    with socket.socket() as sock:  # a port with nothing listening
+        sock.bind(("127.0.0.1", 0))
+        callback = f"http://127.0.0.1:{sock.getsockname()[1]}/callback"
+    app = emulator.register_app(redirect_uris=(callback,))
+    result = run_browser(browser_script, emulator.url + emulator.consent_path(app), tmp_path)
+    assert (result.returncode, result.stderr) == (
+        1, f"browser: the redirect target did not answer: cannot open {callback!r} "
+           "([Errno 111] Connection refused)\n")
+
+
 def test_browser_follows_a_loopback_redirect(emulator: EmulatorHandle, browser_script: Path,
                                              tmp_path: Path) -> None:
     received: list[str] = []
