@@ -34,7 +34,7 @@ def free_port() -> int:
     """
     first = 10000 + _worker_number() * _PORT_BLOCK
     if first + _PORT_BLOCK > _ephemeral_ports()[0]:
-        return _any_free_port()
+        return closed_port()
     for _ in range(_PORT_BLOCK):
         port = first + next(_next_port) % _PORT_BLOCK
         with socket.socket() as sock:
@@ -43,10 +43,11 @@ def free_port() -> int:
             except OSError:
                 continue
             return port
-    return _any_free_port()
+    return closed_port()
 
 
-def _any_free_port() -> int:
+def closed_port() -> int:
+    """A loopback port nothing listens on right now (from the kernel's outgoing range)."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])

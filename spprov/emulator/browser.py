@@ -118,8 +118,7 @@ class _Browser:
 
 def _shown(url: str) -> str:
     """The page without its query: a redirect's query carries the authorization code."""
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}{parts.path}"[:80] if parts.scheme else url[:20]
+    return url.split("?", 1)[0].split("#", 1)[0][:80]
 
 
 def visit(url: str, environ: dict[str, str]) -> int:

@@ -51,11 +51,11 @@ class StateWriter:
     def update(self, path: Path, wanted: Mapping[str, object]) -> bool:
         """Set the readable fields that differ in a temporary copy; replace the file only
         if a byte changed. The secret keeps its ciphertext."""
-        edits = _field_edits(path, wanted)
+        original = read_regular(path, MAX_STATE_BYTES)
+        edits = _field_edits(original, wanted)
         if not edits:
             return False
         _, rule = self.keyring.guard(path)
-        original = read_regular(path, MAX_STATE_BYTES)
         temp = copy_beside(path)
         try:
             self._apply(temp, path, edits)
@@ -71,7 +71,8 @@ class StateWriter:
         """Write ``source`` with its readable fields set to ``fields`` as ``target``."""
         temp = copy_beside(source)
         try:
-            self._apply(temp, target, _field_edits(temp, fields))
+            self._apply(temp, target,
+                        _field_edits(read_regular(temp, MAX_STATE_BYTES), fields))
             commit(temp, target)
         finally:
             temp.unlink(missing_ok=True)
@@ -103,11 +104,10 @@ class StateWriter:
                 self.sops.set_value(temp, [key], value, name_as=path)
 
 
-def _field_edits(path: Path, wanted: Mapping[str, object]) -> Edits:
+def _field_edits(current_file: bytes, wanted: Mapping[str, object]) -> Edits:
     """(key, new JSON value or None to remove) for each readable field that differs."""
     try:
-        current = statefile.readable_fields(
-            read_regular(path, MAX_STATE_BYTES).decode("utf-8"))
+        current = statefile.readable_fields(current_file.decode("utf-8"))
     except Exception:  # noqa: BLE001 - unreadable: rewrite every field, sops checks the MAC
         current = {}
     edits: Edits = [(key, Secret(json.dumps(value))) for key, value in wanted.items()

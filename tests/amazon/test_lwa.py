@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import socket
 from collections.abc import Iterator
 
 import pytest
@@ -27,6 +26,7 @@ from spprov.errors import (
 from spprov.reconcile.pacing import AdaptiveLimit, run_paced
 from spprov.secret import Secret
 from tests.fixtures_emulator import EmulatorHandle, RegisteredApp
+from tests.fixtures_gitops import closed_port
 
 US = "https://sellercentral.amazon.com"
 NA = "https://sellingpartnerapi-na.amazon.com"
@@ -277,15 +277,9 @@ def test_code_exchange_is_retried_on_429(emulator: EmulatorHandle, lwa: LwaClien
     assert emulator.stats()["token"] == 3
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def test_code_exchange_is_retried_when_nothing_was_sent(sleeps: Sleeps) -> None:
     # Nobody listens on this port: the connection fails before the code leaves.
-    with LwaClient(amazon_url=f"http://127.0.0.1:{free_port()}", sleep=sleeps,
+    with LwaClient(amazon_url=f"http://127.0.0.1:{closed_port()}", sleep=sleeps,
                    retry=RetryPolicy(attempts=3)) as lwa:
         client = ClientCredentials("cid", Secret("secret"))
         with pytest.raises(TransientAmazonError, match="could not connect"):

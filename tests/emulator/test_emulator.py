@@ -5,7 +5,6 @@ from __future__ import annotations
 import http.server
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -19,6 +18,7 @@ from spprov.emulator.state import selling_partner_id
 from spprov.regions import ENDPOINTS, SELLER_CENTRAL_URLS, VENDOR_CENTRAL_URLS
 from tests.fixtures_cli import clean_env
 from tests.fixtures_emulator import EmulatorHandle, RegisteredApp
+from tests.fixtures_gitops import closed_port
 
 TOKEN = "/api.amazon.com/auth/o2/token"
 SELLERS = "/sellers/v1/marketplaceParticipations"
@@ -411,9 +411,7 @@ def test_browser_reports_an_error_page(emulator: EmulatorHandle, browser_script:
 
 def test_browser_refuses_other_schemes_and_unreachable_pages_in_one_line(
         browser_script: Path, tmp_path: Path) -> None:
-    with socket.socket() as sock:  # a port with nothing listening
-        sock.bind(("127.0.0.1", 0))
-        closed = f"http://127.0.0.1:{sock.getsockname()[1]}/consent"
+    closed = f"http://127.0.0.1:{closed_port()}/consent"
     for url, stderr in [
             ("file:///etc/passwd",
              "browser: only http(s) pages are opened, not 'file:///etc/passwd'\n"),
@@ -424,9 +422,7 @@ def test_browser_refuses_other_schemes_and_unreachable_pages_in_one_line(
 
 def test_a_redirect_target_that_does_not_answer_is_named_without_the_code(
         emulator: EmulatorHandle, browser_script: Path, tmp_path: Path) -> None:
-    with socket.socket() as sock:  # a port with nothing listening
-        sock.bind(("127.0.0.1", 0))
-        callback = f"http://127.0.0.1:{sock.getsockname()[1]}/callback"
+    callback = f"http://127.0.0.1:{closed_port()}/callback"
     app = emulator.register_app(redirect_uris=(callback,))
     result = run_browser(browser_script, emulator.url + emulator.consent_path(app), tmp_path)
     assert (result.returncode, result.stderr) == (
