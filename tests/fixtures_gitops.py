@@ -32,11 +32,11 @@ def free_port() -> int:
     per xdist worker: a port from that range could be the local end of some other test's
     connection by the time the consent listens on it ("port in use", seen once in 700).
     """
-    first = 10000 + _worker_number() * _PORT_BLOCK
-    if first + _PORT_BLOCK > _ephemeral_ports()[0]:
+    block, first = _port_block()
+    if first + block > _ephemeral_ports()[0]:
         return closed_port()
-    for _ in range(_PORT_BLOCK):
-        port = first + next(_next_port) % _PORT_BLOCK
+    for _ in range(block):
+        port = first + next(_next_port) % block
         with socket.socket() as sock:
             try:
                 sock.bind(("127.0.0.1", port))
@@ -51,6 +51,19 @@ def closed_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def _port_block() -> tuple[int, int]:
+    """The size and first port of this worker's block.
+
+    SPPROV_TESTS_PORT_SLOT (a small number) gives each of several suites running side by
+    side on one machine (one per Git worktree) blocks of their own.
+    """
+    slot = os.environ.get("SPPROV_TESTS_PORT_SLOT", "")
+    if not slot.isdigit():
+        return _PORT_BLOCK, 10000 + _worker_number() * _PORT_BLOCK
+    block = 700
+    return block, 10000 + (int(slot) * 3 + _worker_number()) * block
 
 
 def _worker_number() -> int:
