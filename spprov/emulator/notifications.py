@@ -112,7 +112,11 @@ def _get_subscription(world: World, client_id: str, notification_type: str) -> R
 def _create_subscription(world: World, request: Request, client_id: str,
                          notification_type: str) -> Response:
     body = _json(request)
-    destination_id = str(body.get("destinationId", ""))
+    missing = [name for name in ("payloadVersion", "destinationId")
+               if not isinstance(body.get(name), str) or not body.get(name)]
+    if missing:  # both are required by CreateSubscriptionRequest in Amazon's model
+        return sp_api_error(400, "InvalidInput", f"{missing[0]} is required.")
+    destination_id = str(body["destinationId"])
     if world.destination_arn(client_id, destination_id) is None:
         return sp_api_error(400, "InvalidInput", "The destinationId is not valid.")
     with world.lock:
@@ -120,8 +124,8 @@ def _create_subscription(world: World, request: Request, client_id: str,
         if key in world.subscriptions:
             return sp_api_error(409, "Conflict", "A subscription for this notification "
                                 "type already exists.")
-        subscription = Subscription(secrets.token_hex(16),
-                                    str(body.get("payloadVersion", "1.0")), destination_id)
+        subscription = Subscription(secrets.token_hex(16), str(body["payloadVersion"]),
+                                    destination_id)
         world.subscriptions[key] = subscription
     return json_response(200, {"payload": _subscription_json(subscription)})
 

@@ -15,6 +15,7 @@ from spprov.emulator.notifications import (
     notifications_api,
     rotate_client_secret,
 )
+from spprov.emulator.retail import STOREFRONTS
 from spprov.emulator.state import AccessGrant, World
 from spprov.regions import ENDPOINTS, Marketplace, Region, marketplaces_in_region
 
@@ -23,9 +24,6 @@ SELLERS_PATH = "/sellers/v1/marketplaceParticipations"
 ENDPOINT_HOSTS: dict[str, Region] = {urlsplit(e.url).netloc: e.region for e in ENDPOINTS}
 
 _DENIED = "Access to requested resource is denied."
-_CURRENCIES = {"CA": "CAD", "US": "USD", "MX": "MXN", "BR": "BRL", "UK": "GBP", "SE": "SEK",
-               "PL": "PLN", "EG": "EGP", "TR": "TRY", "SA": "SAR", "AE": "AED", "IN": "INR",
-               "SG": "SGD", "AU": "AUD", "JP": "JPY", "ZA": "ZAR"}
 
 
 def request_kind(request: Request) -> str:
@@ -42,7 +40,8 @@ def request_kind(request: Request) -> str:
 def sp_api(world: World, request: Request) -> Response:
     """Answer one SP-API request on one of the six endpoints.
 
-    Every answer carries ``x-amzn-RequestId``, as Amazon's models list for every response.
+    Every answer carries ``x-amzn-RequestId``, as Amazon's models list for every response,
+    and those the models list it for carry ``x-amzn-RateLimit-Limit``, the operation's rate.
     """
     route = (request.method, request.path)
     if route == ("GET", SELLERS_PATH):
@@ -51,8 +50,23 @@ def sp_api(world: World, request: Request) -> Response:
         response = _grantless_call(world, request)
     else:
         response = sp_api_error(404, "NotFound", "Resource not found.")
-    return dataclasses.replace(
-        response, headers=(*response.headers, ("x-amzn-RequestId", str(uuid.uuid4()))))
+    headers = [("x-amzn-RequestId", str(uuid.uuid4()))]
+    if response.status in RATE_LIMIT_STATUSES:
+        headers.append(("x-amzn-RateLimit-Limit", rate_limit(request.path)))
+    return dataclasses.replace(response, headers=(*response.headers, *headers))
+
+
+# The answers Amazon's models list x-amzn-RateLimit-Limit for (every operation served here:
+# 200/204, 400 and 404; never 403, 429 or 5xx), and each operation's default rate
+# (requests per second, the "Usage Plan" table of the model).
+RATE_LIMIT_STATUSES = frozenset({200, 204, 400, 404})
+RATES = {SELLERS_PATH: "0.016", ROTATION_PATH: "0.0167"}
+NOTIFICATIONS_RATE = "1"
+
+
+def rate_limit(path: str) -> str:
+    """The ``x-amzn-RateLimit-Limit`` value of the operation at ``path``."""
+    return RATES.get(path, NOTIFICATIONS_RATE)
 
 
 def _grantless_call(world: World, request: Request) -> Response:
@@ -93,15 +107,15 @@ STORE_NAME = "Emulated Store"
 
 
 def _participation(marketplace: Marketplace) -> dict[str, Any]:
-    domain = urlsplit(marketplace.seller_central_url).netloc.replace("sellercentral.", "www.")
+    storefront = STOREFRONTS[marketplace.code]
     return {
         "marketplace": {
             "id": marketplace.marketplace_id,
             "countryCode": "GB" if marketplace.code == "UK" else marketplace.code,
-            "name": f"Amazon.{marketplace.code.lower()}",
-            "defaultCurrencyCode": _CURRENCIES.get(marketplace.code, "EUR"),
-            "defaultLanguageCode": "en_US",
-            "domainName": domain,
+            "name": storefront.name,
+            "defaultCurrencyCode": storefront.currency,
+            "defaultLanguageCode": storefront.language,
+            "domainName": storefront.domain_name,
         },
         "participation": {"isParticipating": True, "hasSuspendedListings": False},
         # Required by Amazon's model (sellers.json, MarketplaceParticipation).

@@ -8,7 +8,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from spprov.model import Record
-from spprov.regions import LWA_TOKEN_URL, consent_kind, endpoint, marketplaces_for_consent_url
+from spprov.regions import (
+    LWA_TOKEN_URL,
+    Environment,
+    consent_kind,
+    endpoint,
+    marketplaces_for_consent_url,
+)
 from spprov.secret import Secret
 from spprov.yamlfile import dump
 
@@ -63,11 +69,20 @@ def as_env(exported: ExportedCredential) -> str:
         "SP_API_ENDPOINT": fields["sp_api_endpoint"],
         "SP_API_REGION": fields["region"],
         "SP_API_ENVIRONMENT": fields["environment"],
+        # python-amazon-sp-api picks sandbox hosts from AWS_ENV alone, read once per process
+        # at import; written for production too, so an earlier sandbox export cannot linger.
+        "AWS_ENV": _python_amazon_sp_api_env(fields["environment"]),
         "SP_API_SELLING_PARTNER_ID": fields["selling_partner_id"],
         "SP_API_DEFAULT_MARKETPLACE": default_marketplace(exported.record),
     }
     return "".join(f"{key}={shlex.quote(value)}\n" for key, value in names.items()
                    if value is not None)
+
+
+def _python_amazon_sp_api_env(environment: str | None) -> str | None:
+    if environment is None:
+        return None
+    return "SANDBOX" if environment == Environment.SANDBOX.value else "PRODUCTION"
 
 
 def as_json(exported: ExportedCredential) -> str:

@@ -41,6 +41,7 @@ def test_env_lines_are_shell_safe_with_the_common_names(authorized: GitOps) -> N
         "SP_API_ENDPOINT=https://sellingpartnerapi-na.amazon.com\n"
         "SP_API_REGION=na\n"
         "SP_API_ENVIRONMENT=production\n"
+        "AWS_ENV=PRODUCTION\n"
         f"SP_API_SELLING_PARTNER_ID={partner}\n"
         "SP_API_DEFAULT_MARKETPLACE=US\n")
 
