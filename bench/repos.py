@@ -12,6 +12,7 @@ pool), once, and cached under bench/.cache/ with the age key and the refresh tok
 from __future__ import annotations
 
 import json
+import os
 import secrets
 import shutil
 import subprocess
@@ -97,7 +98,7 @@ def age_key(key_file: Path) -> str:
 def readable_repo(root: Path, count: int, key_file: Path) -> Path:
     """A repository whose state files have real readable fields and a copied sops block."""
     repo = new_repo(root, count, key_file)
-    store = StateStore(repo, repo / "state")
+    store = StateStore(repo, repo / "state", os.environ)
     store.write(record_of(name_of(0), 0), Secret("Atzr|bench-template-token"))
     template = store.path_of(name_of(0)).read_text()
     tail = template[template.index("refresh_token:"):]
@@ -115,7 +116,7 @@ def decryptable_repo(count: int) -> tuple[Path, Path, dict[str, str]]:
     if tokens_file.exists():
         return repo, key_file, json.loads(tokens_file.read_text())
     new_repo(repo, count, key_file)
-    store = StateStore(repo, repo / "state")
+    store = StateStore(repo, repo / "state", os.environ)
     tokens = {name_of(i): "Atzr|" + secrets.token_urlsafe(256) for i in range(count)}
 
     def write(index: int) -> None:

@@ -19,13 +19,13 @@ from __future__ import annotations
 import html
 import re
 
+from spprov.const import SECRET_PREFIXES
+
 EXCERPT_CHARS = 20
 # URLs are quoted longer: a shorter excerpt would not show what is wrong with them.
 URL_EXCERPT_CHARS = 60
 MAX_SHOWN_BITS = 256  # repr() of a huge integer is slow, and fails past 4300 digits
-# Prefixes of secrets spprov knows: age identities, LWA refresh and access tokens, LWA
-# client secrets. A value starting with one is never quoted, not even in part.
-SECRET_PREFIXES = ("AGE-SECRET-KEY-", "Atzr|", "Atza|", "amzn1.oa2-cs.")
+# A value starting with a secret's prefix is never quoted, not even in part.
 _SECRET = re.compile("|".join(re.escape(p) for p in SECRET_PREFIXES), re.IGNORECASE)
 _WORKFLOW_COMMAND = re.compile(r"^(\s*)::", re.MULTILINE)
 # Enough to keep a value inside its table cell or list item and to stop inline HTML.

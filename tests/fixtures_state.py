@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -98,7 +99,7 @@ def state_repo(tmp_path: Path, age_identity: AgeIdentity, age_env: dict[str, str
 @pytest.fixture
 def store(state_repo: Path) -> StateStore:
     """A StateStore on ``state_repo``."""
-    return StateStore(state_repo, state_repo / "state")
+    return StateStore(state_repo, state_repo / "state", os.environ)
 
 
 @pytest.fixture

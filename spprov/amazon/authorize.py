@@ -9,7 +9,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from spprov.amazon import pages
-from spprov.amazon.browser import open_in_browser
 from spprov.amazon.consent import Callback, consent_url, is_loopback_uri, new_state, parse_callback
 from spprov.amazon.loopback import LoopbackListener
 from spprov.amazon.lwa import ClientCredentials, LwaClient, route
@@ -38,13 +37,6 @@ class Authorization:
     method: AuthorizationMethod
 
 
-def _open_in_browser(url: str) -> bool:
-    """Open ``url``; False when no browser could be started."""
-    # BROWSER (an executable that receives the URL) is honoured and waited for; the browser
-    # gets no secret from spprov's environment.
-    return open_in_browser(url)
-
-
 @dataclass
 class Authorizer:
     """Runs consents with a person: loopback when the redirect URI allows it, else paste."""
@@ -54,8 +46,10 @@ class Authorizer:
     can_paste: bool
     announce: Callable[[str], None]
     prompt: Callable[[str], str]
+    # Opens the consent page; False when no browser could be started
+    # (spprov.amazon.browser.open_in_browser, with the run's environment).
+    open_browser: Callable[[str], bool]
     timeout: float = DEFAULT_TIMEOUT_SECONDS
-    open_browser: Callable[[str], bool] = field(default=_open_in_browser)
     clock: Callable[[], float] = field(default=time.monotonic)
 
     def can_authorize(self, app: App) -> bool:

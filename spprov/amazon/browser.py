@@ -9,22 +9,22 @@ itself with ``spprov.childenv.for_browser``. Only where ``webbrowser`` starts no
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import webbrowser
+from collections.abc import Mapping
 
 from spprov import childenv
 
 
-def open_in_browser(url: str) -> bool:
+def open_in_browser(url: str, environ: Mapping[str, str]) -> bool:
     """Open ``url``; False when no browser could be started. A ``BROWSER`` program is
     waited for (its exit status counts, as in ``webbrowser``), a desktop browser is not."""
     try:
         browser = webbrowser.get()
     except webbrowser.Error:
         return False  # no browser: the URL is printed for the person to open
-    environment = childenv.for_browser(os.environ)
+    environment = childenv.for_browser(environ)
     try:
         if isinstance(browser, webbrowser.GenericBrowser):
             command = [browser.name, *(arg.replace("%s", url) for arg in browser.args)]

@@ -13,7 +13,7 @@ import random
 import ssl
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
@@ -122,8 +122,12 @@ class LwaClient:
                  transport: httpx.BaseTransport | None = None,
                  clock: Callable[[], float] = time.monotonic,
                  sleep: Callable[[float], None] = time.sleep,
-                 rng: random.Random | None = None) -> None:
-        self._amazon_url = amazon_url if amazon_url is not None else amazon_url_from_env()
+                 rng: random.Random | None = None,
+                 environ: Mapping[str, str] | None = None) -> None:
+        # None: Amazon itself. The CLI passes amazon_url_from_env(environ) (the emulator).
+        self._amazon_url = amazon_url
+        # Only to say where a rejected client secret came from (its variable, or a file).
+        self._environ: Mapping[str, str] = environ or {}
         self._retry = retry
         self._clock = clock
         self._sleep = sleep
@@ -266,7 +270,7 @@ class LwaClient:
                               content=body.encode(), headers={"Content-Type": _FORM})
         if response.status_code == 200:
             return json_object(response)
-        raise token_error(response, client.client_id, client.app, invalid_grant)
+        raise token_error(response, client.client_id, client.app, invalid_grant, self._environ)
 
     def _send(self, method: str, url: str, *, replay_safe: bool,
               lost: list[Failure] | None = None, **kwargs: Any) -> httpx.Response:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ipaddress
 import json
-import os
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
@@ -46,7 +45,7 @@ def _refuse_plain_http(url: str, where: str) -> None:
         raise UsageError(f"{where}: {url!r} is not an http(s) URL")
 
 
-def amazon_url_from_env(environ: Mapping[str, str] = os.environ) -> str | None:
+def amazon_url_from_env(environ: Mapping[str, str]) -> str | None:
     """The emulator's base URL from ``SPPROV_AMAZON_URL``, validated; None when unset."""
     value = environ.get(AMAZON_URL_VARIABLE, "").strip()
     if not value:
@@ -103,21 +102,21 @@ def error_fields(response: httpx.Response) -> tuple[str, str]:
 
 
 def token_error(response: httpx.Response, client_id: str, app: str | None,
-                 invalid_grant: str) -> AmazonError:
+                invalid_grant: str, environ: Mapping[str, str]) -> AmazonError:
+    """The error for a refused token request; ``environ`` tells where the secret came from."""
     status = response.status_code
     error, description = error_fields(response)
     if error == "invalid_grant":
         return InvalidGrantError(invalid_grant, status, error)
     if error == "invalid_client" or status == 401:
-        return InvalidClientError(rejected_secret(client_id, app), status, error or None)
+        return InvalidClientError(rejected_secret(client_id, app, environ), status, error or None)
     # Amazon's descriptions carry no secrets; the emulator's neither. Keep them short.
     return PermanentAmazonError(
         f"the LWA token endpoint refused the request: HTTP {status} {error or 'error'}"
         f"{': ' + description[:200] if description else ''}", status, error or None)
 
 
-def rejected_secret(client_id: str, app: str | None,
-                    environ: Mapping[str, str] = os.environ) -> str:
+def rejected_secret(client_id: str, app: str | None, environ: Mapping[str, str]) -> str:
     """What to do when LWA refuses an app's client secret, naming where the secret came from."""
     name = app or "APP"
     variable = client_secret_variable(name)

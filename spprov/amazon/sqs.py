@@ -13,7 +13,6 @@ secret is stored.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -47,7 +46,7 @@ def load_boto3() -> Any:
     return boto3
 
 
-def endpoint_from_env(environ: Mapping[str, str] = os.environ) -> str | None:
+def endpoint_from_env(environ: Mapping[str, str]) -> str | None:
     """``SPPROV_SQS_ENDPOINT_URL``: https, or http to a loopback address (tests)."""
     value = environ.get(ENDPOINT_VARIABLE, "").strip().rstrip("/")
     if not value:
@@ -64,8 +63,7 @@ def endpoint_from_env(environ: Mapping[str, str] = os.environ) -> str | None:
 class Queue:
     """One SQS queue, read and acknowledged through boto3."""
 
-    def __init__(self, notifications: Notifications,
-                 environ: Mapping[str, str] = os.environ) -> None:
+    def __init__(self, notifications: Notifications, environ: Mapping[str, str]) -> None:
         boto3 = load_boto3()
         from botocore.config import Config
 

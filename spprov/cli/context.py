@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import click
 
+from spprov.const import SOPS_CONFIG, STATE_SUFFIX
 from spprov.errors import ConfigError, Location, Problem, UsageError
 from spprov.escape import log_lines
 from spprov.repofiles import NotRegularFileError, check_folders
@@ -16,7 +18,6 @@ from spprov.repofiles import NotRegularFileError, check_folders
 DEFAULT_CONFIG_FILE = "credentials.yaml"
 DEFAULT_CONFIG_DIR = "credentials"
 DEFAULT_STATE_DIR = "state"
-SOPS_CONFIG = ".sops.yaml"
 
 
 @dataclass(frozen=True)
@@ -77,9 +78,9 @@ class Context:
         return click.style(text, **styles) if self.color else text  # type: ignore[arg-type]
 
 
-def non_interactive_env() -> bool:
+def non_interactive_env(environ: Mapping[str, str]) -> bool:
     """True when the environment says no person is there (CI=true)."""
-    return os.environ.get("CI", "").strip().lower() in {"true", "1", "yes"}
+    return environ.get("CI", "").strip().lower() in {"true", "1", "yes"}
 
 
 def stdin_is_terminal() -> bool:
@@ -118,7 +119,7 @@ def _holds_declarations(folder: Path) -> bool:
     if not folder.is_dir():
         return False
     return any(path.name.endswith((".yaml", ".yml", ".yaml.j2"))
-               and not path.name.endswith(".sops.yaml") for path in folder.iterdir())
+               and not path.name.endswith(STATE_SUFFIX) for path in folder.iterdir())
 
 
 def make_context(
@@ -128,6 +129,7 @@ def make_context(
     verbosity: int,
     quiet: bool,
     no_color: bool,
+    environ: Mapping[str, str],
 ) -> Context:
     """Resolve the global options into a Context; each problem is one line."""
     start = Path(directory or ".").resolve()
@@ -140,7 +142,7 @@ def make_context(
     if state_path.exists() and not state_path.is_dir():
         raise UsageError(f"--state-dir {state_dir or DEFAULT_STATE_DIR}: {state_path} is not "
                          "a directory; point --state-dir at the folder of the state files")
-    color = not no_color and "NO_COLOR" not in os.environ and sys.stdout.isatty()
+    color = not no_color and "NO_COLOR" not in environ and sys.stdout.isatty()
     return Context(
         directory=root,
         config_option=(start / config) if config else None,

@@ -5,16 +5,14 @@ with its app's client secret.
 
 from __future__ import annotations
 
-import re
 import sys
 from collections.abc import Callable
 
 from spprov.cli.workspace import Workspace
+from spprov.const import NAME, NAME_PATTERN
 from spprov.errors import UsageError
 from spprov.hints import authorize_command, unknown_credential
 from spprov.render.exports import ExportedCredential
-
-CREDENTIAL_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 
 
 def refuse_terminal(what: str, reveal: bool) -> None:
@@ -30,8 +28,8 @@ def load_credential(workspace: Workspace, name: str,
 
     ``next_step`` spells the command again for a suggested name, when NAME is a typo.
     """
-    if not CREDENTIAL_NAME.match(name):
-        raise UsageError(f"{name!r} is not a credential name (^[a-z0-9][a-z0-9-]{{0,62}}$)")
+    if not NAME.match(name):
+        raise UsageError(f"{name!r} is not a credential name ({NAME_PATTERN})")
     if not workspace.store.present(workspace.store.path_of(name)):
         raise UsageError(_not_stored(workspace, name, next_step))
     stored = workspace.store.decrypt(name)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import logging
+import os
 import sys
-from typing import Any
+from collections.abc import Mapping, Sequence
 
 import click
 
@@ -15,7 +16,6 @@ from spprov.cli.context import make_context
 from spprov.cli.crashlog import write_crash_log
 from spprov.cli.progress import ErasingHandler
 from spprov.cli.workspace import Workspace
-from spprov.declaration import templateenv
 from spprov.errors import ExitCode, SpprovError
 from spprov.escape import log_lines
 
@@ -93,8 +93,10 @@ class LazyGroup(click.Group):
 def cli(ctx: click.Context, directory: str | None, config: str | None, state_dir: str | None,
         verbosity: int, quiet: bool, no_color: bool, template_env: tuple[str, ...]) -> None:
     """Amazon Selling Partner API credentials as code."""
-    templateenv.allow_from_command_line(template_env)
-    workspace = Workspace(make_context(directory, config, state_dir, verbosity, quiet, no_color))
+    # The environment main() was given; from here on the Workspace holds it.
+    environ: Mapping[str, str] = ctx.obj if isinstance(ctx.obj, Mapping) else dict(os.environ)
+    context = make_context(directory, config, state_dir, verbosity, quiet, no_color, environ)
+    workspace = Workspace(context, environ, template_env)
     ctx.obj = workspace
     ctx.call_on_close(workspace.close)
     _configure_logging(verbosity, quiet)
@@ -116,33 +118,39 @@ def _configure_logging(verbosity: int, quiet: bool) -> None:
     root.propagate = False
 
 
-def main(argv: list[str] | None = None) -> Any:
-    """Run the CLI and turn every outcome into an exit code (1 for user errors, never 2)."""
+def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
+    """Run the CLI and turn every outcome into an exit code (1 for user errors, never 2).
+
+    ``environ`` is the only environment anything below reads (the process's when None), so
+    a caller can run spprov in its own process with an environment of its choosing.
+    """
+    environ = dict(os.environ if environ is None else environ)
+    args = list(sys.argv[1:] if argv is None else argv)
     try:
-        result = cli.main(args=argv, prog_name="spprov", standalone_mode=False)
+        result = cli.main(args=args, prog_name="spprov", standalone_mode=False, obj=environ)
     except click.exceptions.Exit as exc:
-        sys.exit(exc.exit_code)
+        return int(exc.exit_code)
     except click.ClickException as exc:
         # Usage errors exit 1, as in Terraform, so that 2 only ever means "changes pending".
         exc.show()
-        sys.exit(ExitCode.ERROR)
+        return ExitCode.ERROR
     except click.exceptions.Abort:
         # click turns Ctrl-C (and EOF at a prompt) into Abort.
         click.echo("Interrupted.", err=True)
-        sys.exit(ExitCode.INTERRUPTED)
+        return ExitCode.INTERRUPTED
     except KeyboardInterrupt:
         click.echo("Interrupted.", err=True)
-        sys.exit(ExitCode.INTERRUPTED)
+        return ExitCode.INTERRUPTED
     except SpprovError as exc:
         click.echo(_error_text(exc), err=True)
-        sys.exit(ExitCode.ERROR)
+        return ExitCode.ERROR
     except BrokenPipeError:
-        sys.exit(ExitCode.ERROR)
+        return ExitCode.ERROR
     except Exception as exc:  # noqa: BLE001 - the one boundary for bugs
         logging.getLogger("spprov").debug("internal error", exc_info=True)
         click.echo(_internal_error_text(exc), err=True)
-        sys.exit(ExitCode.INTERNAL)
-    sys.exit(int(result) if isinstance(result, int) else ExitCode.OK)
+        return ExitCode.INTERNAL
+    return int(result) if isinstance(result, int) else ExitCode.OK
 
 
 def _internal_error_text(exc: Exception) -> str:
@@ -171,4 +179,4 @@ def _looks_located(text: str) -> bool:
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

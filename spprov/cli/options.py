@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 
 import click
 
+from spprov.const import NETWORK_CONCURRENCY
 from spprov.errors import UsageError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -21,7 +22,7 @@ def only_option(function: F) -> F:
 
 def concurrency_option(function: F) -> F:
     """--concurrency N for token checks and bulk work."""
-    return click.option("--concurrency", type=click.IntRange(1, 64), default=16,
+    return click.option("--concurrency", type=click.IntRange(1, 64), default=NETWORK_CONCURRENCY,
                         show_default=True,
                         help="Requests in flight at most (halved while Amazon throttles)."
                         )(function)

@@ -7,12 +7,11 @@ from pathlib import Path
 
 import click
 
+from spprov.const import SOPS_CONCURRENCY
 from spprov.errors import SpprovError
 from spprov.escape import log_line
 from spprov.interrupts import helper_pool
 from spprov.state.store import StateStore
-
-CONCURRENCY = 8
 
 
 def rekey_one(store: StateStore, path: Path) -> tuple[bool, str]:
@@ -28,7 +27,7 @@ def rekey_one(store: StateStore, path: Path) -> tuple[bool, str]:
 def rekey_all(store: StateStore) -> int:
     """Rekey every state file, printing one line each; how many failed."""
     failed = 0
-    with store.lock(), helper_pool(CONCURRENCY) as pool:
+    with store.lock(), helper_pool(SOPS_CONCURRENCY) as pool:
         files = store.credential_files() + store.app_files()
         for path in files:  # a broken .sops.yaml is one line, not one per file
             store.keyring.rule_for(path)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import os
-import re
+import gc
 import threading
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -14,6 +14,7 @@ import click
 
 from spprov.cli.context import Context
 from spprov.cli.progress import Progress, echo_err, prompt_err
+from spprov.const import NAME, NETWORK_CONCURRENCY, STATE_SUFFIX
 from spprov.escape import log_line
 from spprov.model import Desired, Plan
 from spprov.secret import Secret
@@ -23,6 +24,7 @@ from spprov.secret import Secret
 if TYPE_CHECKING:
     from spprov.amazon.authorize import Authorizer
     from spprov.amazon.lwa import LwaClient
+    from spprov.declaration.templateenv import TemplateVariables
     from spprov.state.store import StateStore
 
 
@@ -34,8 +36,12 @@ def utc_now() -> datetime:
 class Workspace:
     """Lazily opened collaborators of one command run; nothing is read before it is needed."""
 
-    def __init__(self, context: Context) -> None:
+    def __init__(self, context: Context, environ: Mapping[str, str],
+                 template_env: Iterable[str] = ()) -> None:
         self.context = context
+        # The one environment of this run: nothing below the CLI reads os.environ.
+        self.environ = environ
+        self.template_env = tuple(template_env)  # --template-env NAME, repeatable
         self._secrets: dict[str, Secret] = {}
         self._secrets_lock = threading.Lock()
         self._lwa: LwaClient | None = None
@@ -45,32 +51,43 @@ class Workspace:
         """The declared credentials (validated)."""
         from spprov.declaration.loader import load_desired
 
-        return load_desired(self.context.config_path(), self.context.display)
+        with no_garbage_collection():
+            return load_desired(self.context.config_path(), self.context.display,
+                                self.template_variables())
+
+    def template_variables(self) -> TemplateVariables:
+        """What ``env()`` in a template may read in this run."""
+        from spprov.declaration.templateenv import TemplateVariables
+
+        return TemplateVariables.allowing(self.environ, self.template_env)
 
     @cached_property
     def store(self) -> StateStore:
         """The repository's encrypted state."""
         from spprov.state.store import StateStore
 
-        return StateStore(self.context.directory, self.context.state_dir)
+        return StateStore(self.context.directory, self.context.state_dir, self.environ)
 
     def lwa(self) -> LwaClient:
         """The one HTTP client of this run (routed by SPPROV_AMAZON_URL)."""
         if self._lwa is None:
-            from spprov.amazon.lwa import LwaClient
+            from spprov.amazon.lwa import LwaClient, amazon_url_from_env
 
-            self._lwa = LwaClient()
+            self._lwa = LwaClient(amazon_url=amazon_url_from_env(self.environ),
+                                  environ=self.environ)
         return self._lwa
 
     def authorizer(self, *, can_paste: bool, timeout: float) -> Authorizer:
         """Who runs consents with the person at this terminal (its prompts on stderr);
         ``can_paste`` when a redirected address may be typed in (stdin is a terminal)."""
         from spprov.amazon.authorize import Authorizer
+        from spprov.amazon.browser import open_in_browser
         from spprov.amazon.lwa import amazon_url_from_env
 
-        return Authorizer(lwa=self.lwa(), amazon_url=amazon_url_from_env(),
+        environ = self.environ
+        return Authorizer(lwa=self.lwa(), amazon_url=amazon_url_from_env(environ),
                           can_paste=can_paste, announce=echo_err, prompt=prompt_err,
-                          timeout=timeout)
+                          timeout=timeout, open_browser=lambda url: open_in_browser(url, environ))
 
     def client_secret(self, app: str) -> Secret:
         """The app's LWA client secret: environment first, else its state file (cached)."""
@@ -78,7 +95,7 @@ class Workspace:
             if app not in self._secrets:
                 from spprov.state.store import resolve_client_secret
 
-                self._secrets[app] = resolve_client_secret(app, self.store, os.environ)
+                self._secrets[app] = resolve_client_secret(app, self.store, self.environ)
             return self._secrets[app]
 
     def config_shown(self) -> str:
@@ -91,9 +108,7 @@ class Workspace:
         Only well-formed names: a file name is the repository's to choose, and these are
         printed in suggestions.
         """
-        from spprov.state.statefile import SUFFIX
-
-        return well_formed(path.name.removesuffix(SUFFIX)
+        return well_formed(path.name.removesuffix(STATE_SUFFIX)
                            for path in self.store.credential_files())
 
     def declared_names(self) -> list[str]:
@@ -111,8 +126,23 @@ class Workspace:
             self._lwa.close()
 
 
+@contextmanager
+def no_garbage_collection() -> Iterator[None]:
+    """Pause the cyclic collector: parsing makes many objects and few cycles, and the
+    collector's repeated passes over them would otherwise cost as much as the parse.
+    (A decision for the process, so the CLI takes it, not the loader.)"""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def plan_for(workspace: Workspace, now: datetime, only: Collection[str] = (),
-             refresh: bool = False, prune: bool = False, concurrency: int = 8) -> Plan:
+             refresh: bool = False, prune: bool = False,
+             concurrency: int = NETWORK_CONCURRENCY) -> Plan:
     """The plan for this repository; reads readable state only unless ``refresh``."""
     from spprov.reconcile.planner import build_plan
 
@@ -137,9 +167,7 @@ def plan_for(workspace: Workspace, now: datetime, only: Collection[str] = (),
 
 def well_formed(names: Iterable[str]) -> list[str]:
     """The names fit to print in a suggestion (file names are the repository's to choose)."""
-    from spprov.declaration.schema import NAME_PATTERN
-
-    return [name for name in names if re.fullmatch(NAME_PATTERN, name)]
+    return [name for name in names if NAME.fullmatch(name)]
 
 
 def _check_only(workspace: Workspace, only: Collection[str], known: set[str]) -> None:
@@ -168,6 +196,6 @@ def warn_about(plan: Plan, workspace: Workspace, now: datetime) -> None:
         return
     desired = workspace.desired
     apps = sorted({c.desired.app for c in plan.changes if c.desired is not None})
-    secrets = {app: secret_info(app, workspace.store, os.environ) for app in apps}
+    secrets = {app: secret_info(app, workspace.store, workspace.environ) for app in apps}
     for line in advice(plan, desired, secrets, now):
         click.echo(log_line(line), err=True)

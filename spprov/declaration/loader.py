@@ -7,9 +7,6 @@ problem a person can fix is a ``ConfigError`` whose problems read ``FILE:LINE:CO
 from __future__ import annotations
 
 import difflib
-import gc
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,6 +20,7 @@ from spprov.declaration.sources import (
     load_source,
     render_template,
 )
+from spprov.declaration.templateenv import NO_VARIABLES, TemplateVariables
 from spprov.declaration.validation import check_document
 from spprov.errors import ConfigError, ConfigNotFoundError, Location, Problem
 from spprov.escape import excerpt
@@ -52,27 +50,11 @@ class _Declarations:
     problems: list[Problem] = field(default_factory=list)
 
 
-def load_desired(path: Path, display: Display = str) -> Desired:
-    """Read, check and merge the credential file or folder at ``path``."""
-    with _no_garbage_collection():
-        return _load_desired(path, display)
-
-
-@contextmanager
-def _no_garbage_collection() -> Iterator[None]:
-    """Pause the cyclic collector: parsing makes many objects and few cycles, and the
-    collector's repeated passes over them would otherwise cost as much as the parse."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
-def _load_desired(path: Path, display: Display) -> Desired:
-    sources, problems = load_sources(path, display)
+def load_desired(path: Path, display: Display = str,
+                 variables: TemplateVariables = NO_VARIABLES) -> Desired:
+    """Read, check and merge the credential file or folder at ``path``; templates read
+    ``variables`` (none unless given)."""
+    sources, problems = load_sources(path, display, variables)
     if problems:
         raise ConfigError(problems)
     declarations = _Declarations()
@@ -86,13 +68,15 @@ def _load_desired(path: Path, display: Display) -> Desired:
                    moved=tuple(declarations.moved))
 
 
-def load_sources(path: Path, display: Display = str) -> tuple[list[SourceFile], list[Problem]]:
+def load_sources(path: Path, display: Display = str,
+                 variables: TemplateVariables = NO_VARIABLES,
+                 ) -> tuple[list[SourceFile], list[Problem]]:
     """Every file at ``path`` parsed and checked against the schema, with their problems."""
     sources: list[SourceFile] = []
     problems: list[Problem] = []
     for file in find_config_files(path, display):
         try:
-            source = load_source(file, display)
+            source = load_source(file, display, variables)
         except ConfigError as exc:
             problems.extend(exc.problems)
             continue

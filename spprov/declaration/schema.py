@@ -13,6 +13,7 @@ import json
 from importlib import resources
 from typing import Any
 
+from spprov.const import AMAZON_SECRET_PREFIXES, NAME_PATTERN
 from spprov.hints import authorize_command, run_authorize
 from spprov.model import (
     DEFAULT_AUTHORIZATION_LIFETIME_DAYS,
@@ -24,15 +25,14 @@ Schema = dict[str, Any]
 
 SCHEMA_ID = "urn:spprov:schema:credentials:1"
 FORMAT_VERSION = 1
-NAME_PATTERN = "^[a-z0-9][a-z0-9-]{0,62}$"
 # JSON Schema patterns are ECMA-262 (no inline flags), so case-insensitivity is spelled out.
 SECRET_WORDS = ("secret", "token", "password")
 SECRET_KEY_PATTERN = "|".join(
     "".join(f"[{c.upper()}{c}]" for c in word) for word in SECRET_WORDS
 )
 # Refresh tokens (Atzr|), access tokens (Atza|) and LWA client secrets (amzn1.oa2-cs.).
-SECRET_VALUE_PREFIXES = ("Atzr|", "Atza|", "amzn1.oa2-cs.")
-NO_SECRET_VALUE_PATTERN = r"^(?![\s\S]*(?:Atz[ar]\||amzn1\.oa2-cs\.))"  # noqa: S105
+NO_SECRET_VALUE_PATTERN = "^(?![\\s\\S]*(?:" + "|".join(
+    prefix.replace(".", "\\.").replace("|", "\\|") for prefix in AMAZON_SECRET_PREFIXES) + "))"
 _PATH = r"(?:[/?][^\s#]*)?"
 REDIRECT_URI_PATTERN = (
     rf"^(?:https://[^\s/?#:@]+(?::[0-9]{{1,5}})?{_PATH}"

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from spprov.declaration.templateenv import NO_VARIABLES, TemplateVariables
 from spprov.errors import ConfigError, ConfigNotFoundError, Location, Problem
 from spprov.repofiles import NotRegularFileError, read_regular
 from spprov.yamlfile import Document, YamlError, parse
@@ -100,7 +101,8 @@ def _file_problem(name: str, message: str) -> ConfigError:
     return ConfigError([Problem(Location(name, 1, 1), message)])
 
 
-def render_template(path: Path, display: Display = str) -> str:
+def render_template(path: Path, display: Display = str,
+                    variables: TemplateVariables = NO_VARIABLES) -> str:
     """A template's rendered text (a plain YAML file's own text); raises ConfigError."""
     name = display(path)
     if not os.path.lexists(path):
@@ -112,15 +114,16 @@ def render_template(path: Path, display: Display = str) -> str:
     from spprov.declaration.templates import TemplateError, render_text
 
     try:
-        return render_text(text)
+        return render_text(text, variables)
     except TemplateError as exc:
         raise ConfigError([Problem(Location(name, exc.line, 1), exc.message)]) from None
 
 
-def load_source(path: Path, display: Display = str) -> SourceFile:
+def load_source(path: Path, display: Display = str,
+                variables: TemplateVariables = NO_VARIABLES) -> SourceFile:
     """Read, render if a template, and parse one file; raises ConfigError."""
     name = display(path)
-    text = render_template(path, display)
+    text = render_template(path, display, variables)
     template = is_template(path)
     try:
         document = parse(text)

@@ -15,9 +15,9 @@ are refused: secrets never go in credential files.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 
 from spprov.escape import excerpt, looks_secret
 
@@ -26,26 +26,39 @@ LIST_VARIABLE = "SPPROV_TEMPLATE_ENV"
 OPTION = "--template-env"
 _SECRET_NAME = re.compile(r"SECRET|TOKEN|PASSWORD|^SPPROV_(?!VAR_)|^SOPS_", re.IGNORECASE)
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,99}")
-_command_line: frozenset[str] = frozenset()
 
 
 class VariableRefused(Exception):
     """env() may not read this variable; the message says why and how to allow it."""
 
 
-def allow_from_command_line(names: Iterable[str]) -> None:
-    """Record the ``--template-env`` names of this run (called once by the CLI)."""
-    global _command_line
-    _command_line = frozenset(name.strip() for name in names if name.strip())
+@dataclass(frozen=True)
+class TemplateVariables:
+    """The environment ``env()`` reads in one run, and the names ``--template-env`` allowed."""
+
+    environ: Mapping[str, str] = field(default_factory=dict)
+    command_line: frozenset[str] = frozenset()
+
+    @classmethod
+    def allowing(cls, environ: Mapping[str, str], names: Iterable[str]) -> TemplateVariables:
+        """``environ``, with the names given to ``--template-env`` allowed too."""
+        return cls(environ, frozenset(name.strip() for name in names if name.strip()))
+
+    def allowed(self) -> frozenset[str]:
+        """The names allowed by ``--template-env`` and ``SPPROV_TEMPLATE_ENV``."""
+        listed = {name.strip() for name in self.environ.get(LIST_VARIABLE, "").split(",")}
+        return frozenset(listed - {""}) | self.command_line
+
+    def read(self, name: str) -> str | None:
+        """The variable's value (None when unset), or VariableRefused."""
+        return read(name, self.environ, self.allowed())
 
 
-def allowed(environ: Mapping[str, str]) -> frozenset[str]:
-    """The names allowed by ``--template-env`` and ``SPPROV_TEMPLATE_ENV``."""
-    listed = {name.strip() for name in environ.get(LIST_VARIABLE, "").split(",")}
-    return frozenset(listed - {""}) | _command_line
+# No variables at all: what a template reads when its caller passes none.
+NO_VARIABLES = TemplateVariables()
 
 
-def read(name: str, environ: Mapping[str, str] = os.environ) -> str | None:
+def read(name: str, environ: Mapping[str, str], allowed: frozenset[str]) -> str | None:
     """The variable's value (None when unset), or VariableRefused."""
     if not _NAME.fullmatch(name):
         raise VariableRefused(f"env({excerpt(name, 60)}): not a variable name (letters, "
@@ -54,7 +67,7 @@ def read(name: str, environ: Mapping[str, str] = os.environ) -> str | None:
         raise VariableRefused(
             f"env({name!r}): variables named like secrets (SECRET, TOKEN, PASSWORD, SPPROV_*, "
             "SOPS_*) cannot be read by templates; secrets never go in credential files")
-    if not name.startswith(PREFIX) and name not in allowed(environ):
+    if not name.startswith(PREFIX) and name not in allowed:
         raise VariableRefused(
             f"env({name!r}): templates read only variables the repository owner allowed; "
             f"name it {PREFIX}{name}, or allow it with `spprov {OPTION} {name}` or "

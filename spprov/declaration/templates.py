@@ -53,13 +53,19 @@ class _LimitError(Exception):
     """The template asked for more time, memory or size than a credential file needs."""
 
 
-def env(name: object, default: object = _MISSING) -> str:
-    """The template function ``env("NAME")`` / ``env("NAME", default)``."""
+def _env_function(variables: templateenv.TemplateVariables) -> Callable[..., str]:
+    """The template function ``env("NAME")`` / ``env("NAME", default)`` over ``variables``."""
+    def env(name: object, default: object = _MISSING) -> str:
+        return _env(variables, name, default)
+    return env
+
+
+def _env(variables: templateenv.TemplateVariables, name: object, default: object) -> str:
     if not isinstance(name, str) or not name:
         raise _EnvironmentVariableError("env() takes a variable name as a string, "
                                         "e.g. env('SPPROV_VAR_ACME_CLIENT_ID')")
     try:
-        value = templateenv.read(name)
+        value = variables.read(name)
     except templateenv.VariableRefused as exc:
         raise _EnvironmentVariableError(str(exc)) from None
     if value is not None:
@@ -109,18 +115,22 @@ def _check_repetition(sequence: Any, count: Any) -> None:
         raise _LimitError(f"a number larger than {MAX_INT_BITS} bits")
 
 
-def _environment() -> SandboxedEnvironment:
+def _environment(variables: templateenv.TemplateVariables) -> SandboxedEnvironment:
     environment = _BoundedEnvironment(
         undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=True)
     environment.globals.pop("lipsum", None)  # generates text of any size
-    environment.globals["env"] = env
+    environment.globals["env"] = _env_function(variables)
     return environment
 
 
-def render_text(source: str) -> str:
-    """Render template source; raises TemplateError naming the template line."""
+def render_text(source: str,
+                variables: templateenv.TemplateVariables = templateenv.NO_VARIABLES) -> str:
+    """Render template source; raises TemplateError naming the template line.
+
+    ``env()`` reads ``variables`` only (none unless given): never the process environment.
+    """
     try:
-        template = _environment().from_string(source)
+        template = _environment(variables).from_string(source)
     except jinja2.TemplateSyntaxError as exc:
         raise TemplateError(exc.lineno or 1, f"template syntax error: {exc.message}") from None
     except Exception as exc:  # noqa: BLE001 - e.g. a 5000-digit literal: a line, not a crash

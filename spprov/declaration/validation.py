@@ -94,8 +94,8 @@ def check_credentials(credentials: list[object], document: object) -> list[Findi
     for index, credential in enumerate(credentials):
         if validator.is_valid(credential):
             continue
-        # jsonschema's errors form reference cycles; the loader pauses the collector, so
-        # free them here (the youngest generation holds just this credential's errors).
+        # jsonschema's errors form reference cycles; the CLI pauses the collector while it
+        # loads, so free them here (the youngest generation holds just this credential's errors).
         gc.collect(0)
         if len(findings) >= MAX_FINDINGS:
             more += 1

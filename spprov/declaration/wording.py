@@ -7,13 +7,13 @@ from collections.abc import Sequence
 from urllib.parse import urlsplit
 
 from spprov import regions
+from spprov.const import ACCESS_TOKEN_PREFIX, NAME_PATTERN, REFRESH_TOKEN_PREFIX
 from spprov.declaration import region_hints
 from spprov.declaration.schema import (
     ADVICE_ACCESS,
     ADVICE_APP_CLIENT,
     ADVICE_REFRESH,
     FORMAT_VERSION,
-    NAME_PATTERN,
     NO_SECRET_VALUE_PATTERN,
     REDIRECT_URI_PATTERN,
     SECRET_WORDS,
@@ -203,9 +203,9 @@ def pattern_problem(pattern: str, instance: object, name: str) -> str:
 
 def secret_value(name: str, value: str) -> str:
     """A value that looks like a token or client secret, and where it goes instead."""
-    if "Atzr|" in value:
+    if REFRESH_TOKEN_PREFIX in value:
         what, help_text = "a refresh token", ADVICE_REFRESH
-    elif "Atza|" in value:
+    elif ACCESS_TOKEN_PREFIX in value:
         what, help_text = "an access token", ADVICE_ACCESS
     else:
         what, help_text = "an LWA client secret", ADVICE_APP_CLIENT

@@ -16,6 +16,7 @@ from datetime import datetime
 from spprov.amazon.authorize import Authorizer
 from spprov.amazon.consent import consent_page
 from spprov.amazon.lwa import ClientCredentials
+from spprov.const import NETWORK_CONCURRENCY
 from spprov.errors import ExitCode, SpprovError
 from spprov.hints import run_authorize
 from spprov.interrupts import helper_pool
@@ -48,7 +49,7 @@ class Applier:
     authorizer: Authorizer | None  # None: a non-interactive run
     clock: Callable[[], datetime]
     report: Callable[[Outcome], None]
-    concurrency: int = 8
+    concurrency: int = NETWORK_CONCURRENCY
 
     def apply(self, plan: Plan) -> list[Outcome]:
         """Carry out every pending change; outcomes in plan order (app moves first)."""

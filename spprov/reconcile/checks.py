@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TypeVar
 
 from spprov.amazon.lwa import ClientCredentials, LwaClient
+from spprov.const import NETWORK_CONCURRENCY
 from spprov.errors import InvalidGrantError, SpprovError
 from spprov.model import Desired, Failure, Record, TokenCheck
 from spprov.reconcile.pacing import AdaptiveLimit, run_paced
@@ -27,7 +28,8 @@ ClientSecret = Callable[[str], Secret]
 
 
 def check_tokens(desired: Desired, records: Mapping[str, Record], store: StateStore,
-                 lwa: LwaClient, client_secret: ClientSecret, concurrency: int = 16,
+                 lwa: LwaClient, client_secret: ClientSecret,
+                 concurrency: int = NETWORK_CONCURRENCY,
                  on_done: Callable[[], None] | None = None) -> dict[str, TokenCheck | Failure]:
     """The health of every stored token that is still declared; revoked ones become repairs.
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 
 from spprov.amazon.lwa import LwaClient
+from spprov.const import NETWORK_CONCURRENCY
 from spprov.errors import AccessDeniedError, SpprovError
 from spprov.health import Probe
 from spprov.model import Record, TokenCheck
@@ -20,7 +21,8 @@ from spprov.state.store import StateStore, StoredSecrets
 
 
 def probe_credentials(names: Iterable[str], records: Mapping[str, Record], store: StateStore,
-                      lwa: LwaClient, client_secret: ClientSecret, concurrency: int = 16,
+                      lwa: LwaClient, client_secret: ClientSecret,
+                      concurrency: int = NETWORK_CONCURRENCY,
                       on_done: Callable[[], None] | None = None) -> dict[str, Probe]:
     """A Probe per stored credential in ``names``, concurrently (bounded)."""
     selected = sorted(n for n in names if n in records)

@@ -21,7 +21,9 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from spprov import __version__
+from spprov.const import SOPS_CONFIG, STATE_SUFFIX
 from spprov.declaration.sources import find_config_files, is_template, read_text, render_template
+from spprov.declaration.templateenv import TemplateVariables
 from spprov.errors import SpprovError, UsageError
 from spprov.model import Action, Desired, Plan, TokenCheck
 from spprov.reconcile.planner import REVOKED_REASON, build_plan
@@ -83,10 +85,10 @@ class SavedPlan:
     fingerprint: dict[str, str]
     document: dict[str, Any]  # the plan_json document
 
-    def replay(self, files: RepositoryFiles, desired: Desired, stored: StoredState,
-               stored_apps: Collection[str] = ()) -> Plan:
+    def replay(self, files: RepositoryFiles, variables: TemplateVariables, desired: Desired,
+               stored: StoredState, stored_apps: Collection[str] = ()) -> Plan:
         """The saved plan, rebuilt from today's files; refused when it is stale."""
-        refuse_if_stale(self, fingerprint(files))
+        refuse_if_stale(self, fingerprint(files, variables))
         plan = build_plan(desired, stored.records, self.generated_at,
                           checks=_revoked_checks(self.document), only=self.options.only,
                           prune=self.options.prune, unreadable=stored.unreadable,
@@ -98,15 +100,15 @@ class SavedPlan:
         return plan
 
 
-def fingerprint(files: RepositoryFiles) -> dict[str, str]:
+def fingerprint(files: RepositoryFiles, variables: TemplateVariables) -> dict[str, str]:
     """``{path: sha256}`` of every declaration file, every state file and .sops.yaml (the
     trust root: a plan reviewed for some recipients is not applied for others)."""
-    prints = {files.display(path): _sha256(_declaration_bytes(path, files))
+    prints = {files.display(path): _sha256(_declaration_bytes(path, files, variables))
               for path in find_config_files(files.config_path(), files.display)}
-    trust_root = files.directory / ".sops.yaml"
+    trust_root = files.directory / SOPS_CONFIG
     if trust_root.is_file():
-        prints[".sops.yaml"] = _sha256(trust_root.read_bytes())
-    for path in sorted(files.state_dir.rglob("*.sops.yaml")):
+        prints[SOPS_CONFIG] = _sha256(trust_root.read_bytes())
+    for path in sorted(files.state_dir.rglob(f"*{STATE_SUFFIX}")):
         if not path.name.startswith("."):
             prints[files.display(path)] = _sha256(_state_bytes(path))
     return prints
@@ -188,10 +190,11 @@ def _comparable(document: Mapping[str, Any]) -> Any:
             for c in document.get("changes", []) if c["action"] != Action.NOOP.value]
 
 
-def _declaration_bytes(path: Path, files: RepositoryFiles) -> bytes:
+def _declaration_bytes(path: Path, files: RepositoryFiles,
+                       variables: TemplateVariables) -> bytes:
     # A template is hashed as rendered: the environment it reads is part of the plan.
     if is_template(path):
-        return render_template(path, files.display).encode("utf-8")
+        return render_template(path, files.display, variables).encode("utf-8")
     return read_text(path, files.display(path)).encode("utf-8")
 
 

@@ -15,9 +15,8 @@ from pathlib import Path
 
 from pyrage import x25519
 
+from spprov.const import AGE_IDENTITY_PREFIX
 from spprov.errors import SpprovError
-
-SECRET_KEY_PREFIX = "AGE-SECRET-KEY-"  # noqa: S105 - a prefix, not a key
 
 
 @dataclass(frozen=True)
@@ -66,12 +65,12 @@ def first_recipient(identities: str, source: str) -> str:
     """The public recipient of the first age identity in ``identities``."""
     for line in identities.splitlines():
         line = line.strip()
-        if line.startswith(SECRET_KEY_PREFIX):
+        if line.startswith(AGE_IDENTITY_PREFIX):
             try:
                 return str(x25519.Identity.from_str(line).to_public())
             except Exception:  # noqa: BLE001 - pyrage's error text could quote the key
                 break
-    raise SpprovError(f"{source} holds no valid age identity (a line {SECRET_KEY_PREFIX}1...); "
+    raise SpprovError(f"{source} holds no valid age identity (a line {AGE_IDENTITY_PREFIX}1...); "
                       "fix it, or pass a recipient with --age-recipient")
 
 
@@ -144,7 +143,7 @@ def _parse_identities(text: str) -> list[x25519.Identity]:
         if line.lstrip().startswith("#"):
             continue
         for word in line.replace(",", " ").split():
-            if word.startswith(SECRET_KEY_PREFIX):
+            if word.startswith(AGE_IDENTITY_PREFIX):
                 try:
                     found.append(x25519.Identity.from_str(word))
                 except Exception:  # noqa: BLE001, S112 - a bad line is skipped, as by sops

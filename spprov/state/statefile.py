@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from spprov import yamlfile
+from spprov.const import STATE_SUFFIX
 from spprov.errors import StateError
 from spprov.escape import excerpt
 from spprov.model import (
@@ -28,7 +29,6 @@ from spprov.regions import Region
 
 _E = TypeVar("_E", bound=enum.Enum)
 
-SUFFIX = ".sops.yaml"
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 REFRESH_TOKEN_KEY = "refresh_token"  # noqa: S105 - a key name, not a secret
 CLIENT_SECRET_KEY = "client_secret"  # noqa: S105 - a key name, not a secret
@@ -126,7 +126,7 @@ def parse_record(fields: Mapping[str, Any], path: Path, display: str) -> Record:
 def _record(fields: Mapping[str, Any], path: Path) -> Record:
     format_ = _check_format(fields)
     text = {key: _text(fields, key) for key in _TEXT_KEYS}
-    name = path.name.removesuffix(SUFFIX)
+    name = path.name.removesuffix(STATE_SUFFIX)
     if text["name"] != name:
         raise ValueError(f"name: {excerpt(text['name'])} does not match the file name ({name})")
     version = fields["authorization_version"]
@@ -173,7 +173,7 @@ def _check_format(fields: Mapping[str, Any]) -> int:
 def check_app_fields(fields: Mapping[str, Any], path: Path) -> datetime:
     """Check an app secret file's readable fields; its ``set_at``."""
     _check_format(fields)
-    app = path.name.removesuffix(SUFFIX)
+    app = path.name.removesuffix(STATE_SUFFIX)
     if fields.get("app") != app:
         raise ValueError(f"app: {excerpt(fields.get('app'))} does not match the file name ({app})")
     return parse_time(fields.get("set_at"), "set_at")

@@ -18,17 +18,18 @@ from pathlib import Path
 from typing import Any
 
 from spprov import hints
+from spprov.const import SOPS_CONFIG, STATE_SUFFIX
 from spprov.errors import SpprovError, StateError
 from spprov.hints import run_authorize
 from spprov.model import KeyChange, Record
 from spprov.repofiles import NotRegularFileError, check_folders, check_if_present, read_regular
 from spprov.secret import Secret
-from spprov.state import statefile, trust
+from spprov.state import statefile
 from spprov.state.keyring import MAX_STATE_BYTES, Keyring
 from spprov.state.lock import RepositoryLock, remove_stale_temps, sync_folder
 from spprov.state.sops import Sops
 from spprov.state.sopsreader import DelegateToSops, OtherKeyTypes, SopsReader
-from spprov.state.statefile import CLIENT_SECRET_KEY, REFRESH_TOKEN_KEY, SUFFIX
+from spprov.state.statefile import CLIENT_SECRET_KEY, REFRESH_TOKEN_KEY
 from spprov.state.writer import StateWriter
 
 CREDENTIALS_DIR = "credentials"
@@ -65,14 +66,13 @@ class StoredState:
 class StateStore:
     """Lists, reads, writes and deletes the state files under ``state_dir``."""
 
-    def __init__(self, repo_root: Path, state_dir: Path, sops: Sops | None = None,
-                 reader: SopsReader | None = None) -> None:
+    def __init__(self, repo_root: Path, state_dir: Path, environ: Mapping[str, str]) -> None:
         self.repo_root = repo_root.resolve()
         self.state_dir = state_dir if state_dir.is_absolute() else self.repo_root / state_dir
         # sops sees the credentials of exactly the key types the trusted .sops.yaml uses.
-        self.sops = sops or Sops(self.repo_root,
-                                 key_types=lambda: self.keyring.trust_root().key_types())
-        self.reader = reader or SopsReader(os.environ)
+        self.sops = Sops(self.repo_root, environ,
+                         key_types=lambda: self.keyring.trust_root().key_types())
+        self.reader = SopsReader(environ)
         self._lock = RepositoryLock(self.repo_root)
         self.keyring = Keyring(self.repo_root, self.display)
         self.writer = StateWriter(self.sops, self.keyring, self.display)
@@ -80,11 +80,11 @@ class StateStore:
     # -- paths ---------------------------------------------------------------------------
     def path_of(self, name: str) -> Path:
         """The state file of credential ``name``."""
-        return self.state_dir / CREDENTIALS_DIR / f"{name}{SUFFIX}"
+        return self.state_dir / CREDENTIALS_DIR / f"{name}{STATE_SUFFIX}"
 
     def app_path(self, app: str) -> Path:
         """The client secret file of ``app``."""
-        return self.state_dir / APPS_DIR / f"{app}{SUFFIX}"
+        return self.state_dir / APPS_DIR / f"{app}{STATE_SUFFIX}"
 
     def display(self, path: Path) -> str:
         """A path as messages show it: relative to the repository root."""
@@ -100,7 +100,7 @@ class StateStore:
 
     def stored_apps(self) -> list[str]:
         """The apps that have a client secret file (from file names; nothing is read)."""
-        return [path.name.removesuffix(SUFFIX) for path in self.app_files()]
+        return [path.name.removesuffix(STATE_SUFFIX) for path in self.app_files()]
 
     # -- reading -------------------------------------------------------------------------
     def read_all(self) -> StoredState:
@@ -113,7 +113,7 @@ class StateStore:
             try:
                 record = self.read_record(path)
             except StateError as exc:
-                unreadable[path.name.removesuffix(SUFFIX)] = str(exc)
+                unreadable[path.name.removesuffix(STATE_SUFFIX)] = str(exc)
                 continue
             records[record.name] = record
         return StoredState(records, unreadable)
@@ -155,7 +155,7 @@ class StateStore:
         when the person's identities come from a source only sops reads (a key command, SSH
         keys), or the file is for KMS/PGP/... keys that the .sops.yaml rule names too."""
         display = self.display(path)
-        self.present(self.repo_root / trust.TRUST_FILE)  # a linked .sops.yaml: refused
+        self.present(self.repo_root / SOPS_CONFIG)  # a linked .sops.yaml: refused
         if not self.present(path):
             raise StateError(f"{display}: no such state file")
         try:
@@ -341,4 +341,4 @@ def _state_files(folder: Path) -> list[Path]:
     except FileNotFoundError:
         return []
     return [folder / name for name in sorted(names)
-            if name.endswith(SUFFIX) and not name.startswith(".")]
+            if name.endswith(STATE_SUFFIX) and not name.startswith(".")]

@@ -19,11 +19,11 @@ from typing import Any
 from pyrage import x25519
 
 from spprov import yamlfile
+from spprov.const import SOPS_CONFIG
 from spprov.errors import SpprovError, StateError
 from spprov.model import KeyChange
 from spprov.repofiles import NotRegularFileError, read_regular_text
 
-TRUST_FILE = ".sops.yaml"
 SECRET_KEYS = ("refresh_token", "client_secret")
 ENCRYPTED_REGEX = "^(refresh_token|client_secret)$"
 # Key types: creation rule field -> (name in a file's `sops:` block, sops encrypt flag).
@@ -94,15 +94,15 @@ class TrustRoot:
     @classmethod
     def load(cls, repo_root: Path) -> TrustRoot:
         """Read ``.sops.yaml``; a missing or malformed one is one clear line."""
-        path = repo_root / TRUST_FILE
+        path = repo_root / SOPS_CONFIG
         try:
             text = read_regular_text(path, MAX_CONFIG_BYTES)
         except FileNotFoundError:
             return cls([])
         except NotRegularFileError as exc:
-            raise StateError(exc.message(TRUST_FILE)) from None
+            raise StateError(exc.message(SOPS_CONFIG)) from None
         except (OSError, UnicodeDecodeError, ValueError) as exc:
-            raise StateError(f"{TRUST_FILE}: cannot read ({exc})") from None
+            raise StateError(f"{SOPS_CONFIG}: cannot read ({exc})") from None
         return cls.from_text(text)
 
     @classmethod
@@ -113,7 +113,7 @@ class TrustRoot:
         except yamlfile.PlainYamlError as exc:
             mark = getattr(exc, "problem_mark", None)
             where = f":{mark.line + 1}:{mark.column + 1}" if mark else ""
-            raise StateError(f"{TRUST_FILE}{where}: not valid YAML; fix it or run "
+            raise StateError(f"{SOPS_CONFIG}{where}: not valid YAML; fix it or run "
                              "`spprov init --force`") from None
         rules = document.get("creation_rules") if isinstance(document, dict) else None
         if not isinstance(rules, list):
@@ -135,7 +135,7 @@ class TrustRoot:
                 if pattern is None or re.search(str(pattern), relative):
                     return index
             except re.error:
-                raise StateError(f"{TRUST_FILE}: creation rule {index + 1}: path_regex is "
+                raise StateError(f"{SOPS_CONFIG}: creation rule {index + 1}: path_regex is "
                                  "not a valid regular expression") from None
         return None
 
@@ -156,9 +156,9 @@ class TrustRoot:
         """The trusted keys for the state file at ``relative`` (repository-relative)."""
         index = self.rule_index(relative)
         if index is None:
-            raise StateError(f"no creation rule in {TRUST_FILE} matches {relative}: {_NO_RULE}")
+            raise StateError(f"no creation rule in {SOPS_CONFIG} matches {relative}: {_NO_RULE}")
         rule = self.rules[index]
-        where = f"{TRUST_FILE}: creation rule {index + 1}"
+        where = f"{SOPS_CONFIG}: creation rule {index + 1}"
         if rule.get("key_groups"):
             raise StateError(f"{where} uses key_groups: spprov writes state for the keys of "
                              "a rule's age, pgp, kms, gcp_kms, azure_keyvault and "
@@ -192,7 +192,7 @@ def _key_id(service: str, value: str) -> str:
 
 def parse_recipients(value: object, index: int = 0) -> list[str]:
     """The age recipients of a rule's ``age:`` value (comma-separated text or a list)."""
-    return [check_recipient(text, f"{TRUST_FILE}: creation rule {index + 1}")
+    return [check_recipient(text, f"{SOPS_CONFIG}: creation rule {index + 1}")
             for text in _split(value)]
 
 
@@ -253,13 +253,13 @@ def _entry_id(service: str, entry: object) -> str:
 
 def key_problems(keys: FileKeys, rule: TrustedRule) -> list[str]:
     """How a file's keys differ from the trusted rule, one phrase each (empty: they match)."""
-    problems = [f"names key service {service}, which {TRUST_FILE} does not use"
+    problems = [f"names key service {service}, which {SOPS_CONFIG} does not use"
                 for service in sorted(keys.services - rule.services)]
     for service in sorted(rule.services):
         kind = _kind(service)
         have, want = keys.keys.get(service, frozenset()), rule.keys[service]
-        problems += [f"not encrypted for {kind} {k} of {TRUST_FILE}" for k in sorted(want - have)]
-        problems += [f"encrypted for {kind} {k}, which {TRUST_FILE} does not name"
+        problems += [f"not encrypted for {kind} {k} of {SOPS_CONFIG}" for k in sorted(want - have)]
+        problems += [f"encrypted for {kind} {k}, which {SOPS_CONFIG} does not name"
                      for k in sorted(have - want)]
     problems += [f"{key} is not encrypted" for key, ok in keys.encrypted.items() if not ok]
     if keys.mac_only_encrypted:
@@ -277,7 +277,7 @@ def refuse_foreign_services(keys: FileKeys, rule: TrustedRule, display: str) -> 
     foreign = sorted(keys.services - rule.services)
     if foreign:
         raise StateError(f"{display}: names key service {', '.join(foreign)}, which "
-                         f"{TRUST_FILE} does not use; refused before contacting it (restore "
+                         f"{SOPS_CONFIG} does not use; refused before contacting it (restore "
                          "the file from Git, or delete it and authorize again)")
 
 

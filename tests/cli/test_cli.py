@@ -35,7 +35,7 @@ def test_a_missing_dependency_is_named_not_reported_as_no_such_command(tmp_path)
     from tests.fixtures_cli import clean_env
 
     code = ("import sys; sys.modules['pyrage'] = None; "
-            "from spprov.cli.main import main; main(['init'])")
+            "from spprov.cli.main import main; sys.exit(main(['init']))")
     result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True,
                             text=True, env=clean_env(tmp_path), check=False)
     assert result.returncode == 1
@@ -105,7 +105,7 @@ def test_an_internal_error_keeps_its_traceback_in_the_cache_folder(tmp_path) -> 
         "    raise RuntimeError('planted bug ' + str(len(refresh_token)))\n"
         "loader.load_desired = broken\n"
         "from spprov.cli.main import main\n"
-        "main(['validate'])\n")
+        "import sys; sys.exit(main(['validate']))\n")
     (tmp_path / "credentials.yaml").write_text("version: 1\n")
     env = clean_env(tmp_path, {"XDG_CACHE_HOME": str(tmp_path / "cache")})
     result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True,

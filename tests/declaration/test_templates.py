@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 from spprov.declaration.loader import ConfigError, load_desired, render_template
+from spprov.declaration.templateenv import TemplateVariables
 from spprov.declaration.templates import TemplateError, render_text
 from tests.fixtures_cli import RunSpprov
 
 
 def error(source: str) -> tuple[int, str]:
     with pytest.raises(TemplateError) as caught:
-        render_text(source)
+        render_text(source, TemplateVariables(os.environ))
     return caught.value.line, caught.value.message
 
 
@@ -21,7 +23,8 @@ def test_env_reads_variables_and_defaults(monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setenv("SPPROV_TEMPLATE_ENV", "ACME_REGION, ACME_MISSING")
     monkeypatch.setenv("ACME_REGION", "eu")
     monkeypatch.delenv("ACME_MISSING", raising=False)
-    assert render_text("{{ env('ACME_REGION') }} {{ env('ACME_MISSING', 'na') }}") == "eu na"
+    source = "{{ env('ACME_REGION') }} {{ env('ACME_MISSING', 'na') }}"
+    assert render_text(source, TemplateVariables(os.environ)) == "eu na"
 
 
 def test_unset_variable_names_it_and_the_line(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import replace
 
 from spprov.secret import Secret
@@ -54,7 +55,7 @@ def test_draft_change_is_an_update_that_records_it(gitops: GitOps) -> None:
 def test_format_1_file_is_read_and_upgraded_by_an_update(gitops: GitOps) -> None:
     gitops.declare([{"name": "acme", **US}])
     assert gitops.run("apply", "--yes").code == 0
-    store = StateStore(gitops.repo, gitops.repo / "state")
+    store = StateStore(gitops.repo, gitops.repo / "state", os.environ)
     record = store.records()["acme"]
     token = store.decrypt("acme").refresh_token
     store.write(replace(record, identity=None, format=1), Secret(token.reveal()))

@@ -44,7 +44,7 @@ def lwa_accepts(gitops: GitOps, secret: str) -> bool:
 
 
 def stored_secret(gitops: GitOps) -> str:
-    found = StateStore(gitops.repo, gitops.repo / "state").app_secret("acme")
+    found = StateStore(gitops.repo, gitops.repo / "state", os.environ).app_secret("acme")
     assert found is not None
     return found.client_secret.reveal()
 
@@ -268,7 +268,7 @@ def test_missing_boto3_names_the_extra(rotation: GitOps, home: Path) -> None:
     # boto3 cannot be uninstalled for one test (the other tests need it), so this run
     # blocks its import the way Python does for a missing package: sys.modules[...] = None.
     program = ("import sys; sys.modules['boto3'] = None; from spprov.cli.main import main; "
-               "sys.argv = ['spprov', 'app', 'rotate-secret', 'acme']; main()")
+               "sys.argv = ['spprov', 'app', 'rotate-secret', 'acme']; sys.exit(main())")
     done = subprocess.run([sys.executable, "-c", program], cwd=rotation.repo,
                           env=clean_env(home, dict(rotation.env)), capture_output=True,
                           text=True, timeout=60, check=False)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -252,7 +253,7 @@ def test_refresh_finds_a_revoked_token(authorized: GitOps) -> None:
 def test_refresh_finds_a_region_mismatch(authorized: GitOps) -> None:
     # A state file whose endpoint is in another region than its token (written through
     # sops, so the MAC is valid): only the sellers call can see it.
-    store = StateStore(authorized.repo, authorized.repo / "state")
+    store = StateStore(authorized.repo, authorized.repo / "state", os.environ)
     record = store.decrypt("acme-us").record
     store.write(replace(record, sp_api_endpoint="https://sellingpartnerapi-eu.amazon.com"), None)
     code, document = status_json(authorized, "--refresh")

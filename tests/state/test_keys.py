@@ -6,6 +6,7 @@ or rotated by taking the data key out with an identity, as a recipient could.
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -72,7 +73,7 @@ def test_add_then_remove_a_teammate(spprov: RunSpprov, repo: Path, age_identity:
         assert not can_decrypt(repo, file, teammate)
         assert can_decrypt(repo, file, age_identity)
         assert data_key(repo, file, age_identity) != keys_before[file]  # removing rotates
-    store = StateStore(repo, repo / "state")
+    store = StateStore(repo, repo / "state", os.environ)
     assert store.decrypt("acme-us").refresh_token.reveal() == TOKEN
     for result in (added, removed):
         assert TOKEN not in result.output and SECRET not in result.output
@@ -134,7 +135,7 @@ def test_stray_text_in_the_recipients_is_one_clear_line(spprov: RunSpprov, repo:
     broken = text.replace(f"      {age_identity.recipient}\n",
                           f"      {age_identity.recipient}\n      {teammate.recipient}\n")
     (repo / ".sops.yaml").write_text(broken)
-    store = StateStore(repo, repo / "state")
+    store = StateStore(repo, repo / "state", os.environ)
     before = store.path_of("acme-us").read_bytes()
     result = spprov("rekey", cwd=repo)
     assert result.code == 1

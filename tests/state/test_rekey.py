@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -36,7 +37,7 @@ def test_rekey_adds_a_recipient(spprov: RunSpprov, state_repo: Path, store: Stat
     assert teammate.recipient in path.read_text()
     assert token_line in path.read_text()  # values keep their ciphertext
     monkeypatch.setenv("SOPS_AGE_KEY_FILE", str(teammate.path))
-    as_teammate = StateStore(state_repo, state_repo / "state")
+    as_teammate = StateStore(state_repo, state_repo / "state", os.environ)
     assert as_teammate.decrypt("acme-us").refresh_token.reveal() == TOKEN
     assert sorted(p.name for p in path.parent.iterdir()) == ["acme-us.sops.yaml"]
 

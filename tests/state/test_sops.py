@@ -26,7 +26,7 @@ def identity_recipient(repo: Path) -> str:
 def test_no_secret_in_any_sops_argv(state_repo: Path, sops_recorder: SopsRecorder,
                                     monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SPPROV_SOPS", str(sops_recorder.shim))
-    store = StateStore(state_repo, state_repo / "state")
+    store = StateStore(state_repo, state_repo / "state", os.environ)
     store.write(make_record(), Secret(TOKEN))
     store.write(make_record(description="changed"), Secret("Atzr|second-token"))
     store.decrypt("acme-us")
@@ -50,7 +50,7 @@ def test_no_secret_in_any_sops_argv(state_repo: Path, sops_recorder: SopsRecorde
 
 
 def test_path_regex_matches_the_paths_spprov_passes(state_repo: Path) -> None:
-    store = StateStore(state_repo, state_repo / "state")
+    store = StateStore(state_repo, state_repo / "state", os.environ)
     recipient = identity_recipient(state_repo)
     for path in (state_repo / REL, Path(REL), state_repo / "state/apps/acme.sops.yaml",
                  state_repo / "state/credentials/.spprov-tmp-x1-acme-us.sops.yaml"):
@@ -64,7 +64,7 @@ def test_path_regex_matches_the_paths_spprov_passes(state_repo: Path) -> None:
 
 
 def test_missing_binary(state_repo: Path) -> None:
-    sops = Sops(state_repo, binary=Path("/nonexistent/sops"))
+    sops = Sops(state_repo, os.environ, binary=Path("/nonexistent/sops"))
     with pytest.raises(SopsError, match=re.escape(
             "cannot run sops at /nonexistent/sops (No such file or directory); reinstall "
             "spprov or point SPPROV_SOPS at a sops binary")):
@@ -77,7 +77,7 @@ def test_old_sops_is_refused(state_repo: Path, tmp_path: Path) -> None:
     old.chmod(0o755)
     with pytest.raises(SopsError, match=re.escape(
             f"sops at {old} is 3.8.1; spprov needs sops >= 3.10.0")):
-        Sops(state_repo, binary=old).decrypt(state_repo / REL)
+        Sops(state_repo, os.environ, binary=old).decrypt(state_repo / REL)
 
 
 def test_stderr_never_carries_what_was_sent(state_repo: Path, tmp_path: Path,
@@ -90,7 +90,7 @@ def test_stderr_never_carries_what_was_sent(state_repo: Path, tmp_path: Path,
     echo.chmod(0o755)
     caplog.set_level("DEBUG", logger="spprov")
     with pytest.raises(SopsError) as raised:
-        Sops(state_repo, binary=echo).set_value(state_repo / REL, ["refresh_token"],
+        Sops(state_repo, os.environ, binary=echo).set_value(state_repo / REL, ["refresh_token"],
                                                  Secret(f'"{TOKEN}"'))
     assert TOKEN not in str(raised.value) and TOKEN not in caplog.text
     assert "***" in caplog.text

@@ -114,7 +114,7 @@ def test_malformed_readable_fields_are_one_line_per_file(store: StateStore, stor
 
 
 def test_records_runs_no_sops(state_repo: Path, stored: Path) -> None:
-    missing = StateStore(state_repo, state_repo / "state")
+    missing = StateStore(state_repo, state_repo / "state", os.environ)
     missing.sops._binary = Path("/nonexistent/sops")  # any sops call would fail
     assert list(missing.records()) == ["acme-us"]
 
@@ -169,7 +169,7 @@ def test_lock_refuses_a_second_run(state_repo: Path, store: StateStore) -> None:
 
 
 def test_concurrent_writers_do_not_corrupt(state_repo: Path, stored: Path) -> None:
-    writers = [StateStore(state_repo, state_repo / "state") for _ in range(4)]
+    writers = [StateStore(state_repo, state_repo / "state", os.environ) for _ in range(4)]
     errors: list[Exception] = []
 
     def write(index: int) -> None:
@@ -185,7 +185,7 @@ def test_concurrent_writers_do_not_corrupt(state_repo: Path, stored: Path) -> No
     for thread in threads:
         thread.join()
     assert errors == []
-    secrets = StateStore(state_repo, state_repo / "state").decrypt("acme-us")
+    secrets = StateStore(state_repo, state_repo / "state", os.environ).decrypt("acme-us")
     index = int(secrets.refresh_token.reveal().rsplit("-", 1)[1])
     assert secrets.record.description == f"writer {index}"
 
@@ -203,13 +203,14 @@ def test_threads_of_one_run_write_different_files(store: StateStore) -> None:
 
 
 _WRITER = """
+import os
 import sys
 from pathlib import Path
 from spprov.secret import Secret
 from spprov.state.store import StateStore
 from tests.fixtures_state import make_record
 repo = Path(sys.argv[1])
-store = StateStore(repo, repo / "state")
+store = StateStore(repo, repo / "state", os.environ)
 print("ready", flush=True)
 for i in range(1000):
     store.write(make_record(description=f"round {i}"), Secret(f"Atzr|round-{i}"))
@@ -253,7 +254,7 @@ def test_killed_writer_leaves_old_or_new_file(state_repo: Path, stored: Path,
     os.killpg(writer.pid, signal.SIGKILL)
     writer.wait()
     _wait_until_the_group_is_gone(writer.pid)
-    store = StateStore(state_repo, state_repo / "state")
+    store = StateStore(state_repo, state_repo / "state", os.environ)
     secrets = store.decrypt("acme-us")
     description = secrets.record.description or ""
     if description == "Acme US":

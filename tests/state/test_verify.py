@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -117,7 +118,7 @@ def test_many_files_are_verified_in_forked_processes_with_the_same_lines(
     jobs += [(verify.verify_app, p) for p in store.app_files()]
     monkeypatch.setattr(verify, "PARALLEL_FROM", 1)
     monkeypatch.setattr(verify.os, "cpu_count", lambda: 2)
-    fresh = StateStore(repo, repo / "state")
+    fresh = StateStore(repo, repo / "state", os.environ)
     forked = verify.run_checks(jobs, fresh, desired)
     assert fresh.reader._keyring is None  # the workers decrypted; this process did not
     monkeypatch.setattr(verify, "PARALLEL_FROM", 10**9)

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
-import re
 import sys
 from datetime import UTC, datetime
 
@@ -12,15 +10,15 @@ import click
 
 from spprov.cli import context as contexts
 from spprov.cli.commands import rotate
-from spprov.cli.context import Context, stdin_is_terminal
+from spprov.cli.context import stdin_is_terminal
 from spprov.cli.workspace import Workspace, current
-from spprov.declaration.loader import ConfigError, ConfigNotFoundError, load_desired
+from spprov.const import NAME, NAME_PATTERN
+from spprov.declaration.loader import ConfigError, ConfigNotFoundError
 from spprov.errors import InvalidClientError, SpprovError, UsageError
 from spprov.hints import client_secret_variable
 from spprov.model import App
 from spprov.secret import Secret
 
-APP_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 log = logging.getLogger("spprov.app")
 
 
@@ -43,16 +41,16 @@ def _one_line(text: str) -> Secret:
     return Secret(value)
 
 
-def check_app(context: Context, app: str, need: bool = False) -> App | None:
+def check_app(workspace: Workspace, app: str, need: bool = False) -> App | None:
     """The declared app; refuse a name that cannot be an app, or an undeclared one (a typo).
 
     Without ``need``, a declaration that cannot be read is no obstacle (None): storing a
     secret offline must not wait for the declaration to be fixed or written.
     """
-    if not APP_NAME.match(app):
-        raise UsageError(f"{app!r} is not an app name (^[a-z0-9][a-z0-9-]{{0,62}}$)")
+    if not NAME.match(app):
+        raise UsageError(f"{app!r} is not an app name ({NAME_PATTERN})")
     try:
-        desired = load_desired(context.config_path(), context.display)
+        desired = workspace.desired
     except (ConfigError, ConfigNotFoundError) as exc:
         if need:
             raise UsageError(f"{_first_line(exc)} (the secret is tried with the client_id "
@@ -61,8 +59,8 @@ def check_app(context: Context, app: str, need: bool = False) -> App | None:
         return None
     if app not in desired.apps:
         declared = ", ".join(sorted(desired.apps)) or "none"
-        raise UsageError(f"app {app} is not declared in "
-                         f"{context.display(context.config_path())} (declared: {declared})")
+        raise UsageError(f"app {app} is not declared in {workspace.config_shown()} "
+                         f"(declared: {declared})")
     return desired.apps[app]
 
 
@@ -110,7 +108,7 @@ def set_secret(ctx: click.Context, app: str, no_check: bool) -> None:
     when set, takes precedence over the stored secret.
     """
     context = contexts.get(ctx)
-    declared = check_app(context, app, need=not no_check)
+    declared = check_app(current(ctx), app, need=not no_check)
     secret = read_secret(app)
     if declared is not None and not no_check:
         try_secret(current(ctx), declared, secret)
@@ -122,5 +120,5 @@ def set_secret(ctx: click.Context, app: str, no_check: bool) -> None:
     else:
         click.echo(f"client secret of app {app} unchanged in {shown}")
     variable = client_secret_variable(app)
-    if variable in os.environ:
+    if variable in current(ctx).environ:
         context.err(f"note: {variable} is set and takes precedence over {shown}")

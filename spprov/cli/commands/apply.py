@@ -50,14 +50,15 @@ def command(ctx: click.Context, yes: bool, prune: bool, non_interactive: bool,
     """Carry out the plan (or exactly the saved PLAN_FILE): authorize, update, delete."""
     workspace = current(ctx)
     saved = _saved_plan(workspace.context, plan_file, only, prune, refresh)
-    run = ApplyRun(interactive=not (non_interactive or non_interactive_env()),
+    run = ApplyRun(interactive=not (non_interactive or non_interactive_env(workspace.environ)),
                    terminal=stdin_is_terminal(), yes=yes or saved is not None,
                    concurrency=concurrency, timeout=authorization_timeout)
     # Invalid files must leave no trace, not even a lock file: read them first.
     workspace.desired  # noqa: B018 - loads and validates the declaration
     with workspace.store.lock():
         if saved is not None:
-            plan = saved.replay(workspace.context, workspace.desired, workspace.store.read_all(),
+            plan = saved.replay(workspace.context, workspace.template_variables(),
+                                workspace.desired, workspace.store.read_all(),
                                 workspace.store.stored_apps())
         else:
             plan = plan_for(workspace, utc_now(), only, refresh, prune, concurrency)

@@ -57,7 +57,7 @@ def _authorization(workspace: Workspace, credential: Credential, from_stdin: boo
     if from_stdin:
         token = Secret(sys.stdin.readline().strip())
         return import_refresh_token(workspace.lwa(), credential, client, token)
-    if non_interactive_env():
+    if non_interactive_env(workspace.environ):
         raise UsageError(f"{credential.name}: CI=true means no person is here to consent; "
                          "run `spprov authorize` on a laptop or use --refresh-token-stdin")
     terminal = stdin_is_terminal()

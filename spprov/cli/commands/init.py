@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping
 from pathlib import Path
 
 import click
@@ -12,12 +13,13 @@ import click
 from spprov import __version__
 from spprov.cli import context as contexts
 from spprov.cli.context import Context
+from spprov.cli.workspace import current
+from spprov.const import SOPS_CONFIG
 from spprov.declaration.schema import packaged_schema
 from spprov.errors import UsageError
 from spprov.repofiles import NotRegularFileError, check_if_present, read_regular, write_regular
 from spprov.state import agekeys
 
-SOPS_CONFIG = ".sops.yaml"
 GITIGNORE = ".gitignore"
 # What spprov itself may leave in a repository: its lock and, after a crash, temp files.
 GITIGNORE_LINES = (".spprov.lock", ".spprov-tmp-*")
@@ -58,15 +60,15 @@ def sops_config(recipient: str, state_dir: str = "state") -> str:
     )
 
 
-def choose_recipient(given: str | None) -> tuple[str, str]:
+def choose_recipient(given: str | None, environ: Mapping[str, str]) -> tuple[str, str]:
     """The recipient to encrypt for, and a line saying where it came from."""
     if given:
         recipient = agekeys.check_recipient(given)
         return recipient, f"using age recipient {recipient} (--age-recipient)"
-    found = agekeys.find_identity(os.environ)
+    found = agekeys.find_identity(environ)
     if found is not None:
         return found.recipient, f"using your age identity in {found.source} ({found.recipient})"
-    path = agekeys.identity_file(os.environ)
+    path = agekeys.identity_file(environ)
     recipient = agekeys.generate_identity(path)
     return recipient, (f"generated an age identity in {path} (mode 0600, recipient "
                        f"{recipient}); back it up: without it the state cannot be decrypted")
@@ -155,7 +157,7 @@ def command(ctx: click.Context, force: bool, age_recipient: str | None) -> None:
                  context.directory / GITIGNORE):
         if not path.is_dir():
             _present(path, context.display(path))
-    recipient, source = choose_recipient(age_recipient)
+    recipient, source = choose_recipient(age_recipient, current(ctx).environ)
     click.echo(source)
     done = [write_sops_config(context, recipient, force), _recipient_hint(context, recipient),
             write_example(context), write_schema_copy(context), update_gitignore(context)]

@@ -13,6 +13,7 @@ import click
 
 from spprov.cli.rekeying import rekey_all
 from spprov.cli.workspace import current
+from spprov.const import SOPS_CONFIG
 from spprov.errors import ExitCode, StateError
 from spprov.state import sopsedit, trust
 from spprov.state.store import StateStore
@@ -35,20 +36,20 @@ def list_keys(ctx: click.Context) -> ExitCode:
     opened = {r: sum(1 for _, keys, _ in found if r in keys.recipients)
               for r in trusted.union(*(keys.recipients for _, keys, _ in found))}
     total = len(found)
-    click.echo(f"recipients in {trust.TRUST_FILE}:")
+    click.echo(f"recipients in {SOPS_CONFIG}:")
     for recipient in sorted(trusted):
         click.echo(f"  {recipient}  opens {opened[recipient]} of {total} state files")
     strangers = sorted(set(opened) - trusted)
     if strangers:
-        click.echo(f"not in {trust.TRUST_FILE} (removed or foreign):")
+        click.echo(f"not in {SOPS_CONFIG} (removed or foreign):")
         for recipient in strangers:
             click.echo(f"  {recipient}  opens {opened[recipient]} of {total} state files")
     behind = [(store.display(path), trust.key_problems(keys, rule)) for path, keys, rule in found]
     behind = [(shown, problems) for shown, problems in behind if problems]
     if not behind:
-        click.echo(f"all {total} state files match {trust.TRUST_FILE}")
+        click.echo(f"all {total} state files match {SOPS_CONFIG}")
         return ExitCode.OK
-    click.echo(f"behind {trust.TRUST_FILE} ({len(behind)} of {total}): run `spprov rekey`")
+    click.echo(f"behind {SOPS_CONFIG} ({len(behind)} of {total}): run `spprov rekey`")
     for shown, problems in behind:
         click.echo(f"  {shown}: {'; '.join(problems)}")
     return ExitCode.OK
@@ -73,10 +74,10 @@ def remove(ctx: click.Context, recipient: str) -> ExitCode:
     target = recipient.strip()
     present = _rule(store).recipients
     if target not in present:
-        raise StateError(f"{target} is not a recipient in {trust.TRUST_FILE} "
+        raise StateError(f"{target} is not a recipient in {SOPS_CONFIG} "
                          "(`spprov keys list` shows them)")
     if present == {target}:
-        raise StateError(f"{target} is the only recipient in {trust.TRUST_FILE}: add another "
+        raise StateError(f"{target} is the only recipient in {SOPS_CONFIG}: add another "
                          "first, or nobody could decrypt the state")
     return _change(store, lambda now: [r for r in now if r != target], f"removed {target}")
 
@@ -88,7 +89,7 @@ def _change(store: StateStore, edit: sopsedit.Edit, done: str) -> ExitCode:
     rules = {index for index in (root.rule_index(store.display(p)) for p in _samples(store))
              if index is not None}
     if not rules:
-        raise StateError(f"no creation rule in {trust.TRUST_FILE} matches "
+        raise StateError(f"no creation rule in {SOPS_CONFIG} matches "
                          f"{store.display(store.path_of('NAME'))}: run `spprov init`")
     new_text = sopsedit.edited(text, rules, edit)
     new_root = trust.TrustRoot.from_text(new_text)
@@ -97,8 +98,8 @@ def _change(store: StateStore, edit: sopsedit.Edit, done: str) -> ExitCode:
     with store.lock():
         if new_text != text:
             sopsedit.save(store.repo_root, new_text)
-        click.echo(f"{done} in {trust.TRUST_FILE}" if new_text != text
-                   else f"{trust.TRUST_FILE} unchanged")
+        click.echo(f"{done} in {SOPS_CONFIG}" if new_text != text
+                   else f"{SOPS_CONFIG} unchanged")
         store.keyring.reload()
         failed = rekey_all(store)
     return ExitCode.ERROR if failed else ExitCode.OK

@@ -35,8 +35,8 @@ def command(ctx: click.Context, as_json: bool, markdown: bool, detailed_exitcode
     if out and at:
         raise click.UsageError("--out saves a plan to apply now; it cannot be made --at TIME")
     # Taken before the files are read: a change in between makes the saved plan stale.
-    prints = savedplan.fingerprint(context) if out else {}
     workspace = current(ctx)
+    prints = savedplan.fingerprint(context, workspace.template_variables()) if out else {}
     plan = plan_for(workspace, now, only, refresh, prune, concurrency)
     warn_about(plan, workspace, now)
     if out:

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from spprov.cli import context as contexts
+from spprov.cli.workspace import current
 from spprov.declaration.loader import render_template
 
 
@@ -19,4 +20,5 @@ def command(ctx: click.Context, path: Path) -> None:
     Line numbers in `spprov validate` messages about a template are lines of this text.
     """
     context = contexts.get(ctx)
-    click.echo(render_template(context.here / path, context.display), nl=False)
+    variables = current(ctx).template_variables()
+    click.echo(render_template(context.here / path, context.display, variables), nl=False)

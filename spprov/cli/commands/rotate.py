@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 from datetime import UTC, datetime
 
@@ -43,7 +42,7 @@ def command(ctx: click.Context, app: str, older_than: str | None, wait: int,
     from spprov.reconcile.rotation import Rotator, rotation_endpoint
 
     assert declared.notifications is not None
-    queue = Queue(declared.notifications)
+    queue = Queue(declared.notifications, workspace.environ)
     store = workspace.store
     rotator = Rotator(declared, rotation_endpoint(workspace.desired, app), workspace.lwa(),
                       queue, store, lambda: workspace.client_secret(app), utc_now,
@@ -58,7 +57,7 @@ def command(ctx: click.Context, app: str, older_than: str | None, wait: int,
                f"the new client secret of app {app} was already stored in {shown}")
     click.echo(_old_secret_line(result.old_secret_expires_at, now))
     variable = client_secret_variable(app)
-    if variable in os.environ:
+    if variable in workspace.environ:
         workspace.context.err(f"note: {variable} is set and takes precedence over {shown}: "
                               "update it (e.g. the CI secret) before the old secret stops "
                               "working")
@@ -84,7 +83,7 @@ def _old_enough(workspace: Workspace, app: str, older_than: str, now: datetime) 
     if match is None:
         raise UsageError(f"--if-older-than {older_than}: expected a number of days like 150d")
     variable = client_secret_variable(app)
-    if os.environ.get(variable):
+    if workspace.environ.get(variable):
         raise UsageError(f"--if-older-than: the age of app {app}'s client secret is unknown: "
                          f"it comes from {variable}; unset it to judge the stored secret")
     set_at = workspace.store.app_secret_set_at(app)

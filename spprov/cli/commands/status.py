@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from datetime import datetime
 
 import click
@@ -41,7 +40,7 @@ def collect_health(workspace: Workspace, now: datetime, refresh: bool,
     desired = workspace.desired
     stored = workspace.store.read_all()
     records, problems = stored.records, list(stored.unreadable.values())
-    secrets = {app: secret_info(app, workspace.store, os.environ) for app in desired.apps}
+    secrets = {app: secret_info(app, workspace.store, workspace.environ) for app in desired.apps}
     probes: dict[str, Probe] | None = None
     if refresh:
         names = [c.name for c in desired.credentials if c.name in records]

@@ -8,7 +8,9 @@ import click
 
 from spprov.cli import context as contexts
 from spprov.cli.context import Context
+from spprov.cli.workspace import current
 from spprov.declaration.loader import ConfigError, ConfigNotFoundError, load_desired
+from spprov.declaration.templateenv import TemplateVariables
 from spprov.errors import ExitCode
 from spprov.escape import log_line, log_lines
 
@@ -22,10 +24,10 @@ def _display(context: Context, path: Path) -> str:
     return f"{shown}/" if path.is_dir() and not shown.endswith("/") else shown
 
 
-def validate_path(context: Context, path: Path) -> bool:
+def validate_path(context: Context, path: Path, variables: TemplateVariables) -> bool:
     """Check one file or folder; print its summary or its problems. True when valid."""
     try:
-        desired = load_desired(path, context.display)
+        desired = load_desired(path, context.display, variables)
     except ConfigError as exc:
         for problem in exc.problems:
             click.echo(log_line(str(problem)), err=True)
@@ -49,5 +51,6 @@ def command(ctx: click.Context, paths: tuple[Path, ...]) -> ExitCode:
     """
     context = contexts.get(ctx)
     targets = [context.here / path for path in paths] or [context.config_path()]
-    results = [validate_path(context, target) for target in targets]
+    variables = current(ctx).template_variables()
+    results = [validate_path(context, target, variables) for target in targets]
     return ExitCode.OK if all(results) else ExitCode.ERROR

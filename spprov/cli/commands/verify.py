@@ -16,6 +16,7 @@ from typing import Any
 import click
 
 from spprov.cli.workspace import current
+from spprov.const import REFRESH_TOKEN_PREFIX, SOPS_CONCURRENCY
 from spprov.errors import ExitCode, SpprovError, StateError
 from spprov.escape import log_line
 from spprov.hints import run_authorize
@@ -27,7 +28,6 @@ from spprov.state.store import StateStore
 # Decrypting is CPU work in-process (about 1 ms a file): from this many files on, the
 # checks are split over one forked process per CPU; below, forking costs more than it saves.
 PARALLEL_FROM = 500
-REFRESH_TOKEN_PREFIX = "Atzr|"  # noqa: S105 - the LWA refresh token prefix, not a secret
 
 
 def verify_credential(store: StateStore, path: Path, desired: Desired) -> list[str]:
@@ -105,7 +105,7 @@ def run_checks(jobs: list[tuple[Check, Path]], store: StateStore,
     Only problem lines come back from a worker, never a decrypted value.
     """
     global _FORKED
-    workers = min(os.cpu_count() or 1, 8)
+    workers = min(os.cpu_count() or 1, SOPS_CONCURRENCY)
     if len(jobs) < PARALLEL_FROM or workers < 2 or \
             "fork" not in multiprocessing.get_all_start_methods():
         return [guarded(check, store, path, desired) for check, path in jobs]
