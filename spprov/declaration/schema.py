@@ -33,6 +33,10 @@ SECRET_KEY_PATTERN = "|".join(
 # Refresh tokens (Atzr|), access tokens (Atza|) and LWA client secrets (amzn1.oa2-cs.).
 NO_SECRET_VALUE_PATTERN = "^(?![\\s\\S]*(?:" + "|".join(
     prefix.replace(".", "\\.").replace("|", "\\|") for prefix in AMAZON_SECRET_PREFIXES) + "))"
+# Free text is stored as a readable field of the state file: a value that starts like an
+# encrypted one (ENC[...]) would be read back as a secret, and the file has a size limit.
+STORED_TEXT_PATTERN = r"^(?!ENC\[)"
+MAX_TEXT_CHARS = 10_000
 _PATH = r"(?:[/?][^\s#]*)?"
 REDIRECT_URI_PATTERN = (
     rf"^(?:https://[^\s/?#:@]+(?::[0-9]{{1,5}})?{_PATH}"
@@ -65,7 +69,8 @@ def _forbidden(help_text: str) -> Schema:
 
 
 def _no_secret_string(description: str) -> Schema:
-    return {"type": "string", "minLength": 1, "pattern": NO_SECRET_VALUE_PATTERN,
+    return {"type": "string", "minLength": 1, "maxLength": MAX_TEXT_CHARS,
+            "pattern": NO_SECRET_VALUE_PATTERN, "allOf": [{"pattern": STORED_TEXT_PATTERN}],
             "description": description}
 
 

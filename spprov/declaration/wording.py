@@ -14,10 +14,12 @@ from spprov.declaration.schema import (
     ADVICE_APP_CLIENT,
     ADVICE_REFRESH,
     FORMAT_VERSION,
+    MAX_TEXT_CHARS,
     NO_SECRET_VALUE_PATTERN,
     REDIRECT_URI_PATTERN,
     SECRET_WORDS,
     SQS_QUEUE_URL_PATTERN,
+    STORED_TEXT_PATTERN,
 )
 from spprov.escape import excerpt
 from spprov.escape import url_excerpt as url
@@ -177,6 +179,9 @@ def value_problem(keyword: str, expected: object, instance: object, path: Path,
         return f"{name} must be at least {expected}, not {instance}"
     if keyword == "minLength":
         return f"{name} must not be empty"
+    if keyword == "maxLength" and isinstance(instance, str):
+        return (f"{name} is {len(instance)} characters long; a state file stores at most "
+                f"{MAX_TEXT_CHARS}: shorten it")
     if keyword == "not" and path and isinstance(path[-1], str):
         return secret_key(path[-1])
     if keyword == "anyOf" and not path:
@@ -192,6 +197,9 @@ def pattern_problem(pattern: str, instance: object, name: str) -> str:
         return f"name {excerpt(instance)} is not allowed: {_NAME_RULE}"
     if pattern == NO_SECRET_VALUE_PATTERN:
         return secret_value(name, str(instance))
+    if pattern == STORED_TEXT_PATTERN:
+        return (f"{name} {excerpt(instance)} starts with ENC[, which marks an encrypted value "
+                "in a state file, so it would not be read back as written: reword it")
     if pattern == REDIRECT_URI_PATTERN:
         return (f"redirect_uri {url(instance)} is not allowed: use an https URL (http only for "
                 "loopback 127.0.0.1, localhost or [::1])")

@@ -124,20 +124,21 @@ class Sops:
         self._checked: Path | None = None
         self._check_lock = threading.Lock()
 
-    def encrypt_new(self, path: Path, plaintext_yaml: Secret, key_flags: Sequence[str],
+    def encrypt_new(self, path: Path, plaintext_json: Secret, key_flags: Sequence[str],
                     encrypted_regex: str) -> bytes:
         """A new document for ``path``, under a new data key; nothing is written to disk.
 
         spprov decides both who it is for (``key_flags``: ``--age``, ``--kms``, ... naming
         the keys it trusts from .sops.yaml) and what is encrypted, so sops is given an
         empty configuration: nothing else in .sops.yaml (``encrypted_regex``,
-        ``mac_only_encrypted``) applies.
+        ``mac_only_encrypted``) applies. The plaintext is JSON, so sops keeps every text a
+        text (YAML input would let it read ``12e3`` as a number, ``<<`` as a merge key).
         """
         relative = self.relative(path)
         done = self._run(["--config", os.devnull, "encrypt", "--filename-override", relative,
-                          "--input-type", "yaml", "--output-type", "yaml",
+                          "--input-type", "json", "--output-type", "yaml",
                           "--encrypted-regex", encrypted_regex, *key_flags], relative,
-                         stdin=plaintext_yaml)
+                         stdin=plaintext_json)
         return done.stdout
 
     def rotate(self, path: Path, name_as: Path | None = None) -> None:
@@ -242,8 +243,15 @@ def _scrubbed(stderr: str, stdin: Secret | None) -> str:
 
 
 def _fragments(sent: str) -> set[str]:
-    """The whole input, each line, each line's value, and each value without JSON quotes."""
+    """The whole input, each line, each line's value, each value without JSON quotes, and
+    each text of a JSON document (what ``encrypt`` receives)."""
     pieces = {sent}
+    try:
+        document = json.loads(sent)
+    except ValueError:
+        document = None
+    if isinstance(document, dict):
+        pieces.update(str(value) for value in document.values())
     for line in sent.splitlines():
         pieces.update({line, line.split(": ", 1)[-1]})
     pieces.update(piece.strip('"') for piece in list(pieces))

@@ -93,6 +93,9 @@ def _legacy_octal(plain: str) -> bool:
 
 MAX_DEPTH = 64
 _STR = "tag:yaml.org,2002:str"
+# yaml.v3 writes the text "<<" as `!!merge <<` (plain `<<` would be a merge key) and reads
+# it back, as a value, as the text "<<".
+_MERGE = "tag:yaml.org,2002:merge"
 _DEFAULT_TAGS = {"scalar": _STR, "sequence": "tag:yaml.org,2002:seq",
                  "mapping": "tag:yaml.org,2002:map"}
 
@@ -114,6 +117,14 @@ def load_all(text: str) -> list[Any]:
     return [_Typing().value(node, 0) for node in compose_untyped(text)]
 
 
+def load_mapping(text: str) -> dict[str, Any]:
+    """The one mapping a state file holds, typed as sops types it; ValueError otherwise."""
+    documents = load_all(text)
+    if len(documents) != 1 or not isinstance(documents[0], dict):
+        raise ValueError("expected one mapping of fields")
+    return documents[0]
+
+
 class _Typing:
     def __init__(self) -> None:
         self._seen: set[int] = set()
@@ -122,6 +133,8 @@ class _Typing:
         if id(node) in self._seen:
             raise YamlValueError("an alias (*name): spprov does not write anchors", node)
         self._seen.add(id(node))
+        if node.tag == _MERGE and node.id == "scalar" and node.value == "<<" and depth > 0:
+            return "<<"
         if node.tag != _DEFAULT_TAGS[node.id]:
             raise YamlValueError(f"explicit tag {node.tag}", node)
         if depth > MAX_DEPTH:
@@ -143,6 +156,8 @@ class _Typing:
     def mapping(self, node: Any, depth: int) -> dict[str, Any]:
         mapping: dict[str, Any] = {}
         for key_node, value_node in node.value:
+            if key_node.tag == _MERGE or (key_node.value == "<<" and not key_node.style):
+                raise YamlValueError("a merge key (<<): spprov does not write one", key_node)
             key = self.value(key_node, depth + 1)
             if not isinstance(key, str):
                 raise YamlValueError(f"key {key!r} is not text (sops needs text keys)",

@@ -1,13 +1,16 @@
 """The format of state files (spec.md section 3): readable fields in, Record out, and back.
 
-Reading the readable fields never runs sops: the file is parsed as plain YAML with the C
-loader, the ``sops`` block is cut off first (it is most of the text), and ``ENC[...]``
-values are ignored.
+Reading the readable fields never runs sops: the file is parsed with the typing sops
+itself uses (``spprov.state.sopsyaml``: yaml.v3, YAML 1.2's core schema, so ``yes`` and
+``2001-12-14`` stay text as they do for sops), the ``sops`` block is cut off first (it is
+most of the text), and ``ENC[...]`` values are ignored. sops receives new files as JSON
+(``dump``), so it never re-types a value either: what spprov writes is what it reads back.
 """
 
 from __future__ import annotations
 
 import enum
+import json
 import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -26,6 +29,7 @@ from spprov.model import (
     Record,
 )
 from spprov.regions import Region
+from spprov.state.sopsyaml import YamlValueError, load_mapping
 
 _E = TypeVar("_E", bound=enum.Enum)
 
@@ -61,9 +65,7 @@ def readable_fields(text: str) -> dict[str, Any]:
     found = _SOPS_BLOCK.search(text)
     if found is None:
         raise ValueError("not a sops-encrypted file (no `sops` block)")
-    document = yamlfile.load_plain(text[: found.start()])
-    if not isinstance(document, dict):
-        raise ValueError("expected a mapping of fields")
+    document = load_mapping(text[: found.start()])
     return {key: value for key, value in document.items()
             if not (isinstance(value, str) and value.startswith("ENC["))}
 
@@ -72,10 +74,7 @@ def whole_document(text: str) -> dict[str, Any]:
     """A state file parsed whole, ``sops`` block included (for its keys, read once)."""
     if _SOPS_BLOCK.search(text) is None:
         raise ValueError("not a sops-encrypted file (no `sops` block)")
-    document = yamlfile.load_plain(text)
-    if not isinstance(document, dict):
-        raise ValueError("expected a mapping of fields")
-    return document
+    return load_mapping(text)
 
 
 def readable_part(document: Mapping[str, Any]) -> dict[str, Any]:
@@ -111,8 +110,10 @@ def record_fields(record: Record) -> dict[str, object]:
 
 
 def dump(fields: Mapping[str, object]) -> str:
-    """Plain YAML in the given key order (the plaintext sops encrypts from stdin)."""
-    return yamlfile.dump(dict(fields))
+    """JSON in the given key order: the plaintext sops encrypts from stdin. JSON, not YAML,
+    so that sops cannot read ``12e3`` as a number or ``<<`` as a merge key; it writes each
+    text back quoted wherever YAML would re-type it."""
+    return json.dumps(dict(fields), ensure_ascii=False)
 
 
 def parse_record(fields: Mapping[str, Any], path: Path, display: str) -> Record:
@@ -215,5 +216,7 @@ def error_line(exc: Exception) -> str:
     located = yamlfile.plain_error_line(exc)
     if located is not None:
         return f"{located} (not valid YAML)"
+    if isinstance(exc, YamlValueError):
+        return f"{exc} (sops would read it differently)"
     text = " ".join(str(exc).split())
     return text or type(exc).__name__

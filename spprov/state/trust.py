@@ -23,6 +23,7 @@ from spprov.const import SOPS_CONFIG
 from spprov.errors import SpprovError, StateError
 from spprov.model import KeyChange
 from spprov.repofiles import NotRegularFileError, read_regular_text
+from spprov.state.sopsyaml import load_mapping
 
 SECRET_KEYS = ("refresh_token", "client_secret")
 ENCRYPTED_REGEX = "^(refresh_token|client_secret)$"
@@ -214,10 +215,7 @@ def file_keys(text: str) -> FileKeys:
     found = _SOPS_BLOCK.search(text)
     if found is None:
         raise ValueError("not a sops-encrypted file (no `sops` block)")
-    document = yamlfile.load_plain(text)
-    if not isinstance(document, dict):
-        raise ValueError("expected a mapping of fields")
-    return keys_of(document)
+    return keys_of(load_mapping(text))
 
 
 def keys_of(document: Mapping[str, Any]) -> FileKeys:

@@ -45,7 +45,7 @@ class StateWriter:
     def check_encryptable(self, path: Path) -> None:
         """Encrypt a throwaway document as ``path`` would be; nothing is written."""
         rule = self.keyring.rule_for(path)
-        self.sops.encrypt_new(path, Secret("preflight: true\n"), rule.flags,
+        self.sops.encrypt_new(path, Secret('{"preflight": true}'), rule.flags,
                               trust.ENCRYPTED_REGEX)
 
     def update(self, path: Path, wanted: Mapping[str, object]) -> bool:

@@ -53,6 +53,13 @@ EXPECTED: list[tuple[str, str]] = [
      "string 'acme-us'"),
     ('deep_nesting.yaml',
      'deep_nesting.yaml:2:43: nesting deeper than 64 levels'),
+    ('description_enc.yaml',
+     "description_enc.yaml:9:5: description 'ENC[AES256_GCM,data:'... starts with ENC[, "
+     'which marks an encrypted value in a state file, so it would not be read back as '
+     'written: reword it'),
+    ('description_too_long.yaml',
+     'description_too_long.yaml:9:5: description is 10001 characters long; a state file '
+     'stores at most 10000: shorten it'),
     ('duplicate_apps_across_files',
      "duplicate_apps_across_files/b.yaml:3:3: app 'acme' is already declared at "
      'duplicate_apps_across_files/a.yaml:3:3'),

@@ -40,7 +40,7 @@ def test_no_secret_in_any_sops_argv(state_repo: Path, sops_recorder: SopsRecorde
         "--version", "encrypt", "encrypt", "encrypt", "set"]
     recipient = identity_recipient(state_repo)
     assert calls[1] == ["--config", os.devnull, "encrypt", "--filename-override", REL,
-                        "--input-type", "yaml", "--output-type", "yaml", "--encrypted-regex",
+                        "--input-type", "json", "--output-type", "yaml", "--encrypted-regex",
                         "^(refresh_token|client_secret)$", "--age", recipient]
     assert calls[4][:3] == ["set", "--idempotent", "--value-stdin"]
     assert calls[4][4] == '["description"]'
@@ -56,7 +56,7 @@ def test_path_regex_matches_the_paths_spprov_passes(state_repo: Path) -> None:
                  state_repo / "state/credentials/.spprov-tmp-x1-acme-us.sops.yaml"):
         rule = store.keyring.rule_for(path if path.is_absolute() else state_repo / path)
         assert rule.recipients == {recipient}
-        assert store.sops.encrypt_new(path, Secret("refresh_token: x\n"), rule.flags,
+        assert store.sops.encrypt_new(path, Secret('{"refresh_token": "x"}'), rule.flags,
                                       ENCRYPTED_REGEX).startswith(b"refresh_token: ENC[")
     with pytest.raises(StateError, match=re.escape(
             "no creation rule in .sops.yaml matches state/other/x.sops.yaml: run `spprov init`")):
