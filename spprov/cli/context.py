@@ -32,6 +32,8 @@ class Context:
     color: bool = True
     working_dir: Path | None = None  # where the user is; paths they type are relative to it
     state_dir_option: str | None = None
+    lock_timeout: float = 0.0  # --lock-timeout: how long to wait for another run's lock
+    command: str = "spprov"  # this run's command line, recorded in the lock it holds
 
     @property
     def here(self) -> Path:
@@ -130,6 +132,8 @@ def make_context(
     quiet: bool,
     no_color: bool,
     environ: Mapping[str, str],
+    lock_timeout: float = 0.0,
+    command: str = "spprov",
 ) -> Context:
     """Resolve the global options into a Context; each problem is one line."""
     start = Path(directory or ".").resolve()
@@ -152,6 +156,8 @@ def make_context(
         color=color,
         working_dir=start,
         state_dir_option=state_dir,
+        lock_timeout=lock_timeout,
+        command=command,
     )
 
 

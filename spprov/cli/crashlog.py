@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import platform
-import sys
 import traceback
 from pathlib import Path
 
@@ -20,16 +19,15 @@ def cache_folder() -> Path:
     return Path(base) / "spprov"
 
 
-def write_crash_log(exc: BaseException, version: str) -> Path:
+def write_crash_log(exc: BaseException, version: str, command: str) -> Path:
     """Write the report of ``exc`` to the cache folder (mode 0600) and return its path."""
     folder = cache_folder()
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "spprov.log"
-    command = sys.argv[1:2] or ["(none)"]
     report = [
         "### spprov internal error",
         f"spprov {version}, Python {platform.python_version()}, {platform.platform()}",
-        f"command: spprov {command[0]}",  # only the command: arguments are the user's data
+        f"command: spprov {command}",  # only the command's name: arguments are the user's data
         "",
         *traceback.format_exception(exc),
     ]

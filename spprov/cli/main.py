@@ -6,14 +6,17 @@ import importlib
 import importlib.util
 import logging
 import os
+import shlex
 import sys
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import click
 
 from spprov import __version__
 from spprov.cli.context import make_context
 from spprov.cli.crashlog import write_crash_log
+from spprov.cli.durations import Duration
 from spprov.cli.progress import ErasingHandler
 from spprov.cli.workspace import Workspace
 from spprov.errors import ExitCode, SpprovError
@@ -48,6 +51,14 @@ class MissingDependencyError(SpprovError):
         super().__init__(f"`spprov {command}` needs the Python package {name!r}, which is not "
                          f"installed: reinstall spprov with its dependencies, or "
                          f"`pip install {name}`")
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """What main() hands the command line: the environment and this run's command line."""
+
+    environ: Mapping[str, str]
+    command: str
 
 
 class LazyGroup(click.Group):
@@ -88,14 +99,23 @@ class LazyGroup(click.Group):
 @click.option("--template-env", "template_env", multiple=True, metavar="NAME",
               help="Let env() in *.j2 templates read NAME (repeatable; SPPROV_VAR_* always "
                    "allowed; also SPPROV_TEMPLATE_ENV=NAME1,NAME2).")
+@click.option("--lock-timeout", type=Duration(), default="0s", metavar="DURATION",
+              help="Wait up to DURATION (such as 30s or 5m) for another spprov run's lock on "
+                   "the repository [default: 0s, do not wait].")
 @click.version_option(__version__, "--version", prog_name="spprov")
 @click.pass_context
 def cli(ctx: click.Context, directory: str | None, config: str | None, state_dir: str | None,
-        verbosity: int, quiet: bool, no_color: bool, template_env: tuple[str, ...]) -> None:
+        verbosity: int, quiet: bool, no_color: bool, template_env: tuple[str, ...],
+        lock_timeout: float) -> None:
     """Amazon Selling Partner API credentials as code."""
-    # The environment main() was given; from here on the Workspace holds it.
-    environ: Mapping[str, str] = ctx.obj if isinstance(ctx.obj, Mapping) else dict(os.environ)
-    context = make_context(directory, config, state_dir, verbosity, quiet, no_color, environ)
+    # The environment and command line main() was given; from here on the Workspace
+    # holds them.
+    invocation = ctx.obj if isinstance(ctx.obj, Invocation) else None
+    environ: Mapping[str, str] = (invocation.environ if invocation is not None else
+                                  ctx.obj if isinstance(ctx.obj, Mapping) else dict(os.environ))
+    command = invocation.command if invocation is not None else "spprov"
+    context = make_context(directory, config, state_dir, verbosity, quiet, no_color, environ,
+                           lock_timeout, command)
     workspace = Workspace(context, environ, template_env)
     ctx.obj = workspace
     ctx.call_on_close(workspace.close)
@@ -127,7 +147,8 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     environ = dict(os.environ if environ is None else environ)
     args = list(sys.argv[1:] if argv is None else argv)
     try:
-        result = cli.main(args=args, prog_name="spprov", standalone_mode=False, obj=environ)
+        result = cli.main(args=args, prog_name="spprov", standalone_mode=False,
+                          obj=Invocation(environ, command_line(args)))
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)
     except click.ClickException as exc:
@@ -148,16 +169,55 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         return ExitCode.ERROR
     except Exception as exc:  # noqa: BLE001 - the one boundary for bugs
         logging.getLogger("spprov").debug("internal error", exc_info=True)
-        click.echo(_internal_error_text(exc), err=True)
+        click.echo(_internal_error_text(exc, command_words(args)), err=True)
         return ExitCode.INTERNAL
     return int(result) if isinstance(result, int) else ExitCode.OK
 
 
-def _internal_error_text(exc: Exception) -> str:
+def command_line(args: Sequence[str]) -> str:
+    """``spprov apply --yes``: this run's command line, as the lock file records it (spprov
+    never takes a secret as an argument; the text is escaped where it is shown)."""
+    return " ".join(["spprov", *(shlex.quote(arg) for arg in args)])
+
+
+def command_words(args: Sequence[str]) -> str:
+    """``keys add``: the command and subcommand names in ``args``, without the options and
+    arguments (those are the user's data, never written to the crash log)."""
+    command: click.Command = cli
+    words: list[str] = []
+    remaining = list(args)
+    while isinstance(command, click.Group):
+        valued = {opt for param in command.params if isinstance(param, click.Option)
+                  and not (param.is_flag or param.count) for opt in param.opts}
+        name, remaining = _first_word(remaining, valued)
+        try:
+            found = command.get_command(click.Context(command), name) if name else None
+        except SpprovError:
+            found = None
+        if found is None:
+            break
+        words.append(name)
+        command = found
+    return " ".join(words) or "(none)"
+
+
+def _first_word(args: list[str], valued: set[str]) -> tuple[str, list[str]]:
+    index = 0
+    while index < len(args):
+        arg = args[index]
+        index += 1
+        if arg in valued:
+            index += 1
+        elif not arg.startswith("-"):
+            return arg, args[index:]
+    return "", []
+
+
+def _internal_error_text(exc: Exception, command: str) -> str:
     """The one line for a bug, naming the log file that keeps its traceback."""
     head = f"spprov: internal error ({type(exc).__name__}); this is a bug"
     try:
-        log = write_crash_log(exc, __version__)
+        log = write_crash_log(exc, __version__, command)
     except OSError as error:
         return f"{head}: please report it with the output of -vv (no log: {error.strerror})"
     return f"{head}: please report it with the traceback kept in {log}"

@@ -64,9 +64,13 @@ class Workspace:
     @cached_property
     def store(self) -> StateStore:
         """The repository's encrypted state."""
+        from spprov.state.lock import RepositoryLock
         from spprov.state.store import StateStore
 
-        return StateStore(self.context.directory, self.context.state_dir, self.environ)
+        lock = RepositoryLock(self.context.directory.resolve(), self.context.command,
+                              on_wait=echo_err)
+        return StateStore(self.context.directory, self.context.state_dir, self.environ,
+                          lock=lock, lock_timeout=self.context.lock_timeout)
 
     def lwa(self) -> LwaClient:
         """The one HTTP client of this run (routed by SPPROV_AMAZON_URL)."""

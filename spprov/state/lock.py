@@ -9,10 +9,11 @@ import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from spprov.errors import StateError, StateLockedError
+from spprov.escape import printable
 from spprov.repofiles import NotRegularFileError, open_regular
 
 LOCK_FILE = ".spprov.lock"
@@ -20,14 +21,25 @@ LOCK_FILE = ".spprov.lock"
 # ``.sops.yaml`` ending, so .sops.yaml creation rules (`rekey`) still match them.
 TEMP_PREFIX = ".spprov-tmp-"
 _POLL_SECONDS = 0.05
+ANNOUNCE_SECONDS = 1.0  # a shorter wait (a write's own) passes unannounced
+MAX_COMMAND_CHARS = 200
 
 
 class RepositoryLock:
-    """``flock`` on ``REPO/.spprov.lock``; re-entrant within one process, shared by threads."""
+    """``flock`` on ``REPO/.spprov.lock``; re-entrant within one process, shared by threads.
 
-    def __init__(self, repo_root: Path) -> None:
+    The holder writes its pid and command into the file, so a waiting run can say whom it
+    waits for. The kernel releases an ``flock`` when its holder ends, however it ends: the
+    lock cannot go stale, and removing the file would let a second writer in beside a
+    living first one, so no message ever suggests it.
+    """
+
+    def __init__(self, repo_root: Path, command: str = "spprov",
+                 on_wait: Callable[[str], None] | None = None) -> None:
         self.path = repo_root / LOCK_FILE
         self.repo_root = repo_root
+        self.command = command
+        self.on_wait = on_wait
         self._mutex = threading.Lock()
         self._depth = 0
         self._fd: int | None = None
@@ -44,7 +56,7 @@ class RepositoryLock:
     def _enter(self, wait: float) -> bool:
         with self._mutex:
             if self._depth == 0:
-                self._fd = _acquire(self.path, self.repo_root, wait)
+                self._fd = self._acquire(wait)
             self._depth += 1
             return self._depth == 1
 
@@ -55,6 +67,54 @@ class RepositoryLock:
                 fcntl.flock(self._fd, fcntl.LOCK_UN)
                 os.close(self._fd)
                 self._fd = None
+
+    def _acquire(self, wait: float) -> int:
+        fd = _open_lock(self.path)
+        os.set_blocking(fd, True)
+        deadline = time.monotonic() + wait
+        announced = False
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    holder = _holder(fd)
+                    os.close(fd)
+                    raise StateLockedError(locked_message(self.repo_root, holder,
+                                                          waited=wait)) from None
+                if not announced and self.on_wait is not None and wait >= ANNOUNCE_SECONDS:
+                    self.on_wait(waiting_message(self.repo_root, _holder(fd), wait))
+                    announced = True
+                time.sleep(_POLL_SECONDS)
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n{self.command}\n".encode(), 0)
+        return fd
+
+
+def locked_message(repo_root: Path, holder: str, waited: float) -> str:
+    """The lock is held past the wait: who holds it, and how to wait for it."""
+    if waited >= ANNOUNCE_SECONDS:
+        return (f"the repository {repo_root} is still locked by another spprov run, {holder}, "
+                f"after waiting {format_duration(waited)}; run again when it has finished, "
+                "or with a longer `spprov --lock-timeout DURATION`")
+    return (f"the repository {repo_root} is locked by another spprov run, {holder}; run again "
+            "when it has finished, or with `spprov --lock-timeout 5m` to wait for it")
+
+
+def waiting_message(repo_root: Path, holder: str, wait: float) -> str:
+    """Said once while a run waits for the lock."""
+    return (f"waiting up to {format_duration(wait)} for the lock on {repo_root}, held by "
+            f"{holder}")
+
+
+def format_duration(seconds: float) -> str:
+    """``45s``, ``5m``, ``1m30s``: how --lock-timeout is written."""
+    whole = round(seconds)
+    minutes, rest = divmod(whole, 60)
+    if not minutes:
+        return f"{rest}s"
+    return f"{minutes}m{rest}s" if rest else f"{minutes}m"
 
 
 def _open_lock(path: Path) -> int:
@@ -67,30 +127,14 @@ def _open_lock(path: Path) -> int:
                          "itself); nothing was changed") from None
 
 
-def _acquire(path: Path, repo_root: Path, wait: float) -> int:
-    fd = _open_lock(path)
-    os.set_blocking(fd, True)
-    deadline = time.monotonic() + wait
-    while True:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            break
-        except BlockingIOError:
-            if time.monotonic() >= deadline:
-                holder = _holder(fd)
-                os.close(fd)
-                raise StateLockedError(
-                    f"another spprov run holds the lock on {repo_root} (pid {holder}); wait "
-                    f"for it or remove {LOCK_FILE} if it is stale") from None
-            time.sleep(_POLL_SECONDS)
-    os.ftruncate(fd, 0)
-    os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
-    return fd
-
-
 def _holder(fd: int) -> str:
-    text = os.pread(fd, 32, 0).decode(errors="replace").strip()
-    return text if text.isdigit() else "unknown"
+    """``pid 4242 (spprov apply --yes)`` from the lock file (its text escaped)."""
+    lines = os.pread(fd, 512, 0).decode(errors="replace").split("\n")
+    pid = lines[0].strip()
+    if not pid.isdigit():
+        return "a process that did not say who it is"
+    command = printable(lines[1].strip())[:MAX_COMMAND_CHARS] if len(lines) > 1 else ""
+    return f"pid {pid} ({command})" if command else f"pid {pid}"
 
 
 def temp_beside(target: Path) -> Path:

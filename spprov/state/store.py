@@ -66,14 +66,16 @@ class StoredState:
 class StateStore:
     """Lists, reads, writes and deletes the state files under ``state_dir``."""
 
-    def __init__(self, repo_root: Path, state_dir: Path, environ: Mapping[str, str]) -> None:
+    def __init__(self, repo_root: Path, state_dir: Path, environ: Mapping[str, str],
+                 lock: RepositoryLock | None = None, lock_timeout: float = 0.0) -> None:
         self.repo_root = repo_root.resolve()
         self.state_dir = state_dir if state_dir.is_absolute() else self.repo_root / state_dir
         # sops sees the credentials of exactly the key types the trusted .sops.yaml uses.
         self.sops = Sops(self.repo_root, environ,
                          key_types=lambda: self.keyring.trust_root().key_types())
         self.reader = SopsReader(environ)
-        self._lock = RepositoryLock(self.repo_root)
+        self._lock = lock or RepositoryLock(self.repo_root)
+        self.lock_timeout = lock_timeout  # --lock-timeout: every wait is at least this long
         self.keyring = Keyring(self.repo_root, self.display)
         self.writer = StateWriter(self.sops, self.keyring, self.display)
 
@@ -171,7 +173,7 @@ class StateStore:
     @contextlib.contextmanager
     def lock(self, wait: float = 0.0) -> Iterator[None]:
         """Hold the repository lock (re-entrant); stale temporary files are removed."""
-        with self._lock.held(wait) as first:
+        with self._lock.held(max(wait, self.lock_timeout)) as first:
             if first:
                 remove_stale_temps(self.state_dir / CREDENTIALS_DIR)
                 remove_stale_temps(self.state_dir / APPS_DIR)

@@ -105,7 +105,8 @@ def test_an_internal_error_keeps_its_traceback_in_the_cache_folder(tmp_path) -> 
         "    raise RuntimeError('planted bug ' + str(len(refresh_token)))\n"
         "loader.load_desired = broken\n"
         "from spprov.cli.main import main\n"
-        "import sys; sys.exit(main(['validate']))\n")
+        "import sys\n"
+        "sys.exit(main(['-C', '.', '--lock-timeout', '1s', 'validate', 'A3SECRETISH']))\n")
     (tmp_path / "credentials.yaml").write_text("version: 1\n")
     env = clean_env(tmp_path, {"XDG_CACHE_HOME": str(tmp_path / "cache")})
     result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True,
@@ -117,5 +118,8 @@ def test_an_internal_error_keeps_its_traceback_in_the_cache_folder(tmp_path) -> 
     text = log.read_text()
     assert "Traceback (most recent call last):" in text
     assert "RuntimeError: planted bug 23" in text
+    # The command is named (not the first global option); its arguments are not written.
+    assert "\ncommand: spprov validate\n" in text
+    assert "A3SECRETISH" not in text
     assert "MUST-NOT-BE-LOGGED" not in text
     assert stat.S_IMODE(log.stat().st_mode) == 0o600

@@ -77,7 +77,7 @@ _TEXT = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters
 
 
 @pytest.mark.slow
-@settings(max_examples=25, deadline=None,
+@settings(max_examples=12, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(_TEXT, min_size=1, max_size=6))
 def test_any_declared_text_round_trips(gitops: GitOps, descriptions: list[str]) -> None:

@@ -44,9 +44,12 @@ def test_a_second_apply_refuses_while_the_first_holds_the_lock(gitops: GitOps,
         go.touch()
         out, err = first.communicate(timeout=120)
     assert second.code == 1
+    # Like Terraform's: the holder and how to wait, never "remove the lock file" (an flock
+    # cannot go stale, and removing the file lets a second writer in beside the first).
     assert second.stderr.strip() == (
-        f"spprov: another spprov run holds the lock on {gitops.repo.resolve()} "
-        f"(pid {first.pid}); wait for it or remove .spprov.lock if it is stale")
+        f"spprov: the repository {gitops.repo.resolve()} is locked by another spprov run, "
+        f"pid {first.pid} (spprov apply --yes); run again when it has finished, or with "
+        "`spprov --lock-timeout 5m` to wait for it")
     assert second.stdout == ""
     assert plan.code == 0, plan.output
     assert first.returncode == 0, out + err
@@ -54,6 +57,35 @@ def test_a_second_apply_refuses_while_the_first_holds_the_lock(gitops: GitOps,
     verified = gitops.run("verify")
     assert verified.code == 0, verified.output
     assert verified.stdout.strip() == "verified 2 state files"
+
+
+def test_lock_timeout_waits_for_the_holder_and_says_so(gitops: GitOps, home: Path) -> None:
+    gitops.declare([{"name": "acme-a", **US}])
+    started, go = gitops.repo.parent / "started", gitops.repo.parent / "go"
+    env = clean_env(home, {**gitops.env, "BROWSER": _waiting_browser(gitops, started, go)})
+    first = subprocess.Popen([sys.executable, "-m", "spprov", "apply", "--yes"],
+                             cwd=gitops.repo, env=env, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+    second = None
+    try:
+        _wait_for(started)
+        second = subprocess.Popen([sys.executable, "-m", "spprov", "--lock-timeout", "2m",
+                                   "apply", "--yes"], cwd=gitops.repo, env=env,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        assert second.stderr is not None
+        waiting = second.stderr.readline()
+    finally:
+        go.touch()
+        out, err = first.communicate(timeout=120)
+        if second is not None:
+            second_out, second_err = second.communicate(timeout=120)
+    assert waiting == (f"waiting up to 2m for the lock on {gitops.repo.resolve()}, held by "
+                       f"pid {first.pid} (spprov apply --yes)\n")
+    assert first.returncode == 0 and "acme-a: created" in out, out + err
+    # The second run plans under the lock, so it sees what the first one wrote.
+    assert second.returncode == 0, second_out + second_err
+    assert second_out.strip() == "No changes. 1 credential is up to date."
+    assert len(gitops.emulator.refresh_tokens(gitops.app.client_id)) == 1
 
 
 def test_the_lock_is_released_when_a_run_ends(gitops: GitOps) -> None:

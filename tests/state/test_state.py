@@ -152,20 +152,23 @@ def test_missing_creation_rule_is_a_clear_message(state_repo: Path, store: State
 def test_lock_refuses_a_second_run(state_repo: Path, store: StateStore) -> None:
     holder = subprocess.Popen(
         [sys.executable, "-c", "import fcntl,sys,time; f=open(sys.argv[1],'w'); "
-         "f.write('4242\\n'); f.flush(); fcntl.flock(f, fcntl.LOCK_EX); print('locked', "
+         "f.write('4242\\nspprov rekey\\n'); f.flush(); fcntl.flock(f, fcntl.LOCK_EX); "
+         "print('locked', "
          "flush=True); time.sleep(60)", str(state_repo / ".spprov.lock")],
         stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout is not None and holder.stdout.readline() == "locked\n"
         with pytest.raises(StateLockedError, match=re.escape(
-                f"another spprov run holds the lock on {state_repo} (pid 4242); wait for it "
-                "or remove .spprov.lock if it is stale")), store.lock():
+                f"the repository {state_repo} is locked by another spprov run, pid 4242 "
+                "(spprov rekey); run again when it has finished, or with `spprov "
+                "--lock-timeout 5m` to wait for it")), store.lock():
             pass
     finally:
         holder.kill()
         holder.wait()
     with store.lock(), store.lock():  # re-entrant within one run
-        assert (state_repo / ".spprov.lock").read_text() == f"{__import__('os').getpid()}\n"
+        assert (state_repo / ".spprov.lock").read_text() == \
+            f"{__import__('os').getpid()}\nspprov\n"
 
 
 def test_concurrent_writers_do_not_corrupt(state_repo: Path, stored: Path) -> None:
