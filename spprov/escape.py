@@ -6,12 +6,17 @@ a Markdown comment it goes through one of these:
 
 - ``printable``: control characters (ESC, CR, BEL, newlines, ...) shown as escapes, so a
   value cannot move the cursor, rewrite a line or start a new one;
-- ``log_line``: ``printable``, and a line that would start a GitHub workflow command
-  (``::``) is neutralised;
+- ``log_line``: ``printable``, and a line that would start a workflow command of the
+  GitHub runner (``::name::`` or the older ``##[name]``, also read by Azure Pipelines) is
+  neutralised;
 - ``markdown``: ``printable``, and Markdown/HTML structure (``<``, ``|``, ``*``, ...) escaped
   so a value cannot close ``<summary>`` or a table cell;
 - ``excerpt``: a short, escaped, quoted piece of a value for an error message, and nothing
   at all of a value that looks like a secret.
+
+Whatever reaches ``lines`` (every composed output: plan text and Markdown, status, errors,
+log lines) also has each secret-shaped word replaced (``redact``), so a message that forgot
+``excerpt`` still cannot echo an age identity or a token, whole or cut.
 """
 
 from __future__ import annotations
@@ -27,7 +32,15 @@ URL_EXCERPT_CHARS = 60
 MAX_SHOWN_BITS = 256  # repr() of a huge integer is slow, and fails past 4300 digits
 # A value starting with a secret's prefix is never quoted, not even in part.
 _SECRET = re.compile("|".join(re.escape(p) for p in SECRET_PREFIXES), re.IGNORECASE)
-_WORKFLOW_COMMAND = re.compile(r"^(\s*)::", re.MULTILINE)
+# The runner trims leading white space, then reads "::" (commands) or "##[" (the legacy
+# syntax: ##[warning], ##[add-mask], ##[set-output]) as a command.
+_WORKFLOW_COMMAND = re.compile(r"^(\s*)(::|##\[)", re.MULTILINE)
+# A secret-shaped word: a known prefix, at least 6 letters or digits of a secret (so that
+# prose such as "Atzr|..." or "AGE-SECRET-KEY-1..." stays), and the rest of the word.
+_SECRET_WORD = re.compile(
+    "(?:" + "|".join(re.escape(p) for p in SECRET_PREFIXES)
+    + r""")[^\s'"`<>]*?[A-Za-z0-9]{6}[^\s'"`<>]*""", re.IGNORECASE)
+SECRET_NOT_SHOWN = "(a value that looks like a secret, not shown)"  # noqa: S105 - a note
 # Enough to keep a value inside its table cell or list item and to stop inline HTML.
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<|&~])")
 
@@ -51,12 +64,27 @@ def _escaped(ch: str) -> str:
     return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
 
 
-def lines(text: str) -> str:
-    """Composed output (already escaped values, maybe colours): no line can start a GitHub
-    workflow command (``::error::``, ``::add-mask::``); a zero-width space breaks the ``::``."""
-    if "::" not in text:
+def redact(text: str) -> str:
+    """``text`` with every secret-shaped word (``AGE-SECRET-KEY-1...``, ``Atzr|...``, ...)
+    replaced by a note: nothing of it is kept, not even its start."""
+    if not _SECRET.search(text):
         return text
-    return _WORKFLOW_COMMAND.sub(lambda m: m.group(1) + ":\u200b:", text)
+    return _SECRET_WORD.sub(SECRET_NOT_SHOWN, text)
+
+
+def lines(text: str) -> str:
+    """Composed output (already escaped values, maybe colours): no secret-shaped word, and
+    no line can start a workflow command (``::error::``, ``::add-mask::``, ``##[warning]``);
+    a zero-width space breaks the ``::`` or the ``##``."""
+    text = redact(text)
+    if "::" not in text and "##[" not in text:
+        return text
+    return _WORKFLOW_COMMAND.sub(_neutralised, text)
+
+
+def _neutralised(match: re.Match[str]) -> str:
+    command = match.group(2)
+    return match.group(1) + command[0] + "\u200b" + command[1:]
 
 
 def log_line(text: str) -> str:
@@ -85,7 +113,7 @@ def excerpt(value: object, limit: int = EXCERPT_CHARS) -> str:
         return f"(a {value.bit_length()}-bit number)"
     text = value if isinstance(value, str) else repr(value)
     if looks_secret(text):
-        return "(a value that looks like a secret, not shown)"
+        return SECRET_NOT_SHOWN
     shown = printable(text[:limit])
     more = "..." if len(text) > limit else ""
     return f"'{shown}'{more}" if isinstance(value, str) else f"{shown}{more}"

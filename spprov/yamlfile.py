@@ -271,9 +271,30 @@ _PlainLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 PlainYamlError = yaml.YAMLError
 
 
+class LimitError(yaml.MarkedYAMLError):
+    """A document over the loader's limits (aliases, nesting), as a PlainYamlError."""
+
+    def __init__(self, error: YamlError) -> None:
+        mark = yaml.Mark("<text>", 0, error.line - 1, error.column - 1, None, 0)
+        super().__init__(problem=error.message, problem_mark=mark)
+
+
 def load_plain(text: str) -> object:
-    """Plain values of trusted-shape YAML (safe types only); raises PlainYamlError."""
-    return yaml.load(text, Loader=_PlainLoader)  # noqa: S506 - a safe loader
+    """Plain values (safe types only) of YAML from the repository (a state file's readable
+    part, ``.sops.yaml``), under the declaration loader's limits: an alias bomb or deep
+    nesting is refused before anything is expanded; raises PlainYamlError."""
+    loader = _PlainLoader(text)
+    try:
+        root = loader.get_single_node()
+        if root is None:
+            return None
+        try:
+            _check_size(root)
+        except YamlError as exc:
+            raise LimitError(exc) from None
+        return loader.construct_document(root)
+    finally:
+        loader.dispose()
 
 
 class _Untyped(_PlainLoader):  # type: ignore[misc]

@@ -35,7 +35,8 @@ def facts(change: Change) -> Facts:
         return Facts(c.app, c.kind.value, c.region.value, c.environment.value,
                      c.consent_url, c.sp_api_endpoint)
     record = change.stored
-    assert record is not None  # a change always has a declaration, a record or both
+    if record is None:  # an unreadable file nothing declares: nothing is known of it
+        return Facts(None, None, None, None, None, None)
     stored_endpoint = endpoint(record.sp_api_endpoint)
     stored_kind = consent_kind(record.consent_url)
     return Facts(record.app, stored_kind.value if stored_kind else None, record.region.value,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 
 from spprov.escape import html_text, markdown
+from spprov.escape import lines as composed_output
 from spprov.hints import authorize_command
 from spprov.model import Action, Change, Plan
 from spprov.render.facts import (
@@ -57,7 +58,7 @@ def plan_markdown(plan: Plan) -> str:
     waiting = plan.needs_person()
     if waiting:
         parts.append(commands(waiting))
-    return "\n\n".join(parts)
+    return composed_output("\n\n".join(parts))
 
 
 def keys_table(plan: Plan) -> str:

@@ -17,6 +17,7 @@ from pyrage import x25519
 
 from spprov.const import AGE_IDENTITY_PREFIX
 from spprov.errors import SpprovError
+from spprov.escape import excerpt
 
 
 @dataclass(frozen=True)
@@ -79,7 +80,8 @@ def check_recipient(recipient: str) -> str:
     try:
         return str(x25519.Recipient.from_str(recipient.strip()))
     except Exception:  # noqa: BLE001 - pyrage raises its own error types
-        raise SpprovError(f"--age-recipient {recipient}: not an age recipient "
+        raise SpprovError(f"--age-recipient {excerpt(recipient.strip(), 70)}: not an age "
+                          "recipient "
                           "(expected age1... as printed by age-keygen -y)") from None
 
 

@@ -21,6 +21,7 @@ from pyrage import x25519
 from spprov import yamlfile
 from spprov.const import SOPS_CONFIG
 from spprov.errors import SpprovError, StateError
+from spprov.escape import excerpt
 from spprov.model import KeyChange
 from spprov.repofiles import NotRegularFileError, read_regular_text
 from spprov.state.sopsyaml import load_mapping
@@ -84,6 +85,7 @@ class FileKeys:
 
 
 MAX_CONFIG_BYTES = 1024 * 1024  # .sops.yaml is a few lines
+RECIPIENT_EXCERPT_CHARS = 70  # an age recipient is 62
 
 
 class TrustRoot:
@@ -91,6 +93,7 @@ class TrustRoot:
 
     def __init__(self, rules: Sequence[Mapping[str, Any]]) -> None:
         self.rules = rules
+        self._compiled: dict[int, Any] = {}
 
     @classmethod
     def load(cls, repo_root: Path) -> TrustRoot:
@@ -114,6 +117,8 @@ class TrustRoot:
         except yamlfile.PlainYamlError as exc:
             mark = getattr(exc, "problem_mark", None)
             where = f":{mark.line + 1}:{mark.column + 1}" if mark else ""
+            if isinstance(exc, yamlfile.LimitError):
+                raise StateError(f"{SOPS_CONFIG}{where}: {exc.problem}") from None
             raise StateError(f"{SOPS_CONFIG}{where}: not valid YAML; fix it or run "
                              "`spprov init --force`") from None
         rules = document.get("creation_rules") if isinstance(document, dict) else None
@@ -132,13 +137,14 @@ class TrustRoot:
         """The first rule whose ``path_regex`` matches (sops's own choice), or None."""
         for index, rule in enumerate(self.rules):
             pattern = rule.get("path_regex")
-            try:
-                if pattern is None or re.search(str(pattern), relative):
-                    return index
-            except re.error:
-                raise StateError(f"{SOPS_CONFIG}: creation rule {index + 1}: path_regex is "
-                                 "not a valid regular expression") from None
+            if pattern is None or self._path_regex(index, pattern).search(relative):
+                return index
         return None
+
+    def _path_regex(self, index: int, pattern: object) -> Any:
+        if index not in self._compiled:
+            self._compiled[index] = compile_path_regex(pattern, index)
+        return self._compiled[index]
 
     def configures(self, relative: str, key_types: Iterable[str]) -> bool:
         """True when the rule sops would apply to ``relative`` uses every one of
@@ -178,6 +184,32 @@ class TrustRoot:
         return TrustedRule(index, keys, tuple(flags))
 
 
+MAX_PATH_REGEX_CHARS = 4096
+
+
+def compile_path_regex(pattern: object, index: int) -> Any:
+    """A rule's ``path_regex`` as sops reads it: Go's regexp syntax (RE2: ``\\z`` works,
+    look-arounds and back-references do not), matched in time linear in the path, so a
+    hostile pattern such as ``(a+)+$`` cannot make a CI job backtrack for hours."""
+    import re2  # noqa: PLC0415 - only a command that matches paths pays for the import
+
+    where = f"{SOPS_CONFIG}: creation rule {index + 1}: path_regex"
+    if not isinstance(pattern, str):
+        raise StateError(f"{where} is not text; write it in quotes")
+    if len(pattern) > MAX_PATH_REGEX_CHARS:
+        raise StateError(f"{where} has {len(pattern)} characters (at most "
+                         f"{MAX_PATH_REGEX_CHARS})")
+    options = re2.Options()
+    options.log_errors = False  # RE2 would print the pattern to stderr
+    try:
+        return re2.compile(pattern, options)
+    except re2.error as exc:
+        reason = exc.args[0].decode("utf-8", "replace") if exc.args and isinstance(
+            exc.args[0], bytes) else str(exc)
+        raise StateError(f"{where} is not a regular expression sops reads "
+                         f"({excerpt(reason, 60)}); sops uses Go's syntax") from None
+
+
 def _split(value: object) -> list[str]:
     """A rule's keys: comma-separated text or a list; blanks dropped."""
     if value is None:
@@ -197,6 +229,12 @@ def parse_recipients(value: object, index: int = 0) -> list[str]:
             for text in _split(value)]
 
 
+def recipient_excerpt(text: str) -> str:
+    """A would-be recipient quoted for a message: whole when short (62 characters), escaped,
+    and nothing of it when it looks like a secret (an age identity pasted by mistake)."""
+    return excerpt(text, RECIPIENT_EXCERPT_CHARS)
+
+
 def check_recipient(text: str, where: str) -> str:
     """``text`` if it is an age recipient (age1 + bech32), else one clear line."""
     if text.startswith("age1") and len(text) == 62 and text.isalnum():
@@ -204,8 +242,7 @@ def check_recipient(text: str, where: str) -> str:
             return str(x25519.Recipient.from_str(text))
         except Exception:  # noqa: BLE001, S110 - pyrage raises its own types; refused below
             pass
-    shown = text if len(text) <= 70 else text[:67] + "..."
-    raise SpprovError(f"{where}: {shown.encode('unicode_escape').decode()!r} is not an age "
+    raise SpprovError(f"{where}: {recipient_excerpt(text)} is not an age "
                       "recipient (age1... as printed by age-keygen -y; one recipient per "
                       "line, see `spprov keys add`)")
 

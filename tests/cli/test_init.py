@@ -96,7 +96,7 @@ def test_age_recipient_option(spprov: RunSpprov, repo: Path, age_identity: AgeId
     assert age_identity.recipient in (repo / ".sops.yaml").read_text()
     assert not (home / ".config" / "sops").exists()
     bad = spprov("init", "--force", "--age-recipient", "age1nope", cwd=repo)
-    assert (bad.code, bad.stderr) == (1, "spprov: --age-recipient age1nope: not an age "
+    assert (bad.code, bad.stderr) == (1, "spprov: --age-recipient 'age1nope': not an age "
                                          "recipient (expected age1... as printed by "
                                          "age-keygen -y)\n")
 

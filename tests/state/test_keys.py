@@ -121,7 +121,7 @@ def test_remove_refuses_the_last_and_unknown_recipients(spprov: RunSpprov, repo:
                                            "nobody could decrypt the state\n")
     stranger = make_identity(tmp_path / "s" / "keys.txt").recipient
     unknown = spprov("keys", "remove", stranger, cwd=repo)
-    assert (unknown.code, unknown.stderr) == (1, f"spprov: {stranger} is not a recipient in "
+    assert (unknown.code, unknown.stderr) == (1, f"spprov: '{stranger}' is not a recipient in "
                                                  ".sops.yaml (`spprov keys list` shows them)\n")
     assert (repo / ".sops.yaml").read_bytes() == before
 

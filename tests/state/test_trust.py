@@ -52,7 +52,7 @@ def test_plaintext_secret_and_mac_only_encrypted_are_problems() -> None:
 @pytest.mark.parametrize(("value", "shown"), [
     (f"{AGE} {AGE}", f"'{AGE} {AGE[:62 - 58]}"),
     ("age1notakey", "'age1notakey'"),
-    (f"|-\n      {AGE}\n      {AGE}", f"'{AGE}\\\\n"),
+    (f"|-\n      {AGE}\n      {AGE}", f"'{AGE}\\n"),
 ])
 def test_a_bad_recipient_is_one_clear_line(value: str, shown: str) -> None:
     text = f"creation_rules:\n  - path_regex: ^state/\n    age: {value}\n"

@@ -74,7 +74,8 @@ def remove(ctx: click.Context, recipient: str) -> ExitCode:
     target = recipient.strip()
     present = _rule(store).recipients
     if target not in present:
-        raise StateError(f"{target} is not a recipient in {SOPS_CONFIG} "
+        raise StateError(f"{trust.recipient_excerpt(target)} is not a recipient in "
+                         f"{trust.SOPS_CONFIG} "
                          "(`spprov keys list` shows them)")
     if present == {target}:
         raise StateError(f"{target} is the only recipient in {SOPS_CONFIG}: add another "
