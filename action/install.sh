@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The action's install step: spprov into its own venv under RUNNER_TEMP, on GITHUB_PATH.
 # Inputs (env): INPUT_VERSION, INPUT_WHEEL, INPUT_GIT_REF (at most one), SERVER_URL;
-# GITHUB_ACTION_PATH and GITHUB_ACTION_REPOSITORY are set by the runner.
+# GITHUB_ACTION_PATH, GITHUB_ACTION_REPOSITORY, GITHUB_EVENT_NAME and GITHUB_WORKSPACE are
+# set by the runner.
 set -euo pipefail
 given=0
 for value in "${INPUT_VERSION}" "${INPUT_WHEEL}" "${INPUT_GIT_REF}"; do
@@ -23,6 +24,17 @@ elif [ -n "${INPUT_WHEEL}" ]; then
     exit 1
   fi
   spec="$(realpath -- "${INPUT_WHEEL}")"
+  # In a pull-request job the workspace is the pull request's tree: a wheel there is code
+  # its author chose, run in a job that may hold SOPS_AGE_KEY and the apps' secrets.
+  case "${GITHUB_EVENT_NAME:-}" in
+    pull_request | pull_request_target | merge_group)
+      workspace="$(realpath -- "${GITHUB_WORKSPACE:-.}")"
+      if [[ "${spec}/" == "${workspace}/"* ]]; then
+        echo "::error title=spprov::wheel ${INPUT_WHEEL} is inside the checked-out pull request; in a ${GITHUB_EVENT_NAME} job install a released version, a git-ref, or a wheel from outside the workspace (an artifact of a trusted job)"
+        exit 1
+      fi
+      ;;
+  esac
 elif [ -n "${INPUT_GIT_REF}" ]; then
   if [ -z "${GITHUB_ACTION_REPOSITORY:-}" ] || ! [[ "${INPUT_GIT_REF}" =~ ^[A-Za-z0-9._/-]+$ ]]; then
     echo "::error title=spprov::git-ref needs the action used as OWNER/spprov@REF and a plain ref name"

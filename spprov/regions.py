@@ -162,6 +162,11 @@ def endpoint(url: str) -> Endpoint | None:
     return ENDPOINTS_BY_URL.get(url)
 
 
+def endpoint_of(url: str) -> Endpoint | None:
+    """``endpoint``, a trailing slash allowed."""
+    return ENDPOINTS_BY_URL.get(url.rstrip("/")) if isinstance(url, str) else None
+
+
 def marketplaces_for_consent_url(url: str) -> tuple[Marketplace, ...]:
     """The marketplaces whose partners consent at this URL (one URL may serve several)."""
     return tuple(

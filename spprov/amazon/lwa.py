@@ -34,9 +34,11 @@ from spprov.amazon.routing import (
 from spprov.errors import (
     AmazonError,
     InvalidGrantError,
+    SpprovError,
 )
+from spprov.escape import url_excerpt
 from spprov.hints import run_authorize
-from spprov.regions import LWA_TOKEN_URL
+from spprov.regions import LWA_TOKEN_URL, endpoint_of
 from spprov.secret import Secret
 
 __all__ = ["AccessTokenCache", "ClientCredentials", "LwaClient", "RetryPolicy", "TokenGrant",
@@ -45,6 +47,18 @@ __all__ = ["AccessTokenCache", "ClientCredentials", "LwaClient", "RetryPolicy", 
 log = logging.getLogger("spprov.amazon.lwa")
 
 SELLERS_PATH = "/sellers/v1/marketplaceParticipations"
+
+
+def sp_api_url(endpoint: str, path: str) -> str:
+    """The URL of an SP-API call, only ever on an endpoint of the regions table: a state
+    file's ``sp_api_endpoint`` is repository text, and an access token sent to any other
+    host would be handed to whoever wrote it."""
+    known = endpoint_of(endpoint)
+    if known is None:
+        raise SpprovError(f"{url_excerpt(endpoint)} is not an SP-API endpoint (one of "
+                          "https://sellingpartnerapi-{na,eu,fe}.amazon.com or its sandbox.); "
+                          "no request was sent")
+    return known.url + path
 ROTATION_PATH = "/applications/2023-11-30/clientSecret"
 ROTATION_SCOPE = "sellingpartnerapi::client_credential:rotation"
 EXPIRY_MARGIN_SECONDS = 60
@@ -225,7 +239,7 @@ class LwaClient:
     def marketplace_participations(self, endpoint: str,
                                    access_token: Secret) -> list[dict[str, Any]]:
         """``GET /sellers/v1/marketplaceParticipations``: proves a token works on ``endpoint``."""
-        response = self._send("GET", endpoint.rstrip("/") + SELLERS_PATH, replay_safe=True,
+        response = self._send("GET", sp_api_url(endpoint, SELLERS_PATH), replay_safe=True,
                               headers={"x-amz-access-token": access_token.reveal()})
         if response.status_code != 200:
             raise sp_api_error(endpoint, response)
@@ -237,7 +251,7 @@ class LwaClient:
     def rotate_client_secret(self, endpoint: str, grantless_token: Secret) -> None:
         """Ask Amazon to rotate the app's secret; the new one arrives by SQS notification."""
         try:
-            response = self._send("POST", endpoint.rstrip("/") + ROTATION_PATH,
+            response = self._send("POST", sp_api_url(endpoint, ROTATION_PATH),
                                   replay_safe=False,
                                   headers={"x-amz-access-token": grantless_token.reveal()})
         except UnsafeToRetry as exc:

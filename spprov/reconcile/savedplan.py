@@ -65,10 +65,7 @@ class Options:
 
     def replan(self, file: str) -> str:
         """The `spprov plan` command that makes this plan again, with the same options."""
-        words = ["spprov", "plan"]
-        words += [word for name in self.only for word in ("--only", name)]
-        words += ["--prune"] * self.prune + ["--refresh"] * self.refresh + ["--out", file]
-        return shlex.join(words)
+        return shlex.join(["spprov", "plan", *_flags(self), "--out", file])
 
     def as_json(self) -> dict[str, Any]:
         """The options as the document stores them."""
@@ -98,6 +95,32 @@ class SavedPlan:
                                  f"computes from the same files; run "
                                  f"`{self.options.replan(self.file)}` again")
         return plan
+
+
+def refuse_wider(saved: SavedPlan, allowed: Options) -> None:
+    """Raise UsageError when the saved plan asks for an option this apply was not given.
+
+    A saved plan is a file anyone with access to a CI artifact can edit; what it may ask
+    for is bounded by the command a person (or a reviewed workflow) typed: `--prune` to
+    delete, `--refresh` to repair, and no credential outside `--only`.
+    """
+    asked = saved.options
+    wider = [flag for flag, wanted, given in (
+        ("--prune", asked.prune, allowed.prune),
+        ("--refresh", asked.refresh, allowed.refresh)) if wanted and not given]
+    if allowed.only and (not asked.only or not set(asked.only) <= set(allowed.only)):
+        outside = sorted(set(asked.only) - set(allowed.only)) or ["every credential"]
+        wider.append(f"--only {' '.join(outside)}")
+    if wider:
+        command = shlex.join(["spprov", "apply", *_flags(asked), saved.file])
+        raise UsageError(f"the saved plan {saved.file} asks for {', '.join(wider)}, which "
+                         "this apply was not given; a saved plan can only do less than the "
+                         f"command that applies it: review it, then run `{command}`")
+
+
+def _flags(options: Options) -> list[str]:
+    words = [word for name in options.only for word in ("--only", name)]
+    return words + ["--prune"] * options.prune + ["--refresh"] * options.refresh
 
 
 def fingerprint(files: RepositoryFiles, variables: TemplateVariables) -> dict[str, str]:

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import json
+import re
 import shlex
 from dataclasses import dataclass
 from typing import Any
 
+from spprov.errors import StateError
+from spprov.escape import excerpt, url_excerpt
 from spprov.model import Record
 from spprov.regions import (
     LWA_TOKEN_URL,
     Environment,
     consent_kind,
     endpoint,
+    endpoint_of,
     marketplaces_for_consent_url,
 )
 from spprov.secret import Secret
@@ -24,11 +28,54 @@ EXPORT_FORMAT_VERSION = 1
 
 @dataclass(frozen=True)
 class ExportedCredential:
-    """Everything a client needs to call SP-API for one credential."""
+    """Everything a client needs to call SP-API for one credential.
+
+    Made only from values of the shapes they must have, checked here (the one way into
+    ``token``, ``export`` and every format): a state file is repository text, and a value
+    with a newline would be a new variable for a line-based env reader (``docker run
+    --env-file``, ``$GITHUB_ENV``), an odd endpoint a place to send tokens to.
+    """
 
     record: Record
     refresh_token: Secret
     client_secret: Secret
+
+    def __post_init__(self) -> None:
+        problem = shape_problem(self)
+        if problem is not None:
+            raise StateError(f"{self.record.name}: {problem}; refused before it left spprov "
+                             "(restore the state file from Git, or authorize again)")
+
+
+SELLING_PARTNER_ID = re.compile(r"[A-Z0-9]{2,40}")
+# What may appear inside a value anywhere: printable, no white space but the space.
+_TOKEN = re.compile(r"[\x21-\x7e]{1,4096}")
+REFRESH_TOKEN_PREFIX = "Atzr|"  # noqa: S105 - the LWA refresh token prefix
+
+
+def shape_problem(exported: ExportedCredential) -> str | None:
+    """What is wrong with the shape of a credential's values, or None."""
+    record = exported.record
+    found = endpoint_of(record.sp_api_endpoint)
+    if found is None or found.region is not record.region:
+        return (f"sp_api_endpoint {url_excerpt(record.sp_api_endpoint)} is not the SP-API "
+                f"endpoint of region {record.region.value}")
+    if consent_kind(record.consent_url) is None:
+        return f"consent_url {url_excerpt(record.consent_url)} is not a consent page"
+    partner = record.selling_partner_id
+    if partner is not None and not SELLING_PARTNER_ID.fullmatch(partner):
+        return (f"selling_partner_id {excerpt(partner)} is not a selling partner ID "
+                "(2 to 40 upper-case letters and digits)")
+    for field, value in (("name", record.name), ("app", record.app),
+                         ("client_id", record.client_id)):
+        if not _TOKEN.fullmatch(value):
+            return f"{field} {excerpt(value)} holds white space or control characters"
+    refresh_token = exported.refresh_token.reveal()
+    if not (refresh_token.startswith(REFRESH_TOKEN_PREFIX) and _TOKEN.fullmatch(refresh_token)):
+        return "refresh_token is not an LWA refresh token (Atzr|... without white space)"
+    if not _TOKEN.fullmatch(exported.client_secret.reveal()):
+        return "the app's client secret holds white space or control characters"
+    return None
 
 
 def _fields(exported: ExportedCredential) -> dict[str, Any]:

@@ -468,6 +468,23 @@ def test_install_refuses_two_sources_and_odd_versions(gitops: GitOps, runner: Ru
     assert runner.path_file.read_text() == ""
 
 
+@pytest.mark.parametrize("event", ["pull_request", "pull_request_target"])
+def test_install_refuses_a_wheel_from_the_pull_request(gitops: GitOps, runner: Runner,
+                                                       event: str) -> None:
+    """Issue 22: a wheel committed in the pull request would run the author's code in a job
+    that holds secrets; one outside the workspace (a trusted job's artifact) is taken."""
+    (gitops.repo / "dist").mkdir()
+    (gitops.repo / "dist" / "spprov-9-py3-none-any.whl").write_bytes(b"PK")
+    pull_request = {"GITHUB_EVENT_NAME": event, "GITHUB_WORKSPACE": str(gitops.repo)}
+    refused = runner.action({"command": "plan", "wheel": "dist/spprov-9-py3-none-any.whl"},
+                            steps=("Install spprov",), extra=pull_request)
+    assert (refused["Install spprov"].returncode, refused["Install spprov"].stdout) == (1, (
+        "::error title=spprov::wheel dist/spprov-9-py3-none-any.whl is inside the checked-out "
+        f"pull request; in a {event} job install a released version, a git-ref, or a wheel "
+        "from outside the workspace (an artifact of a trusted job)\n"))
+    assert runner.path_file.read_text() == ""
+
+
 @pytest.mark.slow  # about 25 s: two venvs with pip (ours and the step's) and a wheel build
 def test_install_a_wheel_then_run_from_it(gitops: GitOps, runner: Runner,
                                           tmp_path: Path) -> None:

@@ -72,7 +72,7 @@ def test_a_removed_state_file_is_named(gitops: GitOps) -> None:
     assert gitops.run("apply", "--yes").code == 0
     assert gitops.run("plan", "--out", PLAN, "--prune").code == 0
     gitops.state_file("acme-eu").unlink()
-    stale = gitops.run("apply", PLAN)
+    stale = gitops.run("apply", "--prune", PLAN)
     assert stale.stderr == _stale("state/credentials/acme-eu.sops.yaml was removed", "--prune ")
 
 
@@ -83,7 +83,7 @@ def test_the_stale_advice_keeps_the_options_the_plan_was_made_with(gitops: GitOp
                       "--out", PLAN)
     assert made.code == 0, made.output
     gitops.declare([{"name": "acme-us", "description": "US", **US}, {"name": "acme-eu", **EU}])
-    stale = gitops.run("apply", PLAN)
+    stale = gitops.run("apply", "--prune", "--refresh", PLAN)
     assert stale.code == 1
     assert stale.stderr == _stale("credentials.yaml changed",
                                   "--only acme-eu --only acme-us --prune --refresh ")
@@ -123,26 +123,56 @@ def test_a_saved_plan_named_yaml_is_still_a_saved_plan(gitops: GitOps) -> None:
     assert applied.code == 0, applied.output
 
 
-def test_prune_travels_with_the_saved_plan(gitops: GitOps) -> None:
+def test_a_saved_plan_can_only_be_narrower_than_the_apply(gitops: GitOps) -> None:
+    """Issue 22, attack 7: a saved plan is a file (a CI artifact) anyone may have edited; it
+    cannot ask for more than the command that applies it: `--prune` to delete."""
     gitops.declare([{"name": "acme-us", **US}, {"name": "acme-eu", **EU}])
     assert gitops.run("apply", "--yes").code == 0
     gitops.declare([{"name": "acme-us", "description": "US", **US}])
     assert gitops.run("plan", "--out", PLAN, "--prune").code == 0
-    applied = gitops.run("apply", PLAN)
+    refused = gitops.run("apply", PLAN)
+    assert (refused.code, refused.stderr) == (1, (
+        f"spprov: the saved plan {PLAN} asks for --prune, which this apply was not given; a "
+        "saved plan can only do less than the command that applies it: review it, then run "
+        f"`spprov apply --prune {PLAN}`\n"))
+    assert gitops.state_file("acme-eu").exists()
+    applied = gitops.run("apply", "--prune", PLAN)
     assert applied.code == 0, applied.output
     assert "acme-us: updated" in applied.stdout
     assert "acme-eu: deleted" in applied.stdout
     assert not gitops.state_file("acme-eu").exists()
 
 
-def test_options_cannot_be_given_again_with_a_saved_plan(gitops: GitOps) -> None:
+def test_an_edited_saved_plan_cannot_delete_without_prune(gitops: GitOps) -> None:
+    """The reproduction: `prune: true` and the deletion's `pending: true` written into the
+    JSON of a plan made without --prune."""
+    gitops.declare([{"name": "acme-us", **US}, {"name": "acme-eu", **EU}])
+    assert gitops.run("apply", "--yes").code == 0
     gitops.declare([{"name": "acme-us", **US}])
     assert gitops.run("plan", "--out", PLAN).code == 0
-    refused = gitops.run("apply", "--prune", PLAN)
+    path = gitops.repo / PLAN
+    document = json.loads(path.read_text())
+    document["options"]["prune"] = True
+    for change in document["plan"]["changes"]:
+        if change["name"] == "acme-eu":
+            change["pending"] = True
+    path.write_text(json.dumps(document))
+    refused = gitops.run("apply", PLAN)
     assert refused.code == 1
-    assert refused.stderr == ("spprov: --prune cannot be combined with a saved plan: it was made "
-                              "with its own options (make a new one with "
-                              "`spprov plan --out FILE`)\n")
+    assert "asks for --prune, which this apply was not given" in refused.stderr
+    assert gitops.state_file("acme-eu").exists()
+    narrower = gitops.run("apply", "--only", "acme-us", PLAN)
+    assert narrower.code == 1
+    assert ("asks for --prune, --only every credential, which this apply was not given"
+            in narrower.stderr), narrower.stderr
+
+
+def test_a_narrower_saved_plan_applies_under_wider_options(gitops: GitOps) -> None:
+    gitops.declare([{"name": "acme-us", **US}])
+    assert gitops.run("plan", "--out", PLAN, "--only", "acme-us").code == 0
+    applied = gitops.run("apply", "--prune", PLAN)
+    assert applied.code == 0, applied.output
+    assert "acme-us: created" in applied.stdout
 
 
 def test_a_missing_or_foreign_file_is_one_line(gitops: GitOps) -> None:
@@ -178,6 +208,6 @@ def test_a_refresh_plan_repairs_what_it_found_revoked_and_holds_no_secret(
     assert "Atzr|" not in text and "Atza|" not in text
     assert gitops.app.client_secret not in text
     assert all(token not in text for token in tokens)
-    repaired = gitops.run("apply", PLAN)
+    repaired = gitops.run("apply", "--refresh", PLAN)
     assert repaired.code == 0, repaired.output
     assert "acme-us: repaired (authorized by " in repaired.stdout

@@ -256,3 +256,48 @@ def test_pre_commit_run_all_files_passes_on_a_repository_made_by_init(
     assert result.code == 0, result.output
     assert [line.rsplit(".", 1)[-1] for line in result.stdout.splitlines()] == [
         "Passed", "Passed"]
+
+
+# --- issue 22, attack 9: encodings, base64, size -------------------------------------------
+
+LEAK = ("an LWA refresh token (Atzr|...){how} in plain text; remove it from the commit and "
+        "revoke it if it was ever pushed")
+
+
+def test_a_base64_token_in_a_kubernetes_secret_is_refused(spprov: RunSpprov,
+                                                          tmp_path: Path) -> None:
+    import base64  # noqa: PLC0415
+
+    encoded = base64.b64encode(TOKEN.encode()).decode()
+    url_safe = base64.urlsafe_b64encode(b"export LWA_CLIENT_SECRET=" + CLIENT_SECRET.encode())
+    write(tmp_path, "k8s/secret.yaml", "apiVersion: v1\nkind: Secret\ndata:\n"
+                                       f"  refresh_token: {encoded}\n"
+                                       f"  env: {url_safe.decode().rstrip('=')}\n"
+                                       "  other: aGVsbG8gd29ybGQsIG5vdGhpbmcgdG8gc2VlIGhlcmU=\n")
+    result = check(spprov, tmp_path, "k8s/secret.yaml")
+    assert (result.code, result.stderr) == (1, (
+        "k8s/secret.yaml:4:18: " + LEAK.format(how=", base64-encoded,") + "\n"
+        "k8s/secret.yaml:5:8: an LWA client secret (amzn1.oa2-cs....), base64-encoded, in "
+        "plain text; remove it from the commit and revoke it if it was ever pushed\n"))
+    assert encoded not in result.output and TOKEN not in result.output
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])
+def test_a_token_in_utf16_text_is_refused(spprov: RunSpprov, tmp_path: Path,
+                                          encoding: str) -> None:
+    """What PowerShell 5's Out-File and `>` write: UTF-16 (with a BOM, or without)."""
+    (tmp_path / "token.txt").write_bytes(f"line one\r\n$token = '{TOKEN}'\r\n".encode(encoding))
+    result = check(spprov, tmp_path, "token.txt")
+    assert (result.code, result.stderr) == (1, "token.txt:2:11: " + LEAK.format(how="") + "\n")
+
+
+def test_a_token_past_the_first_ten_megabytes_is_refused(spprov: RunSpprov,
+                                                         tmp_path: Path) -> None:
+    with (tmp_path / "dump.log").open("w") as handle:
+        line = "x" * 99 + "\n"
+        for _ in range(110_000):  # 11 MB
+            handle.write(line)
+        handle.write("y" * 70_000 + TOKEN + "\n")  # a long word straddling a piece's end
+    result = check(spprov, tmp_path, "dump.log")
+    assert (result.code, result.stderr) == (
+        1, "dump.log:110001:70001: " + LEAK.format(how="") + "\n")

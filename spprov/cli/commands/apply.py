@@ -124,18 +124,16 @@ def _confirm(yes: bool, can_ask: bool) -> None:
 
 def _saved_plan(context: Context, plan_file: str | None, only: tuple[str, ...], prune: bool,
                 refresh: bool) -> savedplan.SavedPlan | None:
-    """The saved plan to apply, if one was named; it carries its own options."""
+    """The saved plan to apply, if one was named; it may ask for no option beyond the ones
+    given here (`--only`, `--prune`, `--refresh` are its ceiling)."""
     if plan_file is None:
         return None
-    given = [name for name, value in (("--only", only), ("--prune", prune),
-                                      ("--refresh", refresh)) if value]
-    if given:
-        raise UsageError(f"{given[0]} cannot be combined with a saved plan: it was made with "
-                         "its own options (make a new one with `spprov plan --out FILE`)")
     path = context.here / plan_file
     if _is_declaration(path):
         raise UsageError(_declaration_given(context, plan_file, path))
-    return savedplan.load(path, plan_file)
+    saved = savedplan.load(path, plan_file)
+    savedplan.refuse_wider(saved, savedplan.Options(only, prune, refresh))
+    return saved
 
 
 def _is_declaration(path: Path) -> bool:
