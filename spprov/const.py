@@ -29,6 +29,8 @@ SECRET_PREFIXES = (AGE_IDENTITY_PREFIX, *AMAZON_SECRET_PREFIXES)
 # A credential's or an app's name: it becomes a file name and part of a variable's name.
 NAME_PATTERN = "^[a-z0-9][a-z0-9-]{0,62}$"
 NAME = re.compile(NAME_PATTERN)
+# A selling partner (merchant) ID as Amazon's redirect gives it: upper-case letters, digits.
+SELLING_PARTNER_ID = re.compile(r"[A-Z0-9]{2,40}")
 
 # -- defaults ----------------------------------------------------------------------------
 # Requests to Amazon in flight at once (`--concurrency`): LWA answers in about 100 ms, so

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from spprov.amazon.routing import is_loopback_host
+from spprov.const import SELLING_PARTNER_ID
 from spprov.errors import AuthorizationError
 from spprov.escape import excerpt
 from spprov.model import App, Credential
@@ -15,7 +16,6 @@ from spprov.regions import CONSENT_PATH
 from spprov.secret import Secret
 
 STATE_BYTES = 32
-SELLING_PARTNER_ID = re.compile(r"[A-Z0-9]{2,40}")
 OAUTH_CODE = re.compile(r"[\x21-\x7e]{1,512}")
 # The spapi_oauth_code lives 5 minutes; a state older than that cannot lead anywhere.
 STATE_LIFETIME_SECONDS = 300

@@ -8,6 +8,7 @@ import shlex
 from dataclasses import dataclass
 from typing import Any
 
+from spprov.const import REFRESH_TOKEN_PREFIX, SELLING_PARTNER_ID
 from spprov.errors import StateError
 from spprov.escape import excerpt, url_excerpt
 from spprov.model import Record
@@ -47,10 +48,8 @@ class ExportedCredential:
                              "(restore the state file from Git, or authorize again)")
 
 
-SELLING_PARTNER_ID = re.compile(r"[A-Z0-9]{2,40}")
 # What may appear inside a value anywhere: printable, no white space but the space.
 _TOKEN = re.compile(r"[\x21-\x7e]{1,4096}")
-REFRESH_TOKEN_PREFIX = "Atzr|"  # noqa: S105 - the LWA refresh token prefix
 
 
 def shape_problem(exported: ExportedCredential) -> str | None:

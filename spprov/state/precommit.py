@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-<<<<<<< HEAD
 from spprov.const import (
     ACCESS_TOKEN_PREFIX,
     AGE_IDENTITY_PREFIX,
@@ -26,18 +25,9 @@ from spprov.const import (
     SOPS_CONFIG,
     STATE_SUFFIX,
 )
-from spprov.repofiles import NotRegularFileError, read_regular
+from spprov.repofiles import NotRegularFileError, open_regular
 from spprov.state.statefile import CLIENT_SECRET_KEY, REFRESH_TOKEN_KEY
 
-MAX_SCAN_BYTES = 10 * 1024 * 1024
-=======
-from spprov.repofiles import NotRegularFileError, open_regular
-from spprov.state.agekeys import SECRET_KEY_PREFIX
-from spprov.state.statefile import CLIENT_SECRET_KEY, REFRESH_TOKEN_KEY, SUFFIX
-
-# sops's own configuration: its name ends like a state file's, but it holds no secret field.
-SOPS_CONFIG = ".sops.yaml"
->>>>>>> 11e1396 (Shapes before values leave, saved plans only narrower, check-secrets streams)
 # Folders never walked when a folder is given: Git's own database.
 SKIPPED_FOLDERS = frozenset({".git"})
 

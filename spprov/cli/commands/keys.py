@@ -75,10 +75,10 @@ def remove(ctx: click.Context, recipient: str) -> ExitCode:
     present = _rule(store).recipients
     if target not in present:
         raise StateError(f"{trust.recipient_excerpt(target)} is not a recipient in "
-                         f"{trust.SOPS_CONFIG} "
+                         f"{SOPS_CONFIG} "
                          "(`spprov keys list` shows them)")
     if present == {target}:
-        raise StateError(f"{target} is the only recipient in {SOPS_CONFIG}: add another "
+        raise StateError(f"{trust.recipient_excerpt(target)} is the only recipient in {SOPS_CONFIG}: add another "
                          "first, or nobody could decrypt the state")
     return _change(store, lambda now: [r for r in now if r != target], f"removed {target}")
 
