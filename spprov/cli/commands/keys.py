@@ -78,8 +78,8 @@ def remove(ctx: click.Context, recipient: str) -> ExitCode:
                          f"{SOPS_CONFIG} "
                          "(`spprov keys list` shows them)")
     if present == {target}:
-        raise StateError(f"{trust.recipient_excerpt(target)} is the only recipient in "
-                         f"{SOPS_CONFIG}: add another first, or nobody could decrypt the state")
+        raise StateError(f"{target} is the only recipient in {SOPS_CONFIG}: add another "
+                         "first, or nobody could decrypt the state")
     return _change(store, lambda now: [r for r in now if r != target], f"removed {target}")
 
 
