@@ -9,7 +9,7 @@ expired; a client secret is a warning from 90 days after it was set and broken f
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 
 from spprov.health import (
@@ -34,16 +34,21 @@ SECRET_DEADLINE_DAYS = 180
 def assess(desired: Desired, records: Mapping[str, Record],
            secrets: Mapping[str, AppSecretInfo], now: datetime,
            probes: Mapping[str, Probe] | None = None,
-           state_problems: Sequence[str] = ()) -> Health:
-    """The health of every declared or stored credential and every declared app at ``now``."""
-    plan = build_plan(desired, records, now)
+           unreadable: Mapping[str, str] | None = None) -> Health:
+    """The health of every declared or stored credential and every declared app at ``now``.
+
+    ``unreadable`` (name -> why) are the state files that exist but cannot be read: judged
+    by the planner as `plan` judges them (blocked), never as "not authorized yet".
+    """
+    unreadable = unreadable or {}
+    plan = build_plan(desired, records, now, unreadable=unreadable)
     refreshed = probes is not None
     probes = probes or {}
     credentials = tuple(_credential(change, desired.apps, now, probes.get(change.name))
                         for change in plan.changes)
     apps = tuple(app_health(name, secrets.get(name, AppSecretInfo(SecretSource.MISSING)), now)
                  for name in sorted(desired.apps))
-    return Health(now, refreshed, credentials, apps, tuple(state_problems))
+    return Health(now, refreshed, credentials, apps, tuple(unreadable.values()))
 
 
 def renewal_finding(expires: datetime | None, app: App | None,
@@ -136,6 +141,10 @@ def _credential(change: Change, apps: Mapping[str, App], now: datetime,
 def _plan_findings(change: Change) -> tuple[Finding, ...]:
     """What the declaration and the state disagree about (apply would fix it)."""
     name, reasons = change.name, "; ".join(change.reasons)
+    if change.action is Action.BLOCKED:
+        return (Finding("unreadable", Severity.BROKEN,
+                        "state file unreadable (the reason is below); nothing is done for it "
+                        "until it is restored from Git or fixed: then run spprov plan"),)
     if change.action is Action.CREATE:
         return (Finding("not_authorized", Severity.WARNING,
                         "declared but not authorized yet; run spprov apply or "

@@ -81,6 +81,16 @@ def test_status_and_verify_give_the_blocked_reason(authorized: GitOps) -> None:
     status = authorized.run("status")
     assert status.code == 1
     assert f"unreadable: {reason}" in status.stdout
+    # Judged as plan judges it: blocked, never "not authorized yet; run spprov authorize",
+    # whose consent would overwrite a file whose grant may be fine.
+    assert "not authorized" not in status.stdout and "authorize" not in status.stdout
+    rows = {row["name"]: row for row in json.loads(authorized.run("status", "--json").stdout)
+            ["credentials"]}
+    assert rows["acme-a"]["status"] == "broken"
+    assert rows["acme-a"]["problems"] == [{
+        "code": "unreadable", "severity": "broken",
+        "message": "state file unreadable (the reason is below); nothing is done for it until "
+                   "it is restored from Git or fixed: then run spprov plan"}]
     verify = authorized.run("verify")
     assert verify.code == 1
     assert verify.stderr.splitlines()[0] == reason

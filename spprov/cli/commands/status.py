@@ -39,7 +39,7 @@ def collect_health(workspace: Workspace, now: datetime, refresh: bool,
     """Read the declaration, the readable state and (with ``refresh``) probe every token."""
     desired = workspace.desired
     stored = workspace.store.read_all()
-    records, problems = stored.records, list(stored.unreadable.values())
+    records = stored.records
     secrets = {app: secret_info(app, workspace.store, workspace.environ) for app in desired.apps}
     probes: dict[str, Probe] | None = None
     if refresh:
@@ -50,5 +50,5 @@ def collect_health(workspace: Workspace, now: datetime, refresh: bool,
                                        workspace.client_secret, concurrency, progress.advance)
         finally:
             progress.finish()
-    return assess(desired, records, secrets, now, probes, problems)
+    return assess(desired, records, secrets, now, probes, stored.unreadable)
 
