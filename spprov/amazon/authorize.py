@@ -37,6 +37,15 @@ class Authorization:
     method: AuthorizationMethod
 
 
+# Stores a fresh authorization (the state file write); the browser hears "Authorized" only
+# once it has returned.
+Keep = Callable[[Authorization], None]
+
+
+def _keep_nothing(authorization: Authorization) -> None:
+    pass
+
+
 @dataclass
 class Authorizer:
     """Runs consents with a person: loopback when the redirect URI allows it, else paste."""
@@ -56,15 +65,18 @@ class Authorizer:
         """Whether this run can finish a consent for ``app`` without more help."""
         return is_loopback_uri(app.redirect_uri) or self.can_paste
 
-    def authorize(self, credential: Credential, app: App,
-                  client: ClientCredentials) -> Authorization:
-        """Send the partner to consent, receive the code and exchange it at once."""
+    def authorize(self, credential: Credential, app: App, client: ClientCredentials,
+                  keep: Keep = _keep_nothing) -> Authorization:
+        """Send the partner to consent, receive the code, exchange it at once and ``keep``
+        the result; the loopback page says "Authorized" only after ``keep`` returned."""
         state = new_state()
         url = route(consent_url(credential, app, state), self.amazon_url)
         if is_loopback_uri(app.redirect_uri):
-            return self._via_loopback(credential, app, client, url, state)
-        return self._complete(credential, app, client,
-                              self._via_paste(credential, app, url, state))
+            return self._via_loopback(credential, app, client, url, state, keep)
+        authorization = self._complete(credential, app, client,
+                                       self._via_paste(credential, app, url, state))
+        keep(authorization)
+        return authorization
 
     def _complete(self, credential: Credential, app: App, client: ClientCredentials,
                   callback: Callback) -> Authorization:
@@ -75,7 +87,7 @@ class Authorizer:
                              AuthorizationMethod.WEBSITE)
 
     def _via_loopback(self, credential: Credential, app: App, client: ClientCredentials,
-                      url: str, state: str) -> Authorization:
+                      url: str, state: str, keep: Keep) -> Authorization:
         who = Who(credential.name, app.name)
         # Set when the browser is done or the redirect came in, whichever is first.
         settled = threading.Event()
@@ -94,6 +106,12 @@ class Authorizer:
                 authorization = self._complete(credential, app, client, callback)
             except SpprovError as exc:
                 listener.finish(pages.failed(who, str(exc)))
+                browser.join(BROWSER_EXIT_SECONDS)
+                raise
+            try:
+                keep(authorization)
+            except SpprovError as exc:
+                listener.finish(pages.not_stored(who, str(exc)))
                 browser.join(BROWSER_EXIT_SECONDS)
                 raise
             listener.finish(pages.authorized(who, callback.selling_partner_id))

@@ -96,6 +96,15 @@ def failed(who: Who, reason: str) -> Page:
         "Nothing was stored. To try again, run:"), authorize_command(who.credential))
 
 
+def not_stored(who: Who, reason: str) -> Page:
+    """Amazon granted the consent, but the state file could not be written."""
+    return Page(500, "failed", "Not stored", (
+        f"Amazon granted the consent for {who.credential} (app {who.app}), but spprov could "
+        f"not store the refresh token: {short_reason(who, reason)}",
+        "Nothing was stored, so this consent is lost. Fix the problem your terminal shows, "
+        "then run:"), authorize_command(who.credential))
+
+
 def short_reason(who: Who, reason: str) -> str:
     """An error message without the credential prefix and the advice the page gives itself."""
     text = reason.removeprefix(f"{who.credential}: ")

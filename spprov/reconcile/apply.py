@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from spprov.amazon.authorize import Authorizer
+from spprov.amazon.authorize import Authorization, Authorizer
 from spprov.amazon.consent import consent_page
 from spprov.amazon.lwa import ClientCredentials
 from spprov.const import NETWORK_CONCURRENCY
@@ -121,9 +121,12 @@ class Applier:
                            f"waits for a person: {run_authorize(change.name)}",
                            consent_page(credential, app))
         client = ClientCredentials(app.client_id, self.client_secret(app.name), app.name)
-        authorization = self.authorizer.authorize(credential, app, client)
-        record = authorized_record(credential, app, authorization, self.clock())
-        self.store.write(record, authorization.refresh_token)
+
+        def keep(authorization: Authorization) -> None:
+            record = authorized_record(credential, app, authorization, self.clock())
+            self.store.write(record, authorization.refresh_token)
+
+        authorization = self.authorizer.authorize(credential, app, client, keep)
         partner = authorization.selling_partner_id or "unknown partner"
         return Outcome(change.name, change.action, Status.DONE, f"authorized by {partner}")
 

@@ -188,3 +188,39 @@ def test_no_browser_is_said_at_once_with_the_page_to_open(gitops: GitOps) -> Non
             ) in result.stdout
     assert not gitops.state_file("acme-a").exists()
     assert time.monotonic() - started < 30
+
+
+def _browser_that_blocks_the_write(gitops: GitOps, name: str, page: Path) -> str:
+    """Approves the consent, then (after Amazon's redirect, before the loopback page is
+    read) puts a folder where the state file goes, so the write fails after the exchange;
+    writes the loopback page it was finally given to ``page``."""
+    block = gitops.state_file(name)
+    return gitops.browser(
+        "import os, pathlib\n"
+        "from spprov.emulator import browser\n"
+        "def land(http, target, environ):\n"
+        f"    pathlib.Path({str(block)!r}).mkdir(parents=True)\n"
+        "    answer = http.get(target)\n"
+        f"    pathlib.Path({str(page)!r}).write_text(f'{{answer.status}}\\n{{answer.text}}')\n"
+        "    return 0\n"
+        "browser._land = land\n"
+        "sys.exit(browser.visit(url, dict(os.environ)))\n")
+
+
+def test_the_browser_says_authorized_only_once_the_state_file_is_written(
+        gitops: GitOps) -> None:
+    gitops.declare([{"name": "acme", **US}])
+    page = gitops.repo.parent / "page.html"
+    browser = _browser_that_blocks_the_write(gitops, "acme", page)
+    result = gitops.run("apply", "--yes", env={"BROWSER": browser})
+    assert result.code == 1, result.output
+    status, html = page.read_text().split("\n", 1)
+    assert status == "500"
+    assert "Authorized" not in html
+    folder = ("state/credentials/acme.sops.yaml: is a folder, not a regular file; spprov "
+              "reads and writes only regular files in the repository; replace it with one")
+    assert ("<h1>Not stored</h1><p>Amazon granted the consent for acme (app acme), but spprov "
+            f"could not store the refresh token: {folder}.</p><p>Nothing was stored, so this "
+            "consent is lost. Fix the problem your terminal shows, then run:</p>"
+            '<code class="cmd">spprov authorize acme</code>') in html
+    assert f"acme: create failed: {folder}\n" in result.stdout

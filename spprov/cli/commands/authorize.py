@@ -9,6 +9,7 @@ import click
 from spprov.amazon.authorize import (
     DEFAULT_TIMEOUT_SECONDS,
     Authorization,
+    Keep,
     import_refresh_token,
 )
 from spprov.amazon.lwa import ClientCredentials
@@ -38,25 +39,30 @@ def command(ctx: click.Context, name: str, refresh_token_stdin: bool,
         raise UsageError(unknown_credential(
             name, workspace.desired.by_name, f"declared in {workspace.config_shown()}",
             lambda close: f"run `{authorize_command(close)}{flag}`"))
+    app = workspace.desired.apps[credential.app]
+
+    def keep(authorization: Authorization) -> None:
+        record = authorized_record(credential, app, authorization, utc_now())
+        workspace.store.write(record, authorization.refresh_token)
+
     with workspace.store.lock():
         workspace.store.check_writable(name)
         authorization = _authorization(workspace, credential, refresh_token_stdin,
-                                       authorization_timeout)
-        app = workspace.desired.apps[credential.app]
-        record = authorized_record(credential, app, authorization, utc_now())
-        workspace.store.write(record, authorization.refresh_token)
+                                       authorization_timeout, keep)
     partner = authorization.selling_partner_id or "an unrecorded selling partner"
     click.echo(f"{name}: authorized by {partner}; state written to "
                f"{workspace.context.display(workspace.store.path_of(name))}")
 
 
 def _authorization(workspace: Workspace, credential: Credential, from_stdin: bool,
-                   timeout: float) -> Authorization:
+                   timeout: float, keep: Keep) -> Authorization:
     app = workspace.desired.apps[credential.app]
     client = ClientCredentials(app.client_id, workspace.client_secret(app.name), app.name)
     if from_stdin:
         token = Secret(sys.stdin.readline().strip())
-        return import_refresh_token(workspace.lwa(), credential, client, token)
+        authorization = import_refresh_token(workspace.lwa(), credential, client, token)
+        keep(authorization)
+        return authorization
     if non_interactive_env(workspace.environ):
         raise UsageError(f"{credential.name}: CI=true means no person is here to consent; "
                          "run `spprov authorize` on a laptop or use --refresh-token-stdin")
@@ -65,4 +71,4 @@ def _authorization(workspace: Workspace, credential: Credential, from_stdin: boo
     if not authorizer.can_authorize(app):
         raise UsageError(f"{credential.name}: the app's redirect URI is not a loopback address, "
                          "so the redirected address must be pasted, and no terminal is attached")
-    return authorizer.authorize(credential, app, client)
+    return authorizer.authorize(credential, app, client, keep)
