@@ -32,7 +32,7 @@ from spprov.model import (
     Plan,
     Status,
 )
-from spprov.reconcile.records import authorized_record, updated_record
+from spprov.reconcile.records import authorized_record, preflight_record, updated_record
 from spprov.secret import Secret
 from spprov.state.store import StateStore
 
@@ -59,15 +59,21 @@ class Applier:
         quick = [c for c in plan.changes
                  if c.action in (Action.UPDATE, Action.DELETE, Action.MOVE)]
         consents = [c for c in plan.changes if c.action.needs_person]
-        if consents and self.authorizer is not None:
-            # A consent whose token cannot be stored is lost: learn that before asking anyone.
-            self.store.check_writable(consents[0].name)
         outcomes: dict[str, Outcome] = {}
         with helper_pool(max(1, self.concurrency)) as pool:
             for outcome in pool.map(lambda c: self._guarded(c, plan.prune), quick):
                 outcomes[outcome.name] = outcome
                 self.report(outcome)
+            if self.authorizer is not None:
+                # A consent whose token cannot be stored is lost: learn that before asking
+                # anyone, for every consent of this run with the record it will write.
+                for refused in pool.map(self._preflight, consents):
+                    if refused is not None:
+                        outcomes[refused.name] = refused
+                        self.report(refused)
         for change in consents:
+            if change.name in outcomes:
+                continue
             outcome = self._guarded(change, plan.prune)
             outcomes[outcome.name] = outcome
             self.report(outcome)
@@ -75,6 +81,19 @@ class Applier:
             outcomes[outcome.name] = outcome
             self.report(outcome)
         return moved_apps + [outcomes[c.name] for c in plan.changes if c.name in outcomes]
+
+    def _preflight(self, change: Change) -> Outcome | None:
+        """None when the record a consent will write can be stored, else its failure."""
+        credential = change.desired
+        assert credential is not None
+        app = self.desired.apps[credential.app]
+        try:
+            self.store.check_writable(preflight_record(credential, app, self.clock()))
+        except SpprovError as exc:
+            return Outcome(change.name, change.action, Status.FAILED,
+                           f"no consent was started: the state file could not be written: "
+                           f"{exc}", failure=Failure.of(exc))
+        return None
 
     def _move_app(self, move: AppMove) -> Outcome:
         name = f"app {move.target}"

@@ -11,7 +11,9 @@ from dataclasses import replace
 from datetime import datetime
 
 from spprov.amazon.authorize import Authorization
-from spprov.model import STATE_FORMAT, App, AppIdentity, Credential, Record
+from spprov.model import STATE_FORMAT, App, AppIdentity, AuthorizationMethod, Credential, Record
+from spprov.secret import Secret
+from spprov.state.store import PREFLIGHT_TOKEN
 
 
 def authorized_record(credential: Credential, app: App, authorization: Authorization,
@@ -31,6 +33,19 @@ def authorized_record(credential: Credential, app: App, authorization: Authoriza
         authorized_at=authorized_at,
         identity=AppIdentity.of(app),
     )
+
+
+# The partner a pre-flight record names when the declaration pins none (the real one is
+# known only after the consent); an id of the usual length.
+PREFLIGHT_PARTNER = "A0000000000000"
+
+
+def preflight_record(credential: Credential, app: App, now: datetime) -> Record:
+    """The record a consent for ``credential`` will write, as far as it is known before it."""
+    authorization = Authorization(Secret(PREFLIGHT_TOKEN),
+                                  credential.selling_partner_id or PREFLIGHT_PARTNER,
+                                  AuthorizationMethod.WEBSITE)
+    return authorized_record(credential, app, authorization, now)
 
 
 def updated_record(credential: Credential, app: App, stored: Record) -> Record:

@@ -36,6 +36,8 @@ CREDENTIALS_DIR = "credentials"
 APPS_DIR = "apps"
 # A write outside an explicit lock() waits this long for another run to finish.
 WRITE_WAIT_SECONDS = 10.0
+# What the pre-flight check encrypts in place of the refresh token (the length of one).
+PREFLIGHT_TOKEN = "Atzr|" + "0" * 400  # noqa: S105 - a stand-in, not a secret
 
 
 @dataclass(frozen=True)
@@ -230,9 +232,15 @@ class StateStore:
             source.unlink()
             sync_folder(source.parent)
 
-    def check_writable(self, name: str) -> None:
-        """Fail now, not after a consent, when NAME's state file could not be encrypted."""
-        self.writer.check_encryptable(self.path_of(name))
+    def check_writable(self, record: Record) -> None:
+        """Fail now, not after a consent, when ``record`` could not be stored: its file is
+        checked, and the record is encrypted through the path ``write`` takes (its creation
+        rule, sops, the check of sops's output), with a stand-in for the refresh token."""
+        path = self.path_of(record.name)
+        with self._writing(path):
+            self.present(path)
+            fields = {**statefile.record_fields(record), REFRESH_TOKEN_KEY: PREFLIGHT_TOKEN}
+            self.writer.check_encryptable(path, fields)
 
     def delete(self, name: str) -> None:
         """Delete a credential's state file (nothing happens when there is none)."""

@@ -35,18 +35,20 @@ class StateWriter:
 
     def create(self, path: Path, fields: Mapping[str, object]) -> None:
         """A whole new file (new data key) replacing ``path`` atomically, checked first."""
+        write_atomically(path, self._encrypted(path, fields))
+
+    def check_encryptable(self, path: Path, fields: Mapping[str, object]) -> None:
+        """Everything ``create`` does with ``fields`` except the write: the rule, sops's
+        encryption and the check of its result. Nothing is written."""
+        self._encrypted(path, fields)
+
+    def _encrypted(self, path: Path, fields: Mapping[str, object]) -> bytes:
         rule = self.keyring.rule_for(path)
         ciphertext = self.sops.encrypt_new(path, Secret(statefile.dump(fields)),
                                            rule.flags, trust.ENCRYPTED_REGEX)
         trust.check_written(ciphertext.decode("utf-8", errors="replace"), rule,
                             self.display(path))
-        write_atomically(path, ciphertext)
-
-    def check_encryptable(self, path: Path) -> None:
-        """Encrypt a throwaway document as ``path`` would be; nothing is written."""
-        rule = self.keyring.rule_for(path)
-        self.sops.encrypt_new(path, Secret('{"preflight": true}'), rule.flags,
-                              trust.ENCRYPTED_REGEX)
+        return ciphertext
 
     def update(self, path: Path, wanted: Mapping[str, object]) -> bool:
         """Set the readable fields that differ in a temporary copy; replace the file only

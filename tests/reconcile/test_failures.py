@@ -224,3 +224,23 @@ def test_the_browser_says_authorized_only_once_the_state_file_is_written(
             "consent is lost. Fix the problem your terminal shows, then run:</p>"
             '<code class="cmd">spprov authorize acme</code>') in html
     assert f"acme: create failed: {folder}\n" in result.stdout
+
+
+def test_every_creation_rule_of_the_run_is_tried_before_any_consent(gitops: GitOps) -> None:
+    recipient = gitops.repo.joinpath(".sops.yaml").read_text().split("age: >-\n", 1)[1].strip()
+    gitops.repo.joinpath(".sops.yaml").write_text(
+        "creation_rules:\n"
+        "  - path_regex: ^state/credentials/acme-a\\.sops\\.yaml$\n"
+        f"    age: {recipient}\n"
+        "  - path_regex: ^state/credentials/[^/]+\\.sops\\.yaml$\n"
+        "    age: age1-not-a-recipient\n")
+    gitops.declare([{"name": "acme-a", **US}, {"name": "acme-b", **US}])
+    result = gitops.run("apply", "--yes")
+    assert result.code == 1, result.output
+    assert "acme-a: created (authorized by " in result.stdout
+    assert ("acme-b: create failed: no consent was started: the state file could not be "
+            "written: .sops.yaml: creation rule 2: 'age1-not-a-recipient' is not an age "
+            "recipient") in result.stdout
+    # One consent, for acme-a: none was spent on a token that could not be stored.
+    assert len(gitops.emulator.refresh_tokens(gitops.app.client_id)) == 1
+    assert not gitops.state_file("acme-b").exists()

@@ -18,7 +18,7 @@ from spprov.cli.workspace import Workspace, current, utc_now
 from spprov.errors import UsageError
 from spprov.hints import authorize_command, unknown_credential
 from spprov.model import Credential
-from spprov.reconcile.records import authorized_record
+from spprov.reconcile.records import authorized_record, preflight_record
 from spprov.secret import Secret
 
 
@@ -46,7 +46,7 @@ def command(ctx: click.Context, name: str, refresh_token_stdin: bool,
         workspace.store.write(record, authorization.refresh_token)
 
     with workspace.store.lock():
-        workspace.store.check_writable(name)
+        workspace.store.check_writable(preflight_record(credential, app, utc_now()))
         authorization = _authorization(workspace, credential, refresh_token_stdin,
                                        authorization_timeout, keep)
     partner = authorization.selling_partner_id or "an unrecorded selling partner"
