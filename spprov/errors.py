@@ -16,7 +16,8 @@ is a bug and is reported as such.
         ├── PermanentAmazonError    retrying cannot help
         │   ├── InvalidGrantError   code expired/used, refresh token revoked
         │   ├── InvalidClientError  client id/secret rejected
-        │   └── AccessDeniedError   SP-API answered 403 (e.g. region mismatch)
+        │   ├── AccessDeniedError   SP-API answered 403 (e.g. region mismatch)
+        │   └── NotEnrolledError    rotation refused: no queue registered in the console
         └── TransientAmazonError    429, 5xx, connection errors: worth retrying
 """
 
@@ -125,6 +126,10 @@ class InvalidClientError(PermanentAmazonError):
 
 class AccessDeniedError(PermanentAmazonError):
     """SP-API refused the access token (for example a token of another region)."""
+
+
+class NotEnrolledError(PermanentAmazonError):
+    """The app has no queue registered for its new client secret (Developer Console)."""
 
 
 class TransientAmazonError(AmazonError):

@@ -6,6 +6,7 @@ exactly as they would to Amazon's SQS; only the endpoint comes from the environm
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -20,6 +21,11 @@ ACCOUNT = "123456789012"  # moto's account
 REGION = "us-east-1"
 QUEUE = "spprov-rotation"
 DECLARED_QUEUE_URL = f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT}/{QUEUE}"
+QUEUE_ARN = f"arn:aws:sqs:{REGION}:{ACCOUNT}:{QUEUE}"
+# The access policy Amazon's SP-API notifications need (its account 437568002678).
+AMAZON_STATEMENT = {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::437568002678:root"},
+                    "Action": ["sqs:SendMessage", "sqs:GetQueueAttributes"],
+                    "Resource": QUEUE_ARN}
 # moto accepts any credentials; boto3 needs some to sign requests.
 AWS_ENV = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
            "AWS_DEFAULT_REGION": REGION}
@@ -46,6 +52,16 @@ class Sqs:
 
     def send(self, body: str) -> None:
         self.client.send_message(QueueUrl=self.queue_url, MessageBody=body)
+
+    def set_policy(self, *statements: dict[str, Any]) -> None:
+        """Replace the queue's access policy (none: an empty one)."""
+        policy = json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
+        self.client.set_queue_attributes(QueueUrl=self.queue_url,
+                                         Attributes={"Policy": policy if statements else ""})
+
+    def admit_amazon(self) -> None:
+        """The policy a person sets up for Amazon's notifications."""
+        self.set_policy(AMAZON_STATEMENT)
 
 
 @pytest.fixture(scope="session")

@@ -24,6 +24,7 @@ import httpx
 from spprov.amazon.retry import Failure, RetryPolicy, UnsafeToRetry, parse_retry_after, with_retries
 from spprov.amazon.routing import (
     amazon_url_from_env,
+    error_fields,
     is_loopback_host,
     json_object,
     loggable,
@@ -34,7 +35,9 @@ from spprov.amazon.routing import (
 from spprov.errors import (
     AmazonError,
     InvalidGrantError,
+    NotEnrolledError,
     SpprovError,
+    TransientAmazonError,
 )
 from spprov.escape import url_excerpt
 from spprov.hints import run_authorize
@@ -249,10 +252,14 @@ class LwaClient:
         return payload
 
     def rotate_client_secret(self, endpoint: str, grantless_token: Secret) -> None:
-        """Ask Amazon to rotate the app's secret; the new one arrives by SQS notification."""
+        """Ask Amazon to rotate the app's secret; the new one arrives by SQS notification.
+
+        Sent once, never retried: Amazon may have rotated on a lost answer, and its usage
+        plan (0.0167 requests/s, burst 1) refuses a second try within the minute anyway.
+        """
         try:
             response = self._send("POST", sp_api_url(endpoint, ROTATION_PATH),
-                                  replay_safe=False,
+                                  replay_safe=False, policy=_ONCE,
                                   headers={"x-amz-access-token": grantless_token.reveal()})
         except UnsafeToRetry as exc:
             raise AmazonError(
@@ -260,17 +267,16 @@ class LwaClient:
                 f"({exc.failure.description}); Amazon may have rotated the secret: wait for "
                 "the APPLICATION_OAUTH_CLIENT_NEW_SECRET notification before trying again",
                 exc.failure.status) from None
+        except TransientAmazonError as exc:
+            if exc.status != 429:
+                raise
+            raise AmazonError(ROTATION_THROTTLED, 429, "QuotaExceeded") from None
+        if response.status_code == 400 and _not_enrolled(response):
+            raise NotEnrolledError(
+                f"{endpoint}: the app is not enrolled for rotation notifications", 400,
+                "InvalidInput")
         if response.status_code != 204:
             raise sp_api_error(endpoint, response)
-
-    def sp_api_call(self, method: str, url: str, access_token: Secret, *,
-                    body: dict[str, Any] | None = None,
-                    replay_safe: bool = True) -> httpx.Response:
-        """One SP-API request with an access token; the caller reads the answer."""
-        headers = {"x-amz-access-token": access_token.reveal()}
-        if body is None:
-            return self._send(method, url, replay_safe=replay_safe, headers=headers)
-        return self._send(method, url, replay_safe=replay_safe, headers=headers, json=body)
 
     # -- plumbing ---------------------------------------------------------------------
 
@@ -287,7 +293,8 @@ class LwaClient:
         raise token_error(response, client.client_id, client.app, invalid_grant, self._environ)
 
     def _send(self, method: str, url: str, *, replay_safe: bool,
-              lost: list[Failure] | None = None, **kwargs: Any) -> httpx.Response:
+              lost: list[Failure] | None = None, policy: RetryPolicy | None = None,
+              **kwargs: Any) -> httpx.Response:
         """Send with retries; failed attempts Amazon may have acted on are added to ``lost``."""
         routed = route(url, self._amazon_url)
 
@@ -298,7 +305,7 @@ class LwaClient:
                 lost.append(outcome)
             return outcome
 
-        return with_retries(attempt, self._retry, replay_safe=replay_safe,
+        return with_retries(attempt, policy or self._retry, replay_safe=replay_safe,
                             clock=self._clock, sleep=self._sleep, rng=self._rng)
 
     def _attempt(self, method: str, url: str, number: int,
@@ -322,6 +329,18 @@ class LwaClient:
             return Failure(f"{where} answered HTTP {status}", status, retry_after,
                            may_have_been_processed=status != 429)
         return response
+
+
+_ONCE = RetryPolicy(attempts=1)
+ROTATION_THROTTLED = (
+    "Amazon refused the client secret rotation: it allows one a minute (usage plan 0.0167 "
+    "requests/s, burst 1); wait a minute and run again (a notification of the earlier "
+    "rotation is collected first)")
+
+
+def _not_enrolled(response: httpx.Response) -> bool:
+    _, message = error_fields(response)
+    return "not enrolled" in message
 
 
 def _describe(exc: httpx.TransportError) -> str:

@@ -1,9 +1,11 @@
-"""The Notifications API calls and the message that carries a rotated client secret.
+"""Amazon's application notifications: a rotated client secret, a secret about to expire.
 
-Destinations and the subscription to ``APPLICATION_OAUTH_CLIENT_NEW_SECRET`` are
-application-level, so they are made with a grantless token (scope
-``sellingpartnerapi::notifications``). Shapes follow Amazon's notifications v1 model:
-answers are ``{"payload": ...}`` or ``{"errors": [...]}``.
+Neither is a Notifications API subscription. A person registers the app's SQS queue in
+the Developer Console (Notification Preferences, rows "Application Client New Secret" and
+"Application Client Secret Expiry"); Amazon's auth-lifecycle sample: "There is no API
+available for subscription setup for rotating client secret". Bodies as Amazon's samples
+read them (amzn/selling-partner-api-samples, use-cases/lwa-rotation and
+use-cases/auth-lifecycle-management).
 """
 
 from __future__ import annotations
@@ -14,16 +16,16 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from spprov.amazon.lwa import LwaClient
-from spprov.amazon.routing import json_object, sp_api_error
-from spprov.errors import AmazonError, SpprovError
 from spprov.secret import Secret
 
 NEW_SECRET = "APPLICATION_OAUTH_CLIENT_NEW_SECRET"  # noqa: S105 - a notification type
+SECRET_EXPIRY = "APPLICATION_OAUTH_CLIENT_SECRET_EXPIRY"  # noqa: S105 - a notification type
 NOTIFICATIONS_SCOPE = "sellingpartnerapi::notifications"
-DESTINATIONS_PATH = "/notifications/v1/destinations"
-SUBSCRIPTIONS_PATH = "/notifications/v1/subscriptions"
-DESTINATION_NAME = "spprov-client-secret-rotation"
+# The AWS account Amazon's SP-API notifications are sent from; the queue policy must let it
+# sqs:SendMessage and sqs:GetQueueAttributes.
+AMAZON_NOTIFICATIONS_ACCOUNT = "437568002678"
+AMAZON_NOTIFICATIONS_PRINCIPAL = f"arn:aws:iam::{AMAZON_NOTIFICATIONS_ACCOUNT}:root"
+QUEUE_ACTIONS = ("sqs:SendMessage", "sqs:GetQueueAttributes")
 
 
 @dataclass(frozen=True)
@@ -32,8 +34,24 @@ class NewSecretNotification:
 
     client_id: str
     new_secret: Secret
+    new_secret_expires_at: datetime | None
     old_secret_expires_at: datetime | None
-    event_time: str
+    event_time: datetime | None
+
+    @property
+    def shown(self) -> str:
+        """How a report names it: by its event time."""
+        return f"event time {_shown(self.event_time)}"
+
+
+@dataclass(frozen=True)
+class ExpiryNotice:
+    """The content of one ``APPLICATION_OAUTH_CLIENT_SECRET_EXPIRY`` message."""
+
+    client_id: str
+    secret_expires_at: datetime | None
+    reason: str
+    event_time: datetime | None
 
 
 def queue_arn(queue_url: str, region: str) -> str:
@@ -42,89 +60,73 @@ def queue_arn(queue_url: str, region: str) -> str:
     return f"arn:aws:sqs:{region}:{account}:{queue}"
 
 
-def ensure_subscription(lwa: LwaClient, endpoint: str, token: Secret, arn: str) -> str:
-    """Make sure the new-secret notification goes to the queue ``arn``; its destination id."""
-    destination = _destination_for(lwa, endpoint, token, arn) or _create_destination(
-        lwa, endpoint, token, arn)
-    url = f"{endpoint.rstrip('/')}{SUBSCRIPTIONS_PATH}/{NEW_SECRET}"
-    response = lwa.sp_api_call("GET", url, token)
-    if response.status_code == 200:
-        subscribed = _payload(response).get("destinationId")
-        if subscribed == destination:
-            return destination
-        raise SpprovError(
-            f"{NEW_SECRET} is already subscribed to destination {subscribed}, not to {arn}: "
-            "delete that subscription (Notifications API deleteSubscriptionById) or declare "
-            "its queue, then run again")
-    if response.status_code != 404:
-        raise sp_api_error(endpoint, response)
-    created = lwa.sp_api_call("POST", url, token, replay_safe=True,
-                              body={"payloadVersion": "1.0", "destinationId": destination})
-    if created.status_code not in (200, 409):  # 409: subscribed meanwhile (a retried create)
-        raise sp_api_error(endpoint, created)
-    return destination
+def console_steps(app: str, arn: str, expiry_too: bool) -> list[str]:
+    """What a person does in the Developer Console so Amazon can send the app's secrets."""
+    rows = '"Application Client New Secret"' + (
+        ' and "Application Client Secret Expiry"' if expiry_too else "")
+    return [
+        f"app {app}: Amazon says the app is not enrolled for rotation notifications; only a "
+        "person can register the queue (there is no API for it):",
+        "  1. sign in to the Solution Provider Portal (or Seller Central > Apps and Services > "
+        "Develop Apps, or Vendor Central > Integration > API Integration)",
+        f"  2. open the app's Notification Preferences and, in the row {rows}, enter the SQS "
+        f"queue ARN {arn}",
+        f"  3. save, then run `spprov app rotate-secret {app}` again",
+    ]
 
 
-def _destination_for(lwa: LwaClient, endpoint: str, token: Secret, arn: str) -> str | None:
-    response = lwa.sp_api_call("GET", endpoint.rstrip("/") + DESTINATIONS_PATH, token)
-    if response.status_code != 200:
-        raise sp_api_error(endpoint, response)
-    destinations = json_object(response).get("payload")
-    if not isinstance(destinations, list):
-        raise AmazonError(f"{endpoint} listed destinations without a payload list", 200)
-    for destination in destinations:
-        resource = destination.get("resource") if isinstance(destination, dict) else None
-        sqs = resource.get("sqs") if isinstance(resource, dict) else None
-        if isinstance(sqs, dict) and sqs.get("arn") == arn:
-            return str(destination.get("destinationId"))
-    return None
-
-
-def _create_destination(lwa: LwaClient, endpoint: str, token: Secret, arn: str) -> str:
-    body = {"name": DESTINATION_NAME, "resourceSpecification": {"sqs": {"arn": arn}}}
-    response = lwa.sp_api_call("POST", endpoint.rstrip("/") + DESTINATIONS_PATH, token,
-                               body=body, replay_safe=True)
-    if response.status_code == 409:  # made by a retried request: it is listed now
-        found = _destination_for(lwa, endpoint, token, arn)
-        if found is not None:
-            return found
-    if response.status_code != 200:
-        raise sp_api_error(endpoint, response)
-    destination = _payload(response).get("destinationId")
-    if not isinstance(destination, str) or not destination:
-        raise AmazonError(f"{endpoint} created a destination without a destinationId", 200)
-    return destination
-
-
-def _payload(response: Any) -> dict[str, Any]:
-    payload = json_object(response).get("payload")
-    return payload if isinstance(payload, dict) else {}
-
-
-def parse_new_secret(body: str) -> NewSecretNotification | None:
-    """The new-secret content of an SQS message body; None for any other message."""
+def _document(body: str, notification_type: str) -> dict[str, Any] | None:
     try:
         document = json.loads(body)
     except (json.JSONDecodeError, UnicodeDecodeError):
         return None
-    if not isinstance(document, dict) or document.get("notificationType") != NEW_SECRET:
+    if not isinstance(document, dict) or document.get("notificationType") != notification_type:
         return None
     payload = document.get("payload")
-    content = payload.get("applicationOAuthClientNewSecret") if isinstance(payload, dict) else None
-    if not isinstance(content, dict):
+    return document if isinstance(payload, dict) else None
+
+
+def parse_new_secret(body: str) -> NewSecretNotification | None:
+    """The new-secret content of an SQS message body; None for any other message."""
+    document = _document(body, NEW_SECRET)
+    content = document["payload"].get("applicationOAuthClientNewSecret") if document else None
+    if document is None or not isinstance(content, dict):
         return None
     client_id, secret = content.get("clientId"), content.get("newClientSecret")
     if not isinstance(client_id, str) or not isinstance(secret, str) or not secret:
         return None
     return NewSecretNotification(client_id, Secret(secret),
-                                 _time(content.get("oldClientSecretExpiryTime")),
-                                 str(document.get("eventTime", "")))
+                                 parse_time(content.get("newClientSecretExpiryTime")),
+                                 parse_time(content.get("oldClientSecretExpiryTime")),
+                                 parse_time(document.get("eventTime")))
 
 
-def _time(value: object) -> datetime | None:
+def parse_expiry_notice(body: str) -> ExpiryNotice | None:
+    """The content of a secret-expiry notice; None for any other message."""
+    document = _document(body, SECRET_EXPIRY)
+    content = document["payload"].get("applicationOAuthClientSecretExpiry") if document else None
+    if document is None or not isinstance(content, dict):
+        return None
+    client_id = content.get("clientId")
+    if not isinstance(client_id, str):
+        return None
+    return ExpiryNotice(client_id, parse_time(content.get("clientSecretExpiryTime")),
+                        str(content.get("clientSecretExpiryReason", "")),
+                        parse_time(document.get("eventTime")))
+
+
+def parse_time(value: object) -> datetime | None:
+    """An ISO 8601 instant as Amazon writes them (``2024-01-10T22:09:17.456Z``), or None."""
     if not isinstance(value, str):
         return None
     try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+        found = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         return None
+    return found if found.tzinfo is not None else None
+
+
+def _shown(moment: datetime | None) -> str:
+    if moment is None:
+        return "unknown"
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from spprov.amazon.notifications import AMAZON_NOTIFICATIONS_ACCOUNT
 from spprov.amazon.routing import is_loopback_host
 from spprov.errors import SpprovError, UsageError
 from spprov.model import Notifications
@@ -26,6 +27,7 @@ ENDPOINT_VARIABLE = "SPPROV_SQS_ENDPOINT_URL"
 MISSING_BOTO3 = ("this command needs boto3 to read the SQS queue: "
                  "pip install 'spprov[aws]'")
 LONG_POLL_SECONDS = 20  # the most SQS allows per ReceiveMessage
+_MISSING_QUEUE = ("AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist")
 
 
 @dataclass(frozen=True)
@@ -84,6 +86,23 @@ class Queue:
         return [QueueMessage(str(m["MessageId"]), str(m["ReceiptHandle"]), str(m["Body"]))
                 for m in answer.get("Messages", [])]
 
+    def check_ready(self) -> str:
+        """The queue's ARN, once it is known to exist and to admit Amazon's notifications."""
+        from spprov.amazon.queuepolicy import missing_actions, statement_to_add
+
+        answer = self._call("read the attributes of", self._client.get_queue_attributes,
+                            QueueUrl=self.url, AttributeNames=["QueueArn", "Policy"])
+        attributes = answer.get("Attributes", {})
+        arn = str(attributes.get("QueueArn", ""))
+        missing = missing_actions(attributes.get("Policy"), arn)
+        if missing:
+            raise SpprovError(
+                f"SQS queue {self.shown}: its policy does not let Amazon's SP-API (AWS account "
+                f"{AMAZON_NOTIFICATIONS_ACCOUNT}) {' and '.join(missing)}, so Amazon cannot "
+                f"deliver the new secret: add the statement {statement_to_add(arn)} to the "
+                "queue's access policy")
+        return arn
+
     def delete(self, message: QueueMessage) -> None:
         """Delete a message that has been dealt with."""
         self._call("delete a message from", self._client.delete_message, QueueUrl=self.url,
@@ -101,6 +120,10 @@ class Queue:
                 "an instance or CI role)") from None
         except ClientError as exc:
             error = exc.response.get("Error", {})
+            if error.get("Code") in _MISSING_QUEUE:
+                raise SpprovError(
+                    f"SQS queue {self.shown} does not exist: create it (a standard queue) or "
+                    "correct notifications.sqs_queue_url in the app's declaration") from None
             raise SpprovError(f"cannot {doing} SQS queue {self.shown}: "
                               f"{error.get('Code', 'error')}: "
                               f"{str(error.get('Message', ''))[:200]}") from None

@@ -7,8 +7,8 @@ from dataclasses import fields
 from typing import Any
 
 from spprov.emulator.messages import Request, Response, json_response
-from spprov.emulator.notifications import rotate_and_notify
-from spprov.emulator.state import App, Faults, World, selling_partner_id
+from spprov.emulator.notifications import rotate_and_notify, send_expiry_notice
+from spprov.emulator.state import App, Faults, NotificationPreferences, World, selling_partner_id
 from spprov.regions import Region
 
 Control = Callable[[World, Request], Response]
@@ -179,6 +179,37 @@ def _rotate_secret(world: World, request: Request) -> Response:
     return json_response(200, {"client_id": client_id, "client_secret": secret})
 
 
+def _notification_preferences(world: World, request: Request) -> Response:
+    """The Developer Console's Notification Preferences: the queue of each application row."""
+    body = _body(request)
+    client_id = str(body.get("client_id", ""))
+    unknown = sorted(set(body) - {"client_id", *_PREFERENCE_FIELDS})
+    if unknown:
+        raise _BadRequest(f"unknown fields: {', '.join(unknown)}")
+    arns = {name: body.get(name) for name in _PREFERENCE_FIELDS}
+    for name, arn in arns.items():
+        if arn is not None and (not isinstance(arn, str) or not arn.startswith("arn:aws:sqs:")
+                                or arn.count(":") != 5):
+            raise _BadRequest(f"{name} must be an SQS queue ARN (arn:aws:sqs:REGION:ACCOUNT:"
+                              "QUEUE) or null")
+    with world.lock:
+        if client_id not in world.apps:
+            return json_response(404, {"error": f"no app with client_id {client_id}"})
+        world.preferences[client_id] = NotificationPreferences(**arns)
+    return json_response(200, {"client_id": client_id, **arns})
+
+
+_PREFERENCE_FIELDS = ("new_secret_queue_arn", "secret_expiry_queue_arn")
+
+
+def _secret_expiry_notice(world: World, request: Request) -> Response:
+    client_id = str(_body(request).get("client_id", ""))
+    with world.lock:
+        if client_id not in world.apps:
+            return json_response(404, {"error": f"no app with client_id {client_id}"})
+    return json_response(200, {"notification": send_expiry_notice(world, client_id)})
+
+
 def _rotations(world: World, request: Request) -> Response:
     with world.lock:
         return json_response(200, {"completed": world.rotations_completed})
@@ -206,4 +237,6 @@ CONTROLS: dict[tuple[str, str], Control] = {
     ("POST", "/rotate-secret"): _rotate_secret,
     ("GET", "/notifications"): _notifications,
     ("GET", "/rotations"): _rotations,
+    ("POST", "/notification-preferences"): _notification_preferences,
+    ("POST", "/secret-expiry-notice"): _secret_expiry_notice,
 }

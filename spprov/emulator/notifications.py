@@ -3,6 +3,11 @@
 Application-level: every call needs a grantless token, and destinations and
 subscriptions belong to the token's app. Answers have the shapes of Amazon's
 notifications v1 and applications 2023-11-30 models.
+
+The application notifications (a new client secret, a secret about to expire) are not
+subscriptions: a person registers their queue in the Developer Console's Notification
+Preferences (the ``notification-preferences`` control stands in for it), and the
+Notifications API refuses them. A rotation without a registered queue is refused too.
 """
 
 from __future__ import annotations
@@ -12,19 +17,27 @@ import secrets
 from spprov.emulator.delivery import deliver
 from spprov.emulator.messages import Request, Response, json_response, sp_api_error
 from spprov.emulator.state import (
+    APPLICATION_TYPES,
+    NEW_SECRET_TYPE,
     NOTIFICATIONS_SCOPE,
     ROTATION_SCOPE,
+    SECRET_EXPIRY_TYPE,
     AccessGrant,
     Destination,
     Subscription,
     World,
 )
+from spprov.regions import Environment, endpoint
 
 DESTINATIONS_PATH = "/notifications/v1/destinations"
 SUBSCRIPTIONS_PREFIX = "/notifications/v1/subscriptions/"
 ROTATION_PATH = "/applications/2023-11-30/clientSecret"
 GATE_TIMEOUT_SECONDS = 60
 _DENIED = "Access to requested resource is denied."
+# The 400 of the applications 2023-11-30 model (also its static sandbox answer).
+NOT_ENROLLED = ("Application is not enrolled for rotation notification. Please update "
+                "application notification preference in Developer console.")
+QUOTA_EXCEEDED = "You exceeded your quota for the requested resource."
 
 
 def is_notifications(path: str) -> bool:
@@ -111,6 +124,10 @@ def _get_subscription(world: World, client_id: str, notification_type: str) -> R
 
 def _create_subscription(world: World, request: Request, client_id: str,
                          notification_type: str) -> Response:
+    if notification_type in APPLICATION_TYPES:
+        return sp_api_error(400, "InvalidInput", f"{notification_type} notifications are set "
+                            "up in the Developer Console (Notification Preferences), not "
+                            "through the Notifications API.")
     body = _json(request)
     missing = [name for name in ("payloadVersion", "destinationId")
                if not isinstance(body.get(name), str) or not body.get(name)]
@@ -135,28 +152,56 @@ def rotate_client_secret(world: World, request: Request, grant: AccessGrant) -> 
     refused = _grantless(grant, ROTATION_SCOPE)
     if refused is not None:
         return refused
+    found = endpoint(f"https://{request.host}")
+    if found is not None and found.environment is Environment.SANDBOX:
+        # "cannot be called using a sandbox application": the sandbox answers the model's
+        # static 400.
+        return sp_api_error(400, "InvalidInput", NOT_ENROLLED)
     with world.lock:
         app = world.apps[grant.client_id]
-    rotate_and_notify(world, app.client_id)
+        enrolled = world.preferences.get(app.client_id)
+        if enrolled is None or enrolled.new_secret_queue_arn is None:
+            return sp_api_error(400, "InvalidInput", NOT_ENROLLED)
+        if world.rotation_wait(app) > 0:
+            return sp_api_error(429, "QuotaExceeded", QUOTA_EXCEEDED)
+        notification = world.rotate_secret(app)  # under the lock: one rotation per minute
+    _send_new_secret(world, app.client_id, notification)
     world.rotation_answer_gate.wait(GATE_TIMEOUT_SECONDS)
     return Response(204, b"", "application/json")
 
 
 def rotate_and_notify(world: World, client_id: str) -> str:
-    """Rotate the app's secret and send the notification to its subscribed queue."""
+    """Rotate the app's secret and send the notification to its registered queue."""
     with world.lock:
         app = world.apps[client_id]
         notification = world.rotate_secret(app)
-        subscription = world.subscriptions.get((client_id, str(notification["notificationType"])))
-        endpoint = world.sqs_endpoint_url
         secret = app.client_secret
-    if subscription is not None:
-        arn = world.destination_arn(client_id, subscription.destination_id)
-        if arn is not None:
-            deliver(endpoint, arn, notification)
+    _send_new_secret(world, client_id, notification)
+    return secret
+
+
+def _send_new_secret(world: World, client_id: str, notification: dict[str, object]) -> None:
+    send_to_registered_queue(world, client_id, NEW_SECRET_TYPE, notification)
     with world.lock:  # counted once the notification is on its way, not before
         world.rotations_completed += 1
-    return secret
+
+
+def send_expiry_notice(world: World, client_id: str) -> dict[str, object]:
+    """Send the app's ``APPLICATION_OAUTH_CLIENT_SECRET_EXPIRY`` notice, as Amazon does ahead."""
+    with world.lock:
+        notification = world.expiry_notice(world.apps[client_id])
+    send_to_registered_queue(world, client_id, SECRET_EXPIRY_TYPE, notification)
+    return notification
+
+
+def send_to_registered_queue(world: World, client_id: str, notification_type: str,
+                             notification: dict[str, object]) -> bool:
+    """Deliver to the queue registered for the type in the console; False when none."""
+    with world.lock:
+        preferences = world.preferences.get(client_id)
+        arn = preferences.queue_for(notification_type) if preferences else None
+        sqs_endpoint = world.sqs_endpoint_url
+    return arn is not None and deliver(sqs_endpoint, arn, notification)
 
 
 def _json(request: Request) -> dict[str, object]:

@@ -9,6 +9,7 @@ import secrets
 import string
 import threading
 import time
+import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,6 +26,12 @@ GRANTLESS_SCOPES = frozenset({
 ROTATION_SCOPE = "sellingpartnerapi::client_credential:rotation"
 NOTIFICATIONS_SCOPE = "sellingpartnerapi::notifications"
 NEW_SECRET_TYPE = "APPLICATION_OAUTH_CLIENT_NEW_SECRET"  # noqa: S105 - a notification type
+SECRET_EXPIRY_TYPE = "APPLICATION_OAUTH_CLIENT_SECRET_EXPIRY"  # noqa: S105 - a notification type
+# Set up by a person in the Developer Console, never through the Notifications API.
+APPLICATION_TYPES = frozenset({NEW_SECRET_TYPE, SECRET_EXPIRY_TYPE})
+SECRET_LIFETIME_SECONDS = 180 * 24 * 3600
+# rotateApplicationClientSecret's usage plan: 0.0167 requests/s, burst 1.
+ROTATION_INTERVAL_SECONDS = 60
 _CODE_ALPHABET = string.ascii_letters
 
 
@@ -50,6 +57,8 @@ class App:
     draft: bool = False
     previous_secret: str | None = field(default=None, repr=False)
     previous_secret_until: float = 0.0
+    secret_expires_at: float = 0.0  # set at registration and by each rotation
+    last_rotation_at: float | None = None
 
     def secret_matches(self, secret: str, now: float) -> bool:
         """The current secret, or the previous one during its 7-day grace."""
@@ -58,6 +67,20 @@ class App:
         previous = self.previous_secret
         return (previous is not None and now < self.previous_secret_until
                 and secrets.compare_digest(secret, previous))
+
+
+@dataclass
+class NotificationPreferences:
+    """What a person entered in the Developer Console's Notification Preferences."""
+
+    new_secret_queue_arn: str | None = None  # row "Application Client New Secret"
+    secret_expiry_queue_arn: str | None = None  # row "Application Client Secret Expiry"
+
+    def queue_for(self, notification_type: str) -> str | None:
+        """The queue ARN registered for an application notification type."""
+        if notification_type == NEW_SECRET_TYPE:
+            return self.new_secret_queue_arn
+        return self.secret_expiry_queue_arn
 
 
 @dataclass
@@ -148,6 +171,8 @@ class World:
         # Notifications API: destinations and subscriptions per client id (application).
         self.destinations: dict[str, list[Destination]] = {}
         self.subscriptions: dict[tuple[str, str], Subscription] = {}
+        # The console's notification preferences per client id (application notifications).
+        self.preferences: dict[str, NotificationPreferences] = {}
         # Where notifications are sent through the real SQS API (moto in tests); None: kept
         # only in ``notifications``. Never Amazon's own SQS.
         self.sqs_endpoint_url: str | None = None
@@ -175,6 +200,8 @@ class World:
     def register(self, app: App) -> None:
         """Add or replace an app (keyed by client id)."""
         with self.lock:
+            if not app.secret_expires_at:
+                app.secret_expires_at = self.now() + SECRET_LIFETIME_SECONDS
             self.apps[app.client_id] = app
 
     def app_by_application_id(self, application_id: str) -> App | None:
@@ -217,13 +244,40 @@ class World:
     def rotate_secret(self, app: App) -> dict[str, Any]:
         """Give the app a new secret (the old one works 7 more days); the notification."""
         with self.lock:
+            now = self.now()
             app.previous_secret = app.client_secret
-            app.previous_secret_until = self.now() + OLD_SECRET_GRACE_SECONDS
+            app.previous_secret_until = now + OLD_SECRET_GRACE_SECONDS
             app.client_secret = new_client_secret()
-            subscription = self.subscriptions.get((app.client_id, NEW_SECRET_TYPE))
-            notification = _new_secret_notification(app, self.now(), subscription)
+            app.secret_expires_at = now + SECRET_LIFETIME_SECONDS
+            app.last_rotation_at = now
+            notification = _notification(app, NEW_SECRET_TYPE, now, {
+                "applicationOAuthClientNewSecret": {
+                    "clientId": app.client_id,
+                    "newClientSecret": app.client_secret,
+                    "newClientSecretExpiryTime": iso(app.secret_expires_at),
+                    "oldClientSecretExpiryTime": iso(app.previous_secret_until),
+                }})
             self.notifications.append(notification)
             return notification
+
+    def expiry_notice(self, app: App) -> dict[str, Any]:
+        """The ``APPLICATION_OAUTH_CLIENT_SECRET_EXPIRY`` notice of the app's current secret."""
+        with self.lock:
+            notification = _notification(app, SECRET_EXPIRY_TYPE, self.now(), {
+                "applicationOAuthClientSecretExpiry": {
+                    "clientId": app.client_id,
+                    "clientSecretExpiryTime": iso(app.secret_expires_at),
+                    "clientSecretExpiryReason": "PERIODIC_ROTATION",
+                }})
+            self.notifications.append(notification)
+            return notification
+
+    def rotation_wait(self, app: App) -> float:
+        """Seconds until the app may rotate again (0: now), by the usage plan."""
+        with self.lock:
+            if app.last_rotation_at is None:
+                return 0.0
+            return max(0.0, app.last_rotation_at + ROTATION_INTERVAL_SECONDS - self.now())
 
     def destination_arn(self, client_id: str, destination_id: str) -> str | None:
         """The SQS ARN of one of the app's destinations."""
@@ -250,27 +304,28 @@ class World:
             return faults
 
 
-def _iso(moment: float) -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(moment))
+def iso(moment: float) -> str:
+    """An instant as Amazon's notifications write it: ``2024-01-10T22:09:17.456Z``."""
+    whole = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(moment))
+    return f"{whole}.{int(moment * 1000) % 1000:03d}Z"
 
 
-def _new_secret_notification(app: App, now: float,
-                             subscription: Subscription | None) -> dict[str, Any]:
-    # The shape of the APPLICATION_OAUTH_CLIENT_NEW_SECRET notification sent through SQS.
+def _notification(app: App, notification_type: str, now: float,
+                  payload: dict[str, Any]) -> dict[str, Any]:
+    # The shape of Amazon's application notifications as its samples show and read them
+    # (amzn/selling-partner-api-samples: use-cases/lwa-rotation/docs/DEPLOYMENT.md,
+    # use-cases/auth-lifecycle-management/QuickStart.md). Registered in the console, they
+    # have no Notifications API subscription: subscriptionId names the console's.
     return {
         "notificationVersion": "1.0",
-        "notificationType": NEW_SECRET_TYPE,
+        "notificationType": notification_type,
         "payloadVersion": "2023-11-30",
-        "eventTime": _iso(now),
-        "payload": {"applicationOAuthClientNewSecret": {
-            "clientId": app.client_id,
-            "newClientSecret": app.client_secret,
-            "oldClientSecretExpiryTime": _iso(app.previous_secret_until),
-        }},
+        "eventTime": iso(now),
+        "payload": payload,
         "notificationMetadata": {
             "applicationId": app.application_id,
-            "subscriptionId": subscription.subscription_id if subscription else "",
-            "publishTime": _iso(now),
-            "notificationId": secrets.token_hex(16),
+            "subscriptionId": str(uuid.uuid5(uuid.NAMESPACE_URL, app.client_id)),
+            "publishTime": iso(now),
+            "notificationId": str(uuid.uuid4()),
         },
     }

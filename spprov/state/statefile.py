@@ -13,6 +13,7 @@ import enum
 import json
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -171,6 +172,40 @@ def _check_format(fields: Mapping[str, Any]) -> int:
     return int(found)
 
 
+@dataclass(frozen=True)
+class SecretTimes:
+    """What Amazon's notification said of a stored client secret (readable, not secret)."""
+
+    event_time: datetime  # the notification's eventTime: orders rotations
+    expires_at: datetime | None  # newClientSecretExpiryTime
+
+
+def format_event_time(moment: datetime) -> str:
+    """``2026-11-28T02:00:00.123Z``: to the millisecond, as Amazon's eventTime is."""
+    utc = moment.astimezone(UTC)
+    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+
+
+def secret_times(fields: Mapping[str, Any]) -> SecretTimes | None:
+    """The times a rotation recorded in an app secret file; None for a secret set by hand."""
+    if "secret_event_time" not in fields:
+        return None
+    value = fields["secret_event_time"]
+    if isinstance(value, datetime):  # a reader that resolves YAML timestamps
+        event_time = value if value.tzinfo else value.replace(tzinfo=UTC)
+    elif isinstance(value, str) and _EVENT_TIME.match(value):
+        event_time = datetime.fromisoformat(value)
+    else:
+        raise ValueError(f"secret_event_time: expected a time like 2026-11-28T02:00:00.123Z, "
+                         f"got {excerpt(value)}")
+    expires = fields.get("secret_expires_at")
+    return SecretTimes(event_time,
+                       None if expires is None else parse_time(expires, "secret_expires_at"))
+
+
+_EVENT_TIME = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z\Z")
+
+
 def check_app_fields(fields: Mapping[str, Any], path: Path) -> datetime:
     """Check an app secret file's readable fields; its ``set_at``."""
     _check_format(fields)
@@ -180,9 +215,16 @@ def check_app_fields(fields: Mapping[str, Any], path: Path) -> datetime:
     return parse_time(fields.get("set_at"), "set_at")
 
 
-def app_fields(app: str, set_at: datetime) -> dict[str, object]:
+def app_fields(app: str, set_at: datetime,
+               times: SecretTimes | None = None) -> dict[str, object]:
     """The readable fields of an app secret file, in file order."""
-    return {"format": STATE_FORMAT, "app": app, "set_at": format_time(set_at)}
+    fields: dict[str, object] = {"format": STATE_FORMAT, "app": app,
+                                 "set_at": format_time(set_at)}
+    if times is not None:
+        fields["secret_event_time"] = format_event_time(times.event_time)
+        if times.expires_at is not None:
+            fields["secret_expires_at"] = format_time(times.expires_at)
+    return fields
 
 
 def _text(fields: Mapping[str, Any], key: str) -> str:

@@ -55,6 +55,7 @@ class AppSecret:
     app: str
     client_secret: Secret
     set_at: datetime
+    times: statefile.SecretTimes | None = None  # None: set by hand, not by a rotation
 
 
 @dataclass(frozen=True)
@@ -221,7 +222,8 @@ class StateStore:
         set_at = self.app_secret_set_at(old)
         if set_at is None:
             raise StateError(f"{self.display(source)}: no such file; nothing to move")
-        self._move_file(source, self.app_path(new), statefile.app_fields(new, set_at))
+        times = statefile.secret_times(statefile.readable_fields(self.read_text(source)))
+        self._move_file(source, self.app_path(new), statefile.app_fields(new, set_at, times))
 
     def _move_file(self, source: Path, target: Path, fields: Mapping[str, object]) -> None:
         with self._writing(target), self.lock(WRITE_WAIT_SECONDS):
@@ -282,21 +284,27 @@ class StateStore:
         document = self.read_document(path)
         try:
             set_at = statefile.check_app_fields(document, path)
+            times = statefile.secret_times(document)
         except ValueError as exc:
             raise StateError(f"{display}: {exc}") from None
         secret = document.get(CLIENT_SECRET_KEY)
         if not isinstance(secret, str) or not secret:
             raise StateError(f"{display}: no client_secret: run `spprov app set-secret {app}`")
-        return AppSecret(app, Secret(secret), set_at)
+        return AppSecret(app, Secret(secret), set_at, times)
 
-    def set_app_secret(self, app: str, secret: Secret, now: datetime) -> bool:
-        """Store the app's client secret; ``set_at`` moves only when the secret changed."""
+    def set_app_secret(self, app: str, secret: Secret, now: datetime,
+                       times: statefile.SecretTimes | None = None) -> bool:
+        """Store the app's client secret; ``set_at`` moves only when the secret changed.
+
+        ``times``: what the rotation's notification said of it (a secret set by hand has
+        none), so a late notification of an earlier rotation cannot replace it.
+        """
         path = self.app_path(app)
         with self._writing(path), self.lock(WRITE_WAIT_SECONDS):
             current = self.app_secret(app) if self.present(path) else None
             if current is not None and current.client_secret.reveal() == secret.reveal():
                 return False
-            fields = {**statefile.app_fields(app, now), CLIENT_SECRET_KEY: secret.reveal()}
+            fields = {**statefile.app_fields(app, now, times), CLIENT_SECRET_KEY: secret.reveal()}
             self.writer.create(path, fields)  # a new secret gets a new data key
             return True
 

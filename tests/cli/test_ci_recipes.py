@@ -25,7 +25,7 @@ import yaml
 
 import spprov
 from tests.cli.test_wheel import build_wheel
-from tests.fixtures_aws import DECLARED_QUEUE_URL, Sqs
+from tests.fixtures_aws import DECLARED_QUEUE_URL, QUEUE_ARN, Sqs
 from tests.fixtures_cli import clean_env
 from tests.fixtures_gitops import US, GitOps
 
@@ -529,6 +529,11 @@ def _stored_secret_and_a_remote(gitops: GitOps, sqs: Sqs, tmp_path: Path) -> Pat
     remote = tmp_path / "remote.git"
     subprocess.run(["git", "init", "-q", "--bare", str(remote)], check=True)
     gitops.emulator.control("POST", "/settings", {"sqs_endpoint_url": sqs.endpoint})
+    # The queue as a person registers it in the Developer Console, open to Amazon.
+    gitops.emulator.control("POST", "/notification-preferences", {
+        "client_id": gitops.app.client_id, "new_secret_queue_arn": QUEUE_ARN,
+        "secret_expiry_queue_arn": QUEUE_ARN})
+    sqs.admit_amazon()
     gitops.declare([{"name": "acme-us", **US}], notifications={
         "sqs_queue_url": DECLARED_QUEUE_URL, "aws_region": "us-east-1"})
     assert gitops.run("app", "set-secret", "acme", input=gitops.app.client_secret).code == 0
@@ -558,9 +563,9 @@ def test_nightly_rotation_shows_the_age_rotates_when_old_and_commits(
     young = runner.run(rotate, {}, {}, extra={**job, "SPPROV_ROTATE_AFTER": "150d"})
     assert young.returncode == 0, young.stderr
     assert (gitops.repo / "rotate.log").read_text() == (
-        "client secret of app acme is 0 days old (set "
-        f"{gitops.readable_app('acme')['set_at'][:10]}); not rotating "
-        "(--if-older-than 150d)\n")
+        "app acme: no APPLICATION_OAUTH_CLIENT_SECRET_EXPIRY notice waiting in "
+        f"{DECLARED_QUEUE_URL}, and it is younger than 150d; not rotating "
+        "(--on-expiry-notice)\n")
     nothing = runner.run(commit, {}, {}, extra=job)
     assert (nothing.returncode, nothing.stdout) == (0, "No rotation.\n")
     assert gitops.emulator.stats()["rotation"] == 0
@@ -568,6 +573,7 @@ def test_nightly_rotation_shows_the_age_rotates_when_old_and_commits(
     old = runner.run(rotate, {}, {}, extra={**job, "SPPROV_ROTATE_AFTER": "0d"})
     assert old.returncode == 0, old.stderr
     assert gitops.emulator.stats()["rotation"] == 1
+    assert sqs.bodies() == []
     pushed = runner.run(commit, {}, {}, extra=job)
     assert pushed.returncode == 0, pushed.stderr
     message, changed = _pushed(remote)
@@ -576,6 +582,20 @@ def test_nightly_rotation_shows_the_age_rotates_when_old_and_commits(
                               "the old client secret stops working at ")
     assert changed == "state/apps/acme.sops.yaml\n"
     assert gitops.app.client_secret not in message
+
+
+def test_the_nightly_rotation_rotates_a_young_secret_on_amazons_expiry_notice(
+        gitops: GitOps, runner: Runner, tmp_path: Path, sqs: Sqs) -> None:
+    _stored_secret_and_a_remote(gitops, sqs, tmp_path)
+    rotate = step("spprov-nightly.yml", "Rotate the client secret when it is old")["run"]
+    gitops.emulator.control("POST", "/secret-expiry-notice", {"client_id": gitops.app.client_id})
+    job = {**sqs.env, "SOPS_AGE_KEY_FILE": gitops.env["SOPS_AGE_KEY_FILE"],
+           "SPPROV_ROTATE_APP": "acme", "SPPROV_ROTATE_WAIT": "0", "SPPROV_ROTATE_AFTER": "150d"}
+    done = runner.run(rotate, {}, {}, extra=job)
+    assert done.returncode == 0, done.stderr
+    assert (gitops.repo / "rotate.log").read_text().startswith(
+        "stored the new client secret of app acme in state/apps/acme.sops.yaml\n")
+    assert gitops.emulator.stats()["rotation"] == 1 and sqs.bodies() == []
 
 
 def test_the_gitlab_rotate_job_rotates_an_old_secret_and_pushes_it(

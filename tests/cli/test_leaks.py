@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.fixtures_aws import DECLARED_QUEUE_URL, Sqs
+from tests.fixtures_aws import DECLARED_QUEUE_URL, QUEUE_ARN, Sqs
 from tests.fixtures_cli import Result
 from tests.fixtures_gitops import EU, US, GitOps
 from tests.fixtures_state import SopsRecorder, make_identity
@@ -102,6 +102,9 @@ def test_no_secret_appears_in_output_files_or_sops_argv(gitops: GitOps,
                                                         sqs: Sqs) -> None:
     codes = tmp_path / "codes.txt"
     gitops.emulator.control("POST", "/settings", {"sqs_endpoint_url": sqs.endpoint})
+    gitops.emulator.control("POST", "/notification-preferences", {
+        "client_id": gitops.app.client_id, "new_secret_queue_arn": QUEUE_ARN})
+    sqs.admit_amazon()
     gitops.declare([{"name": "acme-us", **US}, {"name": "acme-eu", **EU}], notifications={
         "sqs_queue_url": DECLARED_QUEUE_URL, "aws_region": "us-east-1"})
     session = Session(gitops, {"BROWSER": _recording_browser(gitops, codes),

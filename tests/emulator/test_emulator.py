@@ -280,6 +280,9 @@ def test_access_token_expires_after_an_hour(emulator: EmulatorHandle) -> None:
 
 def test_secret_rotation_keeps_the_old_secret_for_seven_days(emulator: EmulatorHandle) -> None:
     app = emulator.register_app()
+    emulator.control("POST", "/notification-preferences", {
+        "client_id": app.client_id,
+        "new_secret_queue_arn": "arn:aws:sqs:us-east-1:123456789012:q"})
     grantless = token_request(emulator, app, grant_type="client_credentials",
                               scope="sellingpartnerapi::client_credential:rotation")
     response = emulator.http.post(

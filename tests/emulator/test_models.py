@@ -127,6 +127,9 @@ def test_client_secret_rotation_conforms(emulator: EmulatorHandle) -> None:
                     refused.json()) == []
     grantless = token_request(emulator, app, grant_type="client_credentials",
                               scope=ROTATION_SCOPE).json()["access_token"]
+    emulator.control("POST", "/notification-preferences", {
+        "client_id": app.client_id,
+        "new_secret_queue_arn": "arn:aws:sqs:us-east-1:123456789012:q"})
     rotated = emulator.http.post(ROTATION, headers={"x-amz-access-token": grantless})
     assert MODELS["applications_2023_11_30"]["responses"]["rotateApplicationClientSecret"][
         "204"] is None  # the model's 204 has no body
