@@ -399,7 +399,7 @@ def test_the_rotator_waits_out_the_rate_after_its_own_rotation(
         waits.append(seconds)
         rotation.emulator.advance_clock(seconds)
 
-    store = StateStore(rotation.repo, rotation.repo / "state")
+    store = StateStore(rotation.repo, rotation.repo / "state", os.environ)
     app = _declared_app(rotation)
     said: list[str] = []
     environ = sqs.env
