@@ -16,8 +16,10 @@ from spprov.amazon.lwa import (
 )
 from spprov.errors import (
     AccessDeniedError,
+    AmazonError,
     InvalidClientError,
     InvalidGrantError,
+    NotEnrolledError,
     PermanentAmazonError,
     SpprovError,
     TransientAmazonError,
@@ -86,8 +88,18 @@ def test_grantless_token_and_rotation(emulator: EmulatorHandle, lwa: LwaClient) 
     app = emulator.register_app()
     token = lwa.grantless_token(credentials(app), ROTATION_SCOPE)
     assert token.reveal().startswith("Atza|")
+    with pytest.raises(NotEnrolledError):  # no queue in the console's preferences yet
+        lwa.rotate_client_secret(NA, token)
+    emulator.control("POST", "/notification-preferences", {
+        "client_id": app.client_id,
+        "new_secret_queue_arn": "arn:aws:sqs:us-east-1:123456789012:q"})
     lwa.rotate_client_secret(NA, token)
     assert len(emulator.control("GET", "/notifications")["notifications"]) == 1
+    emulator.reset_stats()
+    with pytest.raises(AmazonError, match="^Amazon refused the client secret rotation: it "
+                                          "allows one a minute"):
+        lwa.rotate_client_secret(NA, token)
+    assert emulator.stats()["rotation"] == 1  # the 429 is not retried
 
 
 def test_sellers_check_in_the_token_region(emulator: EmulatorHandle, lwa: LwaClient) -> None:
