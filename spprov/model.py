@@ -20,6 +20,8 @@ from spprov.regions import AccountKind, Environment, Region
 DEFAULT_AUTHORIZATION_LIFETIME_DAYS = 365
 DEFAULT_RENEWAL_WINDOW_DAYS = 30
 STATE_FORMAT = 2
+# Where a relay receives Amazon's redirect: an app with a relay declares BASE_URL + this.
+RELAY_CALLBACK_PATH = "/callback"
 # Format 1 files (no recorded app identity) are still read; the next write upgrades them.
 READABLE_STATE_FORMATS = (1, 2)
 
@@ -45,6 +47,8 @@ class App:
     authorization_lifetime_days: int | None = DEFAULT_AUTHORIZATION_LIFETIME_DAYS
     renewal_window_days: int = DEFAULT_RENEWAL_WINDOW_DAYS
     notifications: Notifications | None = None
+    # The public base URL of the app's relay (no trailing slash), which invitations open.
+    relay: str | None = None
     location: Location | None = field(default=None, compare=False)
 
 
@@ -314,3 +318,6 @@ class Outcome:
     message: str
     consent_page: str | None = None
     failure: Failure | None = None  # set when status is FAILED or BLOCKED
+    # Waiting for a seller invited through this relay; the link only when newly invited.
+    invited_through: str | None = None
+    invitation_link: str | None = None

@@ -6,4 +6,5 @@ pytest_plugins = [
     "tests.fixtures_state",
     "tests.fixtures_gitops",
     "tests.fixtures_aws",
+    "tests.fixtures_relay",
 ]

@@ -44,11 +44,17 @@ def consent_page(credential: Credential, app: App) -> str:
 
 def consent_url(credential: Credential, app: App, state: str) -> str:
     """The URL a partner opens to authorize ``app`` for ``credential``'s region."""
-    query = {"application_id": app.application_id, "state": state,
-             "redirect_uri": app.redirect_uri}
-    if app.draft:
+    return consent_address(credential.consent_url, app.application_id, app.redirect_uri,
+                           app.draft, state)
+
+
+def consent_address(portal: str, application_id: str, redirect_uri: str, draft: bool,
+                    state: str) -> str:
+    """The consent page of ``portal`` (a Seller/Vendor Central URL) for one request."""
+    query = {"application_id": application_id, "state": state, "redirect_uri": redirect_uri}
+    if draft:
         query["version"] = "beta"
-    return f"{credential.consent_url}{CONSENT_PATH}?{urlencode(query)}"
+    return f"{portal}{CONSENT_PATH}?{urlencode(query)}"
 
 
 def is_loopback_uri(uri: str) -> bool:

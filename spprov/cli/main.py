@@ -39,18 +39,26 @@ COMMANDS: dict[str, str] = {
     "rekey": "rekey",
     "keys": "keys",
     "emulator": "emulator",
+    "relay": "relay",
+    "invite": "invite",
     "check-secrets": "check_secrets",
     "schema": "schema",
 }
+
+# Packages that come with an extra of spprov's, and how to install them.
+EXTRAS = {"starlette": "'spprov[relay]'", "uvicorn": "'spprov[relay]'", "anyio": "'spprov[relay]'",
+          "boto3": "'spprov[aws]'"}
+
 
 class MissingDependencyError(SpprovError):
     """A command's module needs a package that is not installed."""
 
     def __init__(self, command: str, package: str | None) -> None:
         name = (package or "a package").split(".")[0]
+        install = EXTRAS.get(name, name)
         super().__init__(f"`spprov {command}` needs the Python package {name!r}, which is not "
                          f"installed: reinstall spprov with its dependencies, or "
-                         f"`pip install {name}`")
+                         f"`pip install {install}`")
 
 
 @dataclass(frozen=True)

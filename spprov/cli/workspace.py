@@ -22,9 +22,15 @@ from spprov.secret import Secret
 # Every command gets a Workspace, so it imports its collaborators when they are first used:
 # `spprov --version` or `spprov emulator` pays for neither jsonschema nor httpx (~50 ms).
 if TYPE_CHECKING:
+    from datetime import timedelta
+
     from spprov.amazon.authorize import Authorizer
     from spprov.amazon.lwa import LwaClient
     from spprov.declaration.templateenv import TemplateVariables
+    from spprov.reconcile.collect import Collector
+    from spprov.reconcile.invitations import Inviter
+    from spprov.relay.client import RelayClient
+    from spprov.state.invitations import InvitationRecords
     from spprov.state.store import StateStore
 
 
@@ -45,6 +51,8 @@ class Workspace:
         self._secrets: dict[str, Secret] = {}
         self._secrets_lock = threading.Lock()
         self._lwa: LwaClient | None = None
+        self._relays: dict[str, RelayClient] = {}
+        self._relays_lock = threading.Lock()
 
     @cached_property
     def desired(self) -> Desired:
@@ -93,6 +101,38 @@ class Workspace:
                           can_paste=can_paste, announce=echo_err, prompt=prompt_err,
                           timeout=timeout, open_browser=lambda url: open_in_browser(url, environ))
 
+    @cached_property
+    def invitations(self) -> InvitationRecords:
+        """The repository's invitation records."""
+        from spprov.state.invitations import InvitationRecords
+
+        return InvitationRecords(self.store.repo_root, self.store.state_dir)
+
+    def relay(self, base_url: str) -> RelayClient:
+        """The admin client of the relay at ``base_url`` (token from SPPROV_RELAY_TOKEN)."""
+        with self._relays_lock:
+            if base_url not in self._relays:
+                from spprov.relay.client import RelayClient, relay_token
+
+                self._relays[base_url] = RelayClient(base_url, relay_token(self.environ))
+            return self._relays[base_url]
+
+    def collector(self, concurrency: int = NETWORK_CONCURRENCY) -> Collector:
+        """What collects the grants sellers gave through a relay."""
+        from spprov.reconcile.collect import Collector
+        from spprov.state.agekeys import load_keyring
+
+        return Collector(self.desired, self.store, self.invitations, self.relay, self.lwa(),
+                         self.client_secret, lambda: load_keyring(self.environ).identities,
+                         concurrency)
+
+    def inviter(self, lifetime: timedelta | None = None) -> Inviter:
+        """What registers invitations with the apps' relays."""
+        from spprov.reconcile.invitations import DEFAULT_LIFETIME, Inviter
+
+        return Inviter(self.desired, self.store, self.invitations, self.relay, utc_now,
+                       lifetime or DEFAULT_LIFETIME)
+
     def client_secret(self, app: str) -> Secret:
         """The app's LWA client secret: environment first, else its state file (cached)."""
         with self._secrets_lock:
@@ -125,9 +165,11 @@ class Workspace:
             return []
 
     def close(self) -> None:
-        """Release the HTTP client."""
+        """Release the HTTP clients."""
         if self._lwa is not None:
             self._lwa.close()
+        for relay in self._relays.values():
+            relay.close()
 
 
 @contextmanager
@@ -164,9 +206,31 @@ def plan_for(workspace: Workspace, now: datetime, only: Collection[str] = (),
                               workspace.client_secret, concurrency, on_done=progress.advance)
         progress.finish()
     keys = workspace.store.key_changes()
-    return build_plan(desired, records, now, checks=checks, only=only, prune=prune,
+    plan = build_plan(desired, records, now, checks=checks, only=only, prune=prune,
                       unreadable=stored.unreadable, keys=keys,
                       stored_apps=workspace.store.stored_apps())
+    return with_invitations(workspace, plan, now)
+
+
+def with_invitations(workspace: Workspace, plan: Plan, now: datetime) -> Plan:
+    """The plan with a note per invited credential (and whether its grant is ready)."""
+    from dataclasses import replace
+
+    from spprov.reconcile.invitations import invitation_notes
+
+    if not any(app.relay for app in workspace.desired.apps.values()):
+        return plan
+    records = workspace.invitations.all()
+    ready: list[str] = []
+    if records and workspace.environ.get("SPPROV_RELAY_TOKEN"):
+        from spprov.errors import SpprovError
+
+        try:
+            ready = list(workspace.collector().ready(list(plan.needs_person())))
+        except SpprovError as exc:
+            echo_err(log_line(f"warning: cannot ask the relay for ready grants: {exc}"))
+    notes = invitation_notes(plan, workspace.desired, records, ready, now)
+    return replace(plan, notes=plan.notes + notes) if notes else plan
 
 
 def well_formed(names: Iterable[str]) -> list[str]:

@@ -24,9 +24,11 @@ from spprov.declaration.templateenv import NO_VARIABLES, TemplateVariables
 from spprov.declaration.validation import check_document
 from spprov.errors import ConfigError, ConfigNotFoundError, Location, Problem
 from spprov.escape import excerpt
+from spprov.escape import url_excerpt as url
 from spprov.model import (
     DEFAULT_AUTHORIZATION_LIFETIME_DAYS,
     DEFAULT_RENEWAL_WINDOW_DAYS,
+    RELAY_CALLBACK_PATH,
     App,
     Credential,
     Desired,
@@ -97,6 +99,9 @@ def _collect(source: SourceFile, declarations: _Declarations) -> None:
                 Problem(location, f"app {excerpt(name)} is already declared at {first.location}"))
             continue
         declarations.apps[name] = _app(name, app, location)
+        callback = relay_callback_problem(app)
+        if callback:
+            declarations.problems.append(source.problem(("apps", name, "redirect_uri"), callback))
         mismatch = _queue_region_mismatch(app.get("notifications"))
         if mismatch:
             declarations.problems.append(
@@ -143,6 +148,7 @@ def _app(name: str, fields: dict[str, Any], location: Location) -> App:
                                                DEFAULT_AUTHORIZATION_LIFETIME_DAYS),
         renewal_window_days=fields.get("renewal_window_days", DEFAULT_RENEWAL_WINDOW_DAYS),
         notifications=_notifications(fields.get("notifications")),
+        relay=relay_base(fields.get("relay")),
         location=location,
     )
 
@@ -151,6 +157,21 @@ def _notifications(fields: dict[str, Any] | None) -> Notifications | None:
     if fields is None:
         return None
     return Notifications(fields["sqs_queue_url"], fields["aws_region"])
+
+
+def relay_base(relay: str | None) -> str | None:
+    """A declared relay URL as links and the callback use it: no trailing slash."""
+    return None if relay is None else relay.rstrip("/")
+
+
+def relay_callback_problem(fields: dict[str, Any]) -> str | None:
+    """An app with a relay must send its consents back to the relay's /callback."""
+    base = relay_base(fields.get("relay"))
+    if base is None or fields["redirect_uri"] == base + RELAY_CALLBACK_PATH:
+        return None
+    return (f"redirect_uri {url(fields['redirect_uri'])} must be {base}{RELAY_CALLBACK_PATH} "
+            f"because the app declares relay {base}: Amazon returns the seller to the relay; "
+            f"register {base}{RELAY_CALLBACK_PATH} with the app and declare it here")
 
 
 def _queue_region_mismatch(fields: dict[str, Any] | None) -> str | None:

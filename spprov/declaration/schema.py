@@ -42,6 +42,12 @@ REDIRECT_URI_PATTERN = (
     rf"^(?:https://[^\s/?#:@]+(?::[0-9]{{1,5}})?{_PATH}"
     rf"|http://(?:127\.0\.0\.1|localhost|\[::1\])(?::[0-9]{{1,5}})?{_PATH})$"
 )
+# A relay's base URL: the same hosts as a redirect URI, a path but no query or fragment.
+_BASE_PATH = r"(?:/[^\s#?]*)?"
+RELAY_URL_PATTERN = (
+    rf"^(?:https://[^\s/?#:@]+(?::[0-9]{{1,5}})?{_BASE_PATH}"
+    rf"|http://(?:127\.0\.0\.1|localhost|\[::1\])(?::[0-9]{{1,5}})?{_BASE_PATH})$"
+)
 # The queue decides where `spprov app rotate-secret` reads the new client secret from, so
 # only Amazon's own SQS hosts are accepted (tests point boto3 elsewhere through the
 # environment, never through the repository).
@@ -167,6 +173,10 @@ def app_schema() -> Schema:
             "redirect_uri": {"type": "string", "format": "uri", "pattern": REDIRECT_URI_PATTERN,
                              "description": "A registered redirect URI: https, or http only "
                                             "for loopback (127.0.0.1, localhost, [::1])."},
+            "relay": {"type": "string", "format": "uri", "pattern": RELAY_URL_PATTERN,
+                      "description": "The public base URL of the app's `spprov relay serve` "
+                                     "(https, or http only for loopback), which invitation "
+                                     "links open; redirect_uri is then RELAY/callback."},
             "draft": {"type": "boolean", "default": False,
                       "description": "True while the app is in Draft status (adds "
                                      "version=beta to the consent URL)."},

@@ -17,6 +17,7 @@ from spprov.declaration.schema import (
     MAX_TEXT_CHARS,
     NO_SECRET_VALUE_PATTERN,
     REDIRECT_URI_PATTERN,
+    RELAY_URL_PATTERN,
     SECRET_WORDS,
     SQS_QUEUE_URL_PATTERN,
     STORED_TEXT_PATTERN,
@@ -203,6 +204,10 @@ def pattern_problem(pattern: str, instance: object, name: str) -> str:
     if pattern == REDIRECT_URI_PATTERN:
         return (f"redirect_uri {url(instance)} is not allowed: use an https URL (http only for "
                 "loopback 127.0.0.1, localhost or [::1])")
+    if pattern == RELAY_URL_PATTERN:
+        return (f"relay {url(instance)} is not allowed: use the relay's https base URL, "
+                "without query or fragment (http only for loopback 127.0.0.1, localhost or "
+                "[::1])")
     if pattern == SQS_QUEUE_URL_PATTERN:
         return (f"sqs_queue_url {url(instance)} is not an SQS queue URL: use "
                 "https://sqs.REGION.amazonaws.com/ACCOUNT/QUEUE (Amazon's SQS only)")

@@ -32,6 +32,8 @@ from spprov.model import (
     Plan,
     Status,
 )
+from spprov.reconcile.collect import Collector
+from spprov.reconcile.invitations import Inviter, live_invitation
 from spprov.reconcile.records import authorized_record, preflight_record, updated_record
 from spprov.secret import Secret
 from spprov.state.store import StateStore
@@ -50,6 +52,10 @@ class Applier:
     clock: Callable[[], datetime]
     report: Callable[[Outcome], None]
     concurrency: int = NETWORK_CONCURRENCY
+    # Grants sellers gave through a relay are collected first; what still waits for a
+    # consent is invited through its app's relay when no consent can start here.
+    collector: Collector | None = None
+    inviter: Inviter | None = None
 
     def apply(self, plan: Plan) -> list[Outcome]:
         """Carry out every pending change; outcomes in plan order (app moves first)."""
@@ -60,6 +66,11 @@ class Applier:
                  if c.action in (Action.UPDATE, Action.DELETE, Action.MOVE)]
         consents = [c for c in plan.changes if c.action.needs_person]
         outcomes: dict[str, Outcome] = {}
+        if consents and self.collector is not None:
+            for outcome in self.collector.collect(consents):
+                outcomes[outcome.name] = outcome
+                self.report(outcome)
+            consents = [c for c in consents if c.name not in outcomes]
         with helper_pool(max(1, self.concurrency)) as pool:
             for outcome in pool.map(lambda c: self._guarded(c, plan.prune), quick):
                 outcomes[outcome.name] = outcome
@@ -136,6 +147,8 @@ class Applier:
 
     def _authorize(self, change: Change, credential: Credential, app: App) -> Outcome:
         if self.authorizer is None or not self.authorizer.can_authorize(app):
+            if self.inviter is not None and app.relay is not None:
+                return self._invite(change, app)
             return Outcome(change.name, change.action, Status.WAITING,
                            f"waits for a person: {run_authorize(change.name)}",
                            consent_page(credential, app))
@@ -148,6 +161,24 @@ class Applier:
         authorization = self.authorizer.authorize(credential, app, client, keep)
         partner = authorization.selling_partner_id or "unknown partner"
         return Outcome(change.name, change.action, Status.DONE, f"authorized by {partner}")
+
+
+    def _invite(self, change: Change, app: App) -> Outcome:
+        """Invite the seller through the app's relay, unless a live invitation exists."""
+        assert self.inviter is not None
+        record = self.inviter.records.all().get(change.name)
+        if live_invitation(record, app, self.clock()):
+            assert record is not None
+            return Outcome(change.name, change.action, Status.WAITING,
+                           f"invited through {record.relay} until "
+                           f"{record.expires_at:%Y-%m-%d %H:%M} UTC; waits for the seller "
+                           f"(`spprov invite {change.name}` sends a new link)",
+                           invited_through=record.relay)
+        invited = self.inviter.invite(change)
+        return Outcome(change.name, change.action, Status.WAITING,
+                       f"invited through {invited.record.relay} until "
+                       f"{invited.record.expires_at:%Y-%m-%d %H:%M} UTC; waits for the seller",
+                       invited_through=invited.record.relay, invitation_link=invited.link)
 
 
 def not_carried_out(plan: Plan) -> list[Outcome]:

@@ -39,6 +39,11 @@ def waiting_text(outcomes: list[Outcome]) -> str:
     lines = [f"Waiting for a person's authorization ({len(waiting)}):"]
     for outcome in waiting:
         lines.append(f"  {log_line(outcome.name)} ({outcome.action.value})")
+        if outcome.invited_through is not None:
+            lines.append(f"    {log_line(outcome.message)}")
+            if outcome.invitation_link:
+                lines.append(f"    invitation link: {outcome.invitation_link}")
+            continue
         if outcome.consent_page:
             lines.append(f"    consent page: {outcome.consent_page}")
         lines.append(f"    run: {authorize_command(outcome.name)}")

@@ -150,6 +150,16 @@ EXPECTED: list[tuple[str, str]] = [
      'https://sellingpartnerapi-eu.amazon.com is in region eu, but seller_central_url '
      'https://sellercentral.amazon.com is in region na; did you mean '
      'https://sellingpartnerapi-na.amazon.com?'),
+    ('relay_callback_mismatch.yaml',
+     "relay_callback_mismatch.yaml:6:5: redirect_uri "
+     "'https://relay.example.com/spapi/callback' must be https://relay.example.com/callback "
+     "because the app declares relay https://relay.example.com: Amazon returns the seller "
+     "to the relay; register https://relay.example.com/callback with the app and declare it "
+     "here"),
+    ('relay_http.yaml',
+     "relay_http.yaml:7:5: relay 'http://relay.example.com' is not allowed: use the relay's "
+     "https base URL, without query or fragment (http only for loopback 127.0.0.1, "
+     "localhost or [::1])"),
     ('rendered_schema_error.yaml.j2',
      'rendered_schema_error.yaml.j2:15:5: (rendered line) sp_api_endpoint '
      'https://sellingpartnerapi-eu.amazon.com is in region eu, but seller_central_url '

@@ -82,9 +82,11 @@ def _apply(workspace: Workspace, plan: Plan, run: ApplyRun) -> ExitCode:
         finished.append(outcome)
         report_outcome(outcome)
 
+    authorizer = _authorizer(workspace, run)
     applier = Applier(workspace.desired, workspace.store, workspace.client_secret,
-                      _authorizer(workspace, run), utc_now, progress.counting(report),
-                      run.concurrency)
+                      authorizer, utc_now, progress.counting(report), run.concurrency,
+                      collector=workspace.collector(run.concurrency),
+                      inviter=workspace.inviter() if authorizer is None else None)
     try:
         outcomes = applier.apply(plan)
     except KeyboardInterrupt:

@@ -1,0 +1,67 @@
+"""Invite -> a seller's journey through the real relay -> `CI=true spprov apply` collects."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import yaml
+
+from tests.fixtures_gitops import US, GitOps
+from tests.fixtures_relay import Relay, Seller, declare_relayed
+
+CI = {"CI": "true"}
+
+
+def _invite(gitops: GitOps, *names: str) -> dict[str, str]:
+    result = gitops.run("invite", *names)
+    assert result.code == 0, result.output
+    return dict(line.split(": ", 1) for line in result.stdout.splitlines())
+
+
+@pytest.mark.relay_process  # `spprov relay serve` itself, as a team runs it
+def test_invite_journey_collect(relayed: GitOps, relay: Relay, seller: Seller) -> None:
+    declare_relayed(relayed, relay, [{"name": "acme-us", "description": "ACME US store", **US}])
+    links = _invite(relayed, "acme-us")
+    assert list(links) == ["acme-us"]
+    assert re.fullmatch(rf"{relay.url}/i/[A-Za-z0-9_-]{{43}}", links["acme-us"])
+    record = yaml.safe_load((relayed.repo / "state/invitations/acme-us.yaml").read_text())
+    assert record["relay"] == relay.url and record["action"] == "create"
+    assert links["acme-us"].rsplit("/", 1)[1] not in str(record)
+    relayed.emulator.reset_stats()
+
+    page = seller.consent(links["acme-us"])
+    assert page.status_code == 200, page.text
+    assert "is authorized" in page.text
+    assert relayed.emulator.stats()["consent"] == 1  # the seller's approval, nothing else
+
+    plan = relayed.run("plan")
+    assert "acme-us: invited through " in plan.stdout
+    assert "a grant is ready to collect" in plan.stdout
+
+    result = relayed.run("apply", "--yes", env=CI)
+    assert result.code == 0, result.output
+    partner = relayed.emulator.selling_partner_id("default", "na")
+    assert f"acme-us: created (authorized by {partner}, collected from {relay.url})" \
+        in result.stdout
+    assert relayed.readable("acme-us")["selling_partner_id"] == partner
+    assert not (relayed.repo / "state/invitations/acme-us.yaml").exists()
+    assert relayed.emulator.stats()["consent"] == 1  # none from the operator
+    token = relayed.run("token", "acme-us")
+    assert token.code == 0, token.output
+
+    again = relayed.run("apply", "--yes", env=CI)
+    assert again.code == 0 and "No changes" in again.stdout
+
+
+def test_ci_apply_invites_and_waits(relayed: GitOps, relay: Relay) -> None:
+    declare_relayed(relayed, relay, [{"name": "acme-us", **US}])
+    result = relayed.run("apply", "--yes", env=CI)
+    assert result.code == 3, result.output
+    link = re.search(r"invitation link: (\S+)", result.stdout)
+    assert link is not None and link[1].startswith(f"{relay.url}/i/"), result.stdout
+    again = relayed.run("apply", "--yes", env=CI)
+    assert again.code == 3
+    assert "invitation link" not in again.stdout
+    assert "acme-us: invited through" in again.stdout
+    assert relayed.emulator.stats()["consent"] == 0
