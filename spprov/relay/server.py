@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-import os
 import socket
 import sys
 import threading
@@ -189,7 +188,7 @@ class RelayServer:
         self._sock.close()
 
 
-def serve(options: ServeOptions, environ: Mapping[str, str] = os.environ) -> None:
+def serve(options: ServeOptions, environ: Mapping[str, str]) -> None:
     """Run the relay until SIGTERM or Ctrl-C; its base URL is stdout's first line."""
     server = RelayServer(options, environ)
     configure_logging()

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from spprov.cli.workspace import current
 from spprov.errors import ExitCode
 
 
@@ -24,10 +25,11 @@ def command() -> None:
 @click.option("--db", "db", default="spprov-relay.sqlite3", show_default=True,
               type=click.Path(dir_okay=False, path_type=Path),
               help="The SQLite database (created when missing).")
+@click.pass_context
 @click.option("--rate-limit", default=120.0, show_default=True, type=click.FloatRange(0),
               metavar="PER_MINUTE", help="Public page requests per minute per address "
                                          "(0: no limit).")
-def serve(host: str, port: int, public_url: str | None, db: Path,
+def serve(ctx: click.Context, host: str, port: int, public_url: str | None, db: Path,
           rate_limit: float) -> ExitCode:
     """Serve the relay; prints its base URL on the first line of stdout.
 
@@ -37,5 +39,5 @@ def serve(host: str, port: int, public_url: str | None, db: Path,
     from spprov.relay.server import ServeOptions
     from spprov.relay.server import serve as run
 
-    run(ServeOptions(host, port, public_url, db, rate_limit))
+    run(ServeOptions(host, port, public_url, db, rate_limit), current(ctx).environ)
     return ExitCode.OK
