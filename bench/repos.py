@@ -99,13 +99,13 @@ def readable_repo(root: Path, count: int, key_file: Path) -> Path:
     """A repository whose state files have real readable fields and a copied sops block."""
     repo = new_repo(root, count, key_file)
     store = StateStore(repo, repo / "state", os.environ)
-    store.write(record_of(name_of(0), 0), Secret("Atzr|bench-template-token"))
-    template = store.path_of(name_of(0)).read_text()
+    store.writer.write(record_of(name_of(0), 0), Secret("Atzr|bench-template-token"))
+    template = store.files.path_of(name_of(0)).read_text()
     tail = template[template.index("refresh_token:"):]
     for index in range(1, count):
         name = name_of(index)
         head = statefile.dump(statefile.record_fields(record_of(name, index)))
-        store.path_of(name).write_text(head + tail)
+        store.files.path_of(name).write_text(head + tail)
     return repo
 
 
@@ -121,10 +121,10 @@ def decryptable_repo(count: int) -> tuple[Path, Path, dict[str, str]]:
 
     def write(index: int) -> None:
         name = name_of(index)
-        store.write(record_of(name, index), Secret(tokens[name]))
+        store.writer.write(record_of(name, index), Secret(tokens[name]))
 
     # One lock for the whole batch: the store's lock is shared by the threads of a process.
-    with store.lock(), ThreadPoolExecutor(max_workers=8) as pool:
+    with store.writer.lock(), ThreadPoolExecutor(max_workers=8) as pool:
         list(pool.map(write, range(count)))
     tokens_file.write_text(json.dumps(tokens))
     return repo, key_file, tokens

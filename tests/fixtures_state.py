@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -105,8 +107,8 @@ def store(state_repo: Path) -> StateStore:
 @pytest.fixture
 def stored(store: StateStore) -> Iterator[Path]:
     """``store`` with one credential written; yields its path."""
-    store.write(make_record(), Secret(TOKEN))
-    yield store.path_of("acme-us")
+    store.writer.write(make_record(), Secret(TOKEN))
+    yield store.files.path_of("acme-us")
 
 
 @dataclass(frozen=True)
@@ -136,3 +138,53 @@ def sops_recorder(tmp_path: Path) -> SopsRecorder:
     )
     shim.chmod(0o755)
     return SopsRecorder(shim, log)
+
+
+@pytest.fixture
+def key_server() -> Iterator[tuple[int, list[bytes]]]:
+    """A loopback listener that records every connection (a stand-in for Vault or KMS)."""
+    seen: list[bytes] = []
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    server.settimeout(0.2)
+    stop = threading.Event()
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                continue
+            with conn:
+                conn.settimeout(2)
+                try:
+                    seen.append(conn.recv(4096))
+                    # A refusal, not a dropped connection: clients retry those for seconds.
+                    conn.sendall(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n"
+                                 b"Connection: close\r\n\r\n")
+                except OSError:
+                    seen.append(b"")
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield server.getsockname()[1], seen
+    stop.set()
+    thread.join()
+    server.close()
+
+
+VAULT_ENTRY = """\
+    hc_vault:
+        - vault_address: http://127.0.0.1:{port}
+          engine_path: sops
+          key_name: state
+          created_at: "2026-01-01T00:00:00Z"
+          enc: vault:v1:bm90LWEta2V5
+"""
+KMS_ENTRY = """\
+    kms:
+        - arn: arn:aws:kms:us-east-1:111122223333:key/00000000-0000-0000-0000-000000000000
+          created_at: "2026-01-01T00:00:00Z"
+          enc: bm90LWEta2V5
+          aws_profile: ""
+"""

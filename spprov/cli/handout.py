@@ -30,9 +30,9 @@ def load_credential(workspace: Workspace, name: str,
     """
     if not NAME.match(name):
         raise UsageError(f"{name!r} is not a credential name ({NAME_PATTERN})")
-    if not workspace.store.present(workspace.store.path_of(name)):
+    if not workspace.store.files.present(workspace.store.files.path_of(name)):
         raise UsageError(_not_stored(workspace, name, next_step))
-    stored = workspace.store.decrypt(name)
+    stored = workspace.store.reader.decrypt(name)
     return ExportedCredential(stored.record, stored.refresh_token,
                               workspace.client_secret(stored.record.app))
 

@@ -16,9 +16,9 @@ from spprov.state.store import StateStore
 
 def rekey_one(store: StateStore, path: Path) -> tuple[bool, str]:
     """(ok, line to print) for one file."""
-    shown = store.display(path)
+    shown = store.files.display(path)
     try:
-        how = store.rekey_file(path)
+        how = store.writer.rekey_file(path)
     except SpprovError as exc:
         return False, str(exc)
     return True, f"{how} {shown}"
@@ -27,10 +27,10 @@ def rekey_one(store: StateStore, path: Path) -> tuple[bool, str]:
 def rekey_all(store: StateStore) -> int:
     """Rekey every state file, printing one line each; how many failed."""
     failed = 0
-    with store.lock(), helper_pool(SOPS_CONCURRENCY) as pool:
-        files = store.credential_files() + store.app_files()
+    with store.writer.lock(), helper_pool(SOPS_CONCURRENCY) as pool:
+        files = store.files.credential_files() + store.files.app_files()
         for path in files:  # a broken .sops.yaml is one line, not one per file
-            store.keyring.rule_for(path)
+            store.trust.rule_for(path)
         for ok, line in pool.map(lambda path: rekey_one(store, path), files):
             click.echo(log_line(line), err=not ok)
             failed += not ok

@@ -106,7 +106,7 @@ class Workspace:
         """The repository's invitation records."""
         from spprov.state.invitations import InvitationRecords
 
-        return InvitationRecords(self.store.repo_root, self.store.state_dir)
+        return InvitationRecords(self.store.files.repo_root, self.store.files.state_dir)
 
     def relay(self, base_url: str) -> RelayClient:
         """The admin client of the relay at ``base_url`` (token from SPPROV_RELAY_TOKEN)."""
@@ -137,9 +137,9 @@ class Workspace:
         """The app's LWA client secret: environment first, else its state file (cached)."""
         with self._secrets_lock:
             if app not in self._secrets:
-                from spprov.state.store import resolve_client_secret
+                from spprov.state.reader import resolve_client_secret
 
-                self._secrets[app] = resolve_client_secret(app, self.store, self.environ)
+                self._secrets[app] = resolve_client_secret(app, self.store.reader, self.environ)
             return self._secrets[app]
 
     def config_shown(self) -> str:
@@ -153,7 +153,7 @@ class Workspace:
         printed in suggestions.
         """
         return well_formed(path.name.removesuffix(STATE_SUFFIX)
-                           for path in self.store.credential_files())
+                           for path in self.store.files.credential_files())
 
     def declared_names(self) -> list[str]:
         """The declared names, or none when the declaration does not load (a hint only)."""
@@ -193,7 +193,7 @@ def plan_for(workspace: Workspace, now: datetime, only: Collection[str] = (),
     from spprov.reconcile.planner import build_plan
 
     desired = workspace.desired
-    stored = workspace.store.read_all()
+    stored = workspace.store.reader.read_all()
     records = stored.records
     _check_only(workspace, only, {*desired.by_name, *records, *stored.unreadable})
     checks = None
@@ -205,10 +205,10 @@ def plan_for(workspace: Workspace, now: datetime, only: Collection[str] = (),
         checks = check_tokens(desired, records, workspace.store, workspace.lwa(),
                               workspace.client_secret, concurrency, on_done=progress.advance)
         progress.finish()
-    keys = workspace.store.key_changes()
+    keys = workspace.store.reader.key_changes()
     plan = build_plan(desired, records, now, checks=checks, only=only, prune=prune,
                       unreadable=stored.unreadable, keys=keys,
-                      stored_apps=workspace.store.stored_apps())
+                      stored_apps=workspace.store.files.stored_apps())
     return with_invitations(workspace, plan, now)
 
 

@@ -42,7 +42,7 @@ def secret_info(app: str, store: StateStore, environ: Mapping[str, str]) -> AppS
     if environ.get(secret_variable(app), "").rstrip("\r\n"):
         return AppSecretInfo(SecretSource.ENVIRONMENT)
     try:
-        set_at = store.app_secret_set_at(app)
+        set_at = store.reader.app_secret_set_at(app)
     except StateError as exc:
         return AppSecretInfo(SecretSource.STATE, problem=str(exc))
     if set_at is None:

@@ -99,7 +99,7 @@ class Applier:
         assert credential is not None
         app = self.desired.apps[credential.app]
         try:
-            self.store.check_writable(preflight_record(credential, app, self.clock()))
+            self.store.writer.check_writable(preflight_record(credential, app, self.clock()))
         except SpprovError as exc:
             return Outcome(change.name, change.action, Status.FAILED,
                            f"no consent was started: the state file could not be written: "
@@ -109,7 +109,7 @@ class Applier:
     def _move_app(self, move: AppMove) -> Outcome:
         name = f"app {move.target}"
         try:
-            self.store.move_app(move.source, move.target)
+            self.store.writer.move_app(move.source, move.target)
         except SpprovError as exc:
             return Outcome(name, Action.MOVE, Status.FAILED, str(exc))
         return Outcome(name, Action.MOVE, Status.DONE, f"from app {move.source}")
@@ -129,12 +129,13 @@ class Applier:
         app = self.desired.apps[credential.app]
         if change.moved_from is not None:
             assert change.stored is not None
-            self.store.move(change.moved_from, updated_record(credential, app, change.stored))
+            self.store.writer.move(change.moved_from,
+                                   updated_record(credential, app, change.stored))
         if change.action is Action.MOVE and change.moved_from is not None:
             return Outcome(change.name, change.action, Status.DONE, f"from {change.moved_from}")
         if change.action in (Action.UPDATE, Action.MOVE):
             assert change.stored is not None
-            self.store.write(updated_record(credential, app, change.stored), None)
+            self.store.writer.write(updated_record(credential, app, change.stored), None)
             return Outcome(change.name, change.action, Status.DONE, "updated")
         return self._authorize(change, credential, app)
 
@@ -142,7 +143,7 @@ class Applier:
         if not prune:
             return Outcome(change.name, change.action, Status.KEPT,
                            "not declared; kept (run `spprov apply --prune` to delete)")
-        self.store.delete(change.name)
+        self.store.writer.delete(change.name)
         return Outcome(change.name, change.action, Status.DONE, "deleted")
 
     def _authorize(self, change: Change, credential: Credential, app: App) -> Outcome:
@@ -156,7 +157,7 @@ class Applier:
 
         def keep(authorization: Authorization) -> None:
             record = authorized_record(credential, app, authorization, self.clock())
-            self.store.write(record, authorization.refresh_token)
+            self.store.writer.write(record, authorization.refresh_token)
 
         authorization = self.authorizer.authorize(credential, app, client, keep)
         partner = authorization.selling_partner_id or "unknown partner"

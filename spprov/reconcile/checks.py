@@ -19,7 +19,8 @@ from spprov.errors import InvalidGrantError, SpprovError
 from spprov.model import Desired, Failure, Record, TokenCheck
 from spprov.reconcile.pacing import AdaptiveLimit, run_paced
 from spprov.secret import Secret
-from spprov.state.store import StateStore, StoredSecrets
+from spprov.state.reader import StoredSecrets
+from spprov.state.store import StateStore
 
 log = logging.getLogger("spprov.reconcile.checks")
 
@@ -67,7 +68,7 @@ def each_decrypted(names: Sequence[str], store: StateStore, lwa: LwaClient,
     """``work`` on each credential's decrypted state, in order, paced by LWA's 429s."""
     def run(name: str) -> R:
         try:
-            return work(name, store.decrypt(name))
+            return work(name, store.reader.decrypt(name))
         finally:
             if on_done is not None:
                 on_done()

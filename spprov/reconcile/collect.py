@@ -101,7 +101,7 @@ class Collector:
         self._check_token(credential, app, grant.refresh_token)
         authorization = Authorization(grant.refresh_token, grant.selling_partner_id,
                                       AuthorizationMethod.WEBSITE)
-        self.store.write(authorized_record(credential, app, authorization,
+        self.store.writer.write(authorized_record(credential, app, authorization,
                                            grant.authorized_at), grant.refresh_token)
         self.records.delete(credential.name)
         try:

@@ -62,7 +62,7 @@ class Inviter:
                              f"`relay: BASE_URL` to app {app.name} (see docs/relay.md)")
         now = self.clock()
         # A grant that cannot be written is lost: learn that before anyone consents.
-        self.store.check_writable(preflight_record(credential, app, now))
+        self.store.writer.check_writable(preflight_record(credential, app, now))
         secret = new_secret()
         invitation = _invitation(credential, app, secret, self._recipients(credential.name),
                                  now + self.lifetime)
@@ -75,7 +75,7 @@ class Inviter:
         return Invited(credential.name, f"{app.relay}{LINK_PATH}{secret}", record)
 
     def _recipients(self, name: str) -> tuple[str, ...]:
-        rule = self.store.keyring.rule_for(self.store.path_of(name))
+        rule = self.store.trust.rule_for(self.store.files.path_of(name))
         if not rule.recipients:
             raise StateError(f"{name}: the .sops.yaml rule for its state file names no age "
                              "recipient, and a relay seals grants with age: add one with "

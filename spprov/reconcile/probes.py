@@ -17,7 +17,8 @@ from spprov.health import Probe
 from spprov.model import Record, TokenCheck
 from spprov.reconcile.checks import ClientSecret, each_decrypted, failed_check, fresh_access_token
 from spprov.reconcile.pacing import AdaptiveLimit
-from spprov.state.store import StateStore, StoredSecrets
+from spprov.state.reader import StoredSecrets
+from spprov.state.store import StateStore
 
 
 def probe_credentials(names: Iterable[str], records: Mapping[str, Record], store: StateStore,

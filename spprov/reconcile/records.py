@@ -13,7 +13,7 @@ from datetime import datetime
 from spprov.amazon.authorize import Authorization
 from spprov.model import STATE_FORMAT, App, AppIdentity, AuthorizationMethod, Credential, Record
 from spprov.secret import Secret
-from spprov.state.store import PREFLIGHT_TOKEN
+from spprov.state.writer import PREFLIGHT_TOKEN
 
 
 def authorized_record(credential: Credential, app: App, authorization: Authorization,

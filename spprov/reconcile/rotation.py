@@ -40,8 +40,9 @@ from spprov.errors import InvalidClientError, NotEnrolledError, SpprovError, Usa
 from spprov.model import App, Desired
 from spprov.regions import ENDPOINTS, Environment, Region
 from spprov.secret import Secret
+from spprov.state.reader import AppSecret
 from spprov.state.statefile import SecretTimes
-from spprov.state.store import AppSecret, StateStore
+from spprov.state.store import StateStore
 
 # While a pending notification may still be on its way, the first look waits this long.
 FIRST_LOOK_SECONDS = 20
@@ -176,7 +177,7 @@ class Rotator:
     def _settle(self, pending: list[tuple[QueueMessage, NewSecretNotification]],
                 ) -> tuple[NewSecretNotification, bool] | None:
         """Store the newest usable secret; delete the rest. (notification, stored now)."""
-        stored = self.store.app_secret(self.app.name)
+        stored = self.store.reader.app_secret(self.app.name)
         kept: tuple[NewSecretNotification, bool] | None = None
         for message, notification in sorted(pending, key=_newest_first):
             if kept is None:
@@ -202,7 +203,8 @@ class Rotator:
             return None
         times = SecretTimes(notification.event_time or self.clock(),
                             notification.new_secret_expires_at)
-        self.store.set_app_secret(self.app.name, notification.new_secret, self.clock(), times)
+        self.store.writer.set_app_secret(self.app.name, notification.new_secret, self.clock(),
+                                         times)
         return notification, True
 
     def _discard(self, notification: NewSecretNotification, reason: Discard) -> None:
@@ -232,7 +234,7 @@ class Rotator:
 
     def _expiry_announced(self, found: _Found) -> bool:
         """Whether an expiry notice of the stored secret waits; older notices are deleted."""
-        stored = self.store.app_secret(self.app.name)
+        stored = self.store.reader.app_secret(self.app.name)
         expires = stored.times.expires_at if stored and stored.times else None
         waiting = False
         for message, notice in found.notices:
@@ -261,7 +263,7 @@ class Rotator:
 
     def _respect_rate(self) -> None:
         """Wait out Amazon's one rotation a minute after the stored secret's own rotation."""
-        stored = self.store.app_secret(self.app.name)
+        stored = self.store.reader.app_secret(self.app.name)
         if stored is None or stored.times is None:
             return
         since = self.clock() - stored.times.event_time

@@ -29,9 +29,9 @@ from spprov.model import Action, Desired, Plan, TokenCheck
 from spprov.reconcile.planner import REVOKED_REASON, build_plan
 from spprov.render.plan import plan_json
 from spprov.repofiles import NotRegularFileError, read_regular
-from spprov.state.keyring import MAX_STATE_BYTES
+from spprov.state.files import MAX_STATE_BYTES
 from spprov.state.lock import write_atomically
-from spprov.state.store import StoredState
+from spprov.state.reader import StoredState
 
 FORMAT_VERSION = 1
 KIND = "spprov saved plan"

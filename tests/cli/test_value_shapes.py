@@ -18,9 +18,7 @@ import yaml
 
 from tests.fixtures_gitops import US, GitOps, authorized_repository
 from tests.fixtures_state import REAL_SOPS
-from tests.state.test_trust_attacks import forge, key_server
-
-__all__ = ["key_server"]  # a fixture, used by name below
+from tests.state.test_trust_attacks import forge
 
 authorized = authorized_repository([{"name": "acme-us", **US}])
 FILE = "state/credentials/acme-us.sops.yaml"

@@ -56,9 +56,9 @@ def test_format_1_file_is_read_and_upgraded_by_an_update(gitops: GitOps) -> None
     gitops.declare([{"name": "acme", **US}])
     assert gitops.run("apply", "--yes").code == 0
     store = StateStore(gitops.repo, gitops.repo / "state", os.environ)
-    record = store.records()["acme"]
-    token = store.decrypt("acme").refresh_token
-    store.write(replace(record, identity=None, format=1), Secret(token.reveal()))
+    record = store.reader.records()["acme"]
+    token = store.reader.decrypt("acme").refresh_token
+    store.writer.write(replace(record, identity=None, format=1), Secret(token.reveal()))
     assert gitops.readable("acme")["format"] == 1
     assert "application_id" not in gitops.readable("acme")
     token_line = _token_line(gitops)

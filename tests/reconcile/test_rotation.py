@@ -67,7 +67,7 @@ def lwa_accepts(gitops: GitOps, secret: str) -> bool:
 
 
 def stored_secret(gitops: GitOps) -> str:
-    found = StateStore(gitops.repo, gitops.repo / "state", os.environ).app_secret("acme")
+    found = StateStore(gitops.repo, gitops.repo / "state", os.environ).reader.app_secret("acme")
     assert found is not None
     return found.client_secret.reveal()
 

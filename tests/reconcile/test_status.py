@@ -254,8 +254,9 @@ def test_refresh_finds_a_region_mismatch(authorized: GitOps) -> None:
     # A state file whose endpoint is in another region than its token (written through
     # sops, so the MAC is valid): only the sellers call can see it.
     store = StateStore(authorized.repo, authorized.repo / "state", os.environ)
-    record = store.decrypt("acme-us").record
-    store.write(replace(record, sp_api_endpoint="https://sellingpartnerapi-eu.amazon.com"), None)
+    record = store.reader.decrypt("acme-us").record
+    eu = "https://sellingpartnerapi-eu.amazon.com"
+    store.writer.write(replace(record, sp_api_endpoint=eu), None)
     code, document = status_json(authorized, "--refresh")
     assert code == 1
     problems = document["credentials"][1]["problems"]

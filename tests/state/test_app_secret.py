@@ -29,7 +29,7 @@ def test_set_secret_from_stdin(spprov: RunSpprov, state_repo: Path) -> None:
     text = (state_repo / "state/apps/acme.sops.yaml").read_text()
     assert SECRET not in text
     assert text.startswith("format: 2\napp: acme\nset_at: \"")
-    stored = StateStore(state_repo, state_repo / "state", os.environ).app_secret("acme")
+    stored = StateStore(state_repo, state_repo / "state", os.environ).reader.app_secret("acme")
     assert stored is not None and stored.client_secret.reveal() == SECRET
     before = (state_repo / "state/apps/acme.sops.yaml").read_bytes()
     again = spprov("app", "set-secret", "acme", "--no-check", cwd=state_repo, input=SECRET)

@@ -37,8 +37,8 @@ def repo(state_repo: Path, store: StateStore, age_identity: AgeIdentity) -> Path
         "    encrypted_regex: ^(refresh_token|client_secret)$\n"
         f"    age: >-\n      {age_identity.recipient}\n"
         "# keep this comment\n")
-    store.write(make_record(), Secret(TOKEN))
-    store.set_app_secret("acme", Secret(SECRET), datetime(2026, 11, 1, tzinfo=UTC))
+    store.writer.write(make_record(), Secret(TOKEN))
+    store.writer.set_app_secret("acme", Secret(SECRET), datetime(2026, 11, 1, tzinfo=UTC))
     return state_repo
 
 
@@ -74,7 +74,7 @@ def test_add_then_remove_a_teammate(spprov: RunSpprov, repo: Path, age_identity:
         assert can_decrypt(repo, file, age_identity)
         assert data_key(repo, file, age_identity) != keys_before[file]  # removing rotates
     store = StateStore(repo, repo / "state", os.environ)
-    assert store.decrypt("acme-us").refresh_token.reveal() == TOKEN
+    assert store.reader.decrypt("acme-us").refresh_token.reveal() == TOKEN
     for result in (added, removed):
         assert TOKEN not in result.output and SECRET not in result.output
 
@@ -136,14 +136,14 @@ def test_stray_text_in_the_recipients_is_one_clear_line(spprov: RunSpprov, repo:
                           f"      {age_identity.recipient}\n      {teammate.recipient}\n")
     (repo / ".sops.yaml").write_text(broken)
     store = StateStore(repo, repo / "state", os.environ)
-    before = store.path_of("acme-us").read_bytes()
+    before = store.files.path_of("acme-us").read_bytes()
     result = spprov("rekey", cwd=repo)
     assert result.code == 1
     assert result.stderr.splitlines()[0].startswith(
         f"spprov: .sops.yaml: creation rule 1: '{age_identity.recipient} age1")
     assert "is not an age recipient" in result.stderr and "exit code" not in result.stderr
     assert len(result.stderr.splitlines()) == 1
-    assert store.path_of("acme-us").read_bytes() == before
+    assert store.files.path_of("acme-us").read_bytes() == before
     # `keys add` repairs it into one recipient per line.
     repaired = spprov("keys", "add", teammate.recipient, cwd=repo)
     assert repaired.code == 0, repaired.output

@@ -31,10 +31,10 @@ def test_a_key_service_named_only_in_the_file_is_never_contacted(
         monkeypatch: pytest.MonkeyPatch) -> None:
     _add_vault_stanza(stored)
     monkeypatch.setenv("SPPROV_SOPS", str(sops_recorder.shim))
-    # The store's key check (state/keyring.py) refuses it before the reader is reached;
+    # The store's key check (state/trusted.py) refuses it before the reader is reached;
     # the reader's own refusal stays as a second layer.
     with pytest.raises(StateError) as refused:
-        StateStore(state_repo, state_repo / "state", os.environ).decrypt("acme-us")
+        StateStore(state_repo, state_repo / "state", os.environ).reader.decrypt("acme-us")
     assert str(refused.value) == (
         f"{REL}: names key service hc_vault, which .sops.yaml does not use; refused before "
         "contacting it (restore the file from Git, or delete it and authorize again)")
@@ -50,6 +50,7 @@ def test_key_types_the_sops_yaml_rule_uses_are_left_to_the_sops_binary(
         "    age:", "    hc_vault_transit_uri: http://127.0.0.1:1/v1/transit/keys/spprov\n"
         "    age:"))
     monkeypatch.setenv("SPPROV_SOPS", str(sops_recorder.shim))
-    stored_secrets = StateStore(state_repo, state_repo / "state", os.environ).decrypt("acme-us")
+    store = StateStore(state_repo, state_repo / "state", os.environ)
+    stored_secrets = store.reader.decrypt("acme-us")
     assert stored_secrets.refresh_token.reveal() == TOKEN
     assert [call[0] for call in sops_recorder.calls()] == ["--version", "decrypt"]

@@ -23,8 +23,8 @@ def base_env(age_env: dict[str, str]) -> dict[str, str]:
 def test_rekey_adds_a_recipient(spprov: RunSpprov, state_repo: Path, store: StateStore,
                                 age_identity: AgeIdentity, tmp_path: Path,
                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    store.write(make_record(), Secret(TOKEN))
-    path = store.path_of("acme-us")
+    store.writer.write(make_record(), Secret(TOKEN))
+    path = store.files.path_of("acme-us")
     token_line = next(x for x in path.read_text().splitlines() if x.startswith("refresh_token"))
     unchanged = spprov("rekey", cwd=state_repo)
     assert (unchanged.code, unchanged.stdout) == (0, f"unchanged {US}\n")
@@ -38,18 +38,18 @@ def test_rekey_adds_a_recipient(spprov: RunSpprov, state_repo: Path, store: Stat
     assert token_line in path.read_text()  # values keep their ciphertext
     monkeypatch.setenv("SOPS_AGE_KEY_FILE", str(teammate.path))
     as_teammate = StateStore(state_repo, state_repo / "state", os.environ)
-    assert as_teammate.decrypt("acme-us").refresh_token.reveal() == TOKEN
+    assert as_teammate.reader.decrypt("acme-us").refresh_token.reveal() == TOKEN
     assert sorted(p.name for p in path.parent.iterdir()) == ["acme-us.sops.yaml"]
 
 
 def test_rekey_without_identity_reports_each_file(spprov: RunSpprov, state_repo: Path,
                                                   store: StateStore, tmp_path: Path) -> None:
-    store.write(make_record(), Secret(TOKEN))
+    store.writer.write(make_record(), Secret(TOKEN))
     other = make_identity(tmp_path / "other.txt")
     (state_repo / ".sops.yaml").write_text(sops_config(other.recipient))
-    before = store.path_of("acme-us").read_bytes()
+    before = store.files.path_of("acme-us").read_bytes()
     result = spprov("rekey", cwd=state_repo, env={"SOPS_AGE_KEY_FILE": None})
     assert (result.code, result.stdout) == (1, "")
     assert result.stderr == (f"cannot decrypt {US}: no age identity available (set "
                              "SOPS_AGE_KEY_FILE or run `spprov init`)\n")
-    assert store.path_of("acme-us").read_bytes() == before
+    assert store.files.path_of("acme-us").read_bytes() == before

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from pathlib import Path
@@ -10,9 +11,8 @@ import pytest
 
 from spprov.errors import SopsError, StateError
 from spprov.secret import Secret
-from spprov.state.sops import Sops, explain, parse_version
+from spprov.state.sops import SopsRunner, explain, parse_version
 from spprov.state.store import StateStore
-from spprov.state.trust import ENCRYPTED_REGEX
 from tests.fixtures_state import TOKEN, SopsRecorder, make_record
 
 REL = "state/credentials/acme-us.sops.yaml"
@@ -23,16 +23,22 @@ def identity_recipient(repo: Path) -> str:
     return (repo / ".sops.yaml").read_text().split("age: >-\n")[1].strip()
 
 
+def runner(repo: Path, **environ: str) -> SopsRunner:
+    """A runner of its own, with ``environ`` added to the process's environment."""
+    store = StateStore(repo, repo / "state", os.environ)
+    return SopsRunner(repo, {**os.environ, **environ}, store.trust)
+
+
 def test_no_secret_in_any_sops_argv(state_repo: Path, sops_recorder: SopsRecorder,
                                     monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SPPROV_SOPS", str(sops_recorder.shim))
     store = StateStore(state_repo, state_repo / "state", os.environ)
-    store.write(make_record(), Secret(TOKEN))
-    store.write(make_record(description="changed"), Secret("Atzr|second-token"))
-    store.decrypt("acme-us")
-    store.set_app_secret("acme", Secret("amzn1.oa2-cs.v1.client-secret"),
+    store.writer.write(make_record(), Secret(TOKEN))
+    store.writer.write(make_record(description="changed"), Secret("Atzr|second-token"))
+    store.reader.decrypt("acme-us")
+    store.writer.set_app_secret("acme", Secret("amzn1.oa2-cs.v1.client-secret"),
                          make_record().authorized_at)
-    store.write(make_record(description="third"), None)
+    store.writer.write(make_record(description="third"), None)
     calls = sops_recorder.calls()
     # A new secret is always a whole new file (new data key); metadata alone is `sops set`;
     # reading runs no sops process.
@@ -54,21 +60,21 @@ def test_path_regex_matches_the_paths_spprov_passes(state_repo: Path) -> None:
     recipient = identity_recipient(state_repo)
     for path in (state_repo / REL, Path(REL), state_repo / "state/apps/acme.sops.yaml",
                  state_repo / "state/credentials/.spprov-tmp-x1-acme-us.sops.yaml"):
-        rule = store.keyring.rule_for(path if path.is_absolute() else state_repo / path)
+        rule = store.trust.rule_for(path if path.is_absolute() else state_repo / path)
         assert rule.recipients == {recipient}
-        assert store.sops.encrypt_new(path, Secret('{"refresh_token": "x"}'), rule.flags,
-                                      ENCRYPTED_REGEX).startswith(b"refresh_token: ENC[")
+        assert runner(state_repo).encrypt(path, Secret('{"refresh_token": "x"}')).startswith(
+            b"refresh_token: ENC[")
     with pytest.raises(StateError, match=re.escape(
             "no creation rule in .sops.yaml matches state/other/x.sops.yaml: run `spprov init`")):
-        store.keyring.rule_for(state_repo / "state/other/x.sops.yaml")
+        store.trust.rule_for(state_repo / "state/other/x.sops.yaml")
 
 
 def test_missing_binary(state_repo: Path) -> None:
-    sops = Sops(state_repo, os.environ, binary=Path("/nonexistent/sops"))
+    sops = runner(state_repo, SPPROV_SOPS="/nonexistent/sops")
     with pytest.raises(SopsError, match=re.escape(
             "cannot run sops at /nonexistent/sops (No such file or directory); reinstall "
             "spprov or point SPPROV_SOPS at a sops binary")):
-        sops.decrypt(state_repo / REL)
+        sops.encrypt(state_repo / REL, Secret("refresh_token: x\n"))
 
 
 def test_old_sops_is_refused(state_repo: Path, tmp_path: Path) -> None:
@@ -77,7 +83,7 @@ def test_old_sops_is_refused(state_repo: Path, tmp_path: Path) -> None:
     old.chmod(0o755)
     with pytest.raises(SopsError, match=re.escape(
             f"sops at {old} is 3.8.1; spprov needs sops >= 3.10.0")):
-        Sops(state_repo, os.environ, binary=old).decrypt(state_repo / REL)
+        runner(state_repo, SPPROV_SOPS=str(old)).encrypt(state_repo / REL, Secret("a: b\n"))
 
 
 def test_stderr_never_carries_what_was_sent(state_repo: Path, tmp_path: Path,
@@ -90,8 +96,8 @@ def test_stderr_never_carries_what_was_sent(state_repo: Path, tmp_path: Path,
     echo.chmod(0o755)
     caplog.set_level("DEBUG", logger="spprov")
     with pytest.raises(SopsError) as raised:
-        Sops(state_repo, os.environ, binary=echo).set_value(state_repo / REL, ["refresh_token"],
-                                                 Secret(f'"{TOKEN}"'))
+        runner(state_repo, SPPROV_SOPS=str(echo)).encrypt(
+            state_repo / REL, Secret(json.dumps({"refresh_token": TOKEN})))
     assert TOKEN not in str(raised.value) and TOKEN not in caplog.text
     assert "***" in caplog.text
 

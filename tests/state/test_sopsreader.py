@@ -144,8 +144,8 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Corpus]:
         for name, value in corpus.env(SOPS_AGE_KEY_FILE=str(first.path)).items():
             patch.setenv(name, value)
         store = StateStore(repo, repo / "state", os.environ)
-        store.write(make_record(description="Ünïcode — 日本"), Secret(TOKEN))
-        store.set_app_secret("acme", Secret("amzn1.oa2-cs.v1.secret"), datetime.now(UTC))
+        store.writer.write(make_record(description="Ünïcode — 日本"), Secret(TOKEN))
+        store.writer.set_app_secret("acme", Secret("amzn1.oa2-cs.v1.secret"), datetime.now(UTC))
     for rule in RULES:
         corpus.encrypt(f"{rule}/types.yaml", TYPES_DOC)
         corpus.encrypt(f"{rule}/crlf.yaml", TYPES_DOC.replace("\n", "\r\n"))

@@ -17,7 +17,8 @@ import yaml
 
 from spprov.errors import SopsError, SpprovError, StateError, StateLockedError
 from spprov.secret import Secret
-from spprov.state.store import StateStore, resolve_client_secret
+from spprov.state.reader import resolve_client_secret
+from spprov.state.store import StateStore
 from tests.fixtures_state import TOKEN, make_record
 
 REL = "state/credentials/acme-us.sops.yaml"
@@ -44,15 +45,15 @@ def test_round_trip(store: StateStore, stored: Path) -> None:
         "redirect_uri: https://auth.example.com/spapi/callback\ndraft: false\n"
         "authorization_lifetime_days: 365"
     )
-    assert store.records() == {"acme-us": make_record()}
-    secrets = store.decrypt("acme-us")
+    assert store.reader.records() == {"acme-us": make_record()}
+    secrets = store.reader.decrypt("acme-us")
     assert secrets.record == make_record()
     assert secrets.refresh_token.reveal() == TOKEN
 
 
 def test_no_op_write_changes_no_byte_and_no_mtime(store: StateStore, stored: Path) -> None:
     before, mtime = stored.read_bytes(), stored.stat().st_mtime_ns
-    assert store.write(make_record(), None) is False
+    assert store.writer.write(make_record(), None) is False
     assert stored.read_bytes() == before
     assert stored.stat().st_mtime_ns == mtime
     assert sorted(p.name for p in stored.parent.iterdir()) == ["acme-us.sops.yaml"]
@@ -60,23 +61,23 @@ def test_no_op_write_changes_no_byte_and_no_mtime(store: StateStore, stored: Pat
 
 def test_update_keeps_untouched_ciphertext(store: StateStore, stored: Path) -> None:
     token_before = enc_line(stored, "refresh_token")
-    assert store.write(make_record(description="Acme US, orders"), None) is True
+    assert store.writer.write(make_record(description="Acme US, orders"), None) is True
     assert enc_line(stored, "refresh_token") == token_before
     assert enc_line(stored, "description") == "description: Acme US, orders"
-    assert store.decrypt("acme-us").refresh_token.reveal() == TOKEN
+    assert store.reader.decrypt("acme-us").refresh_token.reveal() == TOKEN
 
 
 def test_new_refresh_token_changes_only_that_value(store: StateStore, stored: Path) -> None:
     before = stored.read_text().split("refresh_token:")[0]
-    assert store.write(make_record(), Secret("Atzr|new-token")) is True
+    assert store.writer.write(make_record(), Secret("Atzr|new-token")) is True
     assert stored.read_text().split("refresh_token:")[0] == before
-    assert store.decrypt("acme-us").refresh_token.reveal() == "Atzr|new-token"
+    assert store.reader.decrypt("acme-us").refresh_token.reveal() == "Atzr|new-token"
 
 
 def test_removed_optional_field_is_unset(store: StateStore, stored: Path) -> None:
-    assert store.write(make_record(selling_partner_id=None), None) is True
+    assert store.writer.write(make_record(selling_partner_id=None), None) is True
     assert "selling_partner_id" not in stored.read_text()
-    assert store.records()["acme-us"].selling_partner_id is None
+    assert store.reader.records()["acme-us"].selling_partner_id is None
 
 
 def test_hand_edited_readable_field_is_refused(store: StateStore, stored: Path) -> None:
@@ -84,12 +85,12 @@ def test_hand_edited_readable_field_is_refused(store: StateStore, stored: Path) 
     message = (f"{REL}: MAC mismatch: the file was edited by hand or corrupted; restore it "
                f"from Git (`git checkout -- {REL}`) and let spprov write it")
     with pytest.raises(SopsError, match=re.escape(message)):
-        store.decrypt("acme-us")
+        store.reader.decrypt("acme-us")
     with pytest.raises(SopsError, match=re.escape(message)):
-        store.write(make_record(description="metadata only"), None)
+        store.writer.write(make_record(description="metadata only"), None)
     # A new token is a whole new file: the edited one is replaced, not trusted.
-    assert store.write(make_record(), Secret("Atzr|other")) is True
-    assert store.decrypt("acme-us").refresh_token.reveal() == "Atzr|other"
+    assert store.writer.write(make_record(), Secret("Atzr|other")) is True
+    assert store.reader.decrypt("acme-us").refresh_token.reveal() == "Atzr|other"
 
 
 def test_malformed_readable_fields_are_one_line_per_file(store: StateStore, stored: Path) -> None:
@@ -101,7 +102,7 @@ def test_malformed_readable_fields_are_one_line_per_file(store: StateStore, stor
     (folder / "region.sops.yaml").write_text(
         stored.read_text().replace("name: acme-us", "name: region").replace("region: na",
                                                                             "region: xx"))
-    state = store.read_all()
+    state = store.reader.read_all()
     assert list(state.records) == ["acme-us"]
     assert list(state.unreadable) == ["broken", "plain", "region", "wrong"]
     assert list(state.unreadable.values()) == [
@@ -114,22 +115,23 @@ def test_malformed_readable_fields_are_one_line_per_file(store: StateStore, stor
 
 
 def test_records_runs_no_sops(state_repo: Path, stored: Path) -> None:
-    missing = StateStore(state_repo, state_repo / "state", os.environ)
-    missing.sops._binary = Path("/nonexistent/sops")  # any sops call would fail
-    assert list(missing.records()) == ["acme-us"]
+    # Any sops call would fail.
+    missing = StateStore(state_repo, state_repo / "state",
+                         {**os.environ, "SPPROV_SOPS": "/nonexistent/sops"})
+    assert list(missing.reader.records()) == ["acme-us"]
 
 
 def test_delete(store: StateStore, stored: Path) -> None:
-    store.delete("acme-us")
-    store.delete("acme-us")
+    store.writer.delete("acme-us")
+    store.writer.delete("acme-us")
     assert not stored.exists()
-    assert store.records() == {}
+    assert store.reader.records() == {}
 
 
 def test_create_without_token_is_refused(store: StateStore) -> None:
     with pytest.raises(StateError, match=f"^{re.escape(REL)}: cannot create a state file "
                        "without a refresh token$"):
-        store.write(make_record(), None)
+        store.writer.write(make_record(), None)
 
 
 def test_no_identity_is_a_clear_message(store: StateStore, stored: Path, home: Path,
@@ -138,15 +140,15 @@ def test_no_identity_is_a_clear_message(store: StateStore, stored: Path, home: P
     with pytest.raises(SopsError, match=re.escape(
             f"cannot decrypt {REL}: no age identity available (set SOPS_AGE_KEY_FILE or run "
             "`spprov init`)")):
-        store.decrypt("acme-us")
+        store.reader.decrypt("acme-us")
 
 
 def test_missing_creation_rule_is_a_clear_message(state_repo: Path, store: StateStore) -> None:
     (state_repo / ".sops.yaml").unlink()
     with pytest.raises(StateError, match=re.escape(
             f"no creation rule in .sops.yaml matches {REL}: run `spprov init`")):
-        store.write(make_record(), Secret(TOKEN))
-    assert not store.path_of("acme-us").exists()
+        store.writer.write(make_record(), Secret(TOKEN))
+    assert not store.files.path_of("acme-us").exists()
 
 
 def test_lock_refuses_a_second_run(state_repo: Path, store: StateStore) -> None:
@@ -161,12 +163,12 @@ def test_lock_refuses_a_second_run(state_repo: Path, store: StateStore) -> None:
         with pytest.raises(StateLockedError, match=re.escape(
                 f"the repository {state_repo} is locked by another spprov run, pid 4242 "
                 "(spprov rekey); run again when it has finished, or with `spprov "
-                "--lock-timeout 5m` to wait for it")), store.lock():
+                "--lock-timeout 5m` to wait for it")), store.writer.lock():
             pass
     finally:
         holder.kill()
         holder.wait()
-    with store.lock(), store.lock():  # re-entrant within one run
+    with store.writer.lock(), store.writer.lock():  # re-entrant within one run
         assert (state_repo / ".spprov.lock").read_text() == \
             f"{__import__('os').getpid()}\nspprov\n"
 
@@ -177,8 +179,8 @@ def test_concurrent_writers_do_not_corrupt(state_repo: Path, stored: Path) -> No
 
     def write(index: int) -> None:
         try:
-            writers[index].write(make_record(description=f"writer {index}"),
-                                 Secret(f"Atzr|token-{index}"))
+            writers[index].writer.write(make_record(description=f"writer {index}"),
+                                        Secret(f"Atzr|token-{index}"))
         except Exception as exc:  # noqa: BLE001 - collected and asserted below
             errors.append(exc)
 
@@ -188,21 +190,21 @@ def test_concurrent_writers_do_not_corrupt(state_repo: Path, stored: Path) -> No
     for thread in threads:
         thread.join()
     assert errors == []
-    secrets = StateStore(state_repo, state_repo / "state", os.environ).decrypt("acme-us")
+    secrets = StateStore(state_repo, state_repo / "state", os.environ).reader.decrypt("acme-us")
     index = int(secrets.refresh_token.reveal().rsplit("-", 1)[1])
     assert secrets.record.description == f"writer {index}"
 
 
 def test_threads_of_one_run_write_different_files(store: StateStore) -> None:
     names = [f"acct-{i}" for i in range(6)]
-    with store.lock():
-        threads = [threading.Thread(target=store.write, args=(make_record(n), Secret(TOKEN)))
+    with store.writer.lock():
+        threads = [threading.Thread(target=store.writer.write, args=(make_record(n), Secret(TOKEN)))
                    for n in names]
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
-    assert sorted(store.records()) == names
+    assert sorted(store.reader.records()) == names
 
 
 _WRITER = """
@@ -216,7 +218,7 @@ repo = Path(sys.argv[1])
 store = StateStore(repo, repo / "state", os.environ)
 print("ready", flush=True)
 for i in range(1000):
-    store.write(make_record(description=f"round {i}"), Secret(f"Atzr|round-{i}"))
+    store.writer.write(make_record(description=f"round {i}"), Secret(f"Atzr|round-{i}"))
 """
 
 
@@ -258,32 +260,32 @@ def test_killed_writer_leaves_old_or_new_file(state_repo: Path, stored: Path,
     writer.wait()
     _wait_until_the_group_is_gone(writer.pid)
     store = StateStore(state_repo, state_repo / "state", os.environ)
-    secrets = store.decrypt("acme-us")
+    secrets = store.reader.decrypt("acme-us")
     description = secrets.record.description or ""
     if description == "Acme US":
         assert secrets.refresh_token.reveal() == TOKEN
     else:
         assert secrets.refresh_token.reveal() == "Atzr|" + description.replace(" ", "-")
-    with store.lock():  # the next run clears what the killed one left behind
+    with store.writer.lock():  # the next run clears what the killed one left behind
         assert [p.name for p in stored.parent.iterdir()] == ["acme-us.sops.yaml"]
 
 
 def test_app_secret_round_trip(store: StateStore) -> None:
     first = datetime(2026, 11, 1, tzinfo=UTC)
-    assert store.app_secret("acme") is None
-    assert store.app_secret_set_at("acme") is None
-    assert store.set_app_secret("acme", Secret("amzn1.oa2-cs.v1.first"), first) is True
-    path = store.app_path("acme")
+    assert store.reader.app_secret("acme") is None
+    assert store.reader.app_secret_set_at("acme") is None
+    assert store.writer.set_app_secret("acme", Secret("amzn1.oa2-cs.v1.first"), first) is True
+    path = store.files.app_path("acme")
     text = path.read_text()
     assert text.startswith('format: 2\napp: acme\nset_at: "2026-11-01T00:00:00Z"\n'
                            "client_secret: ENC[AES256_GCM,")
-    assert store.app_secret_set_at("acme") == first
+    assert store.reader.app_secret_set_at("acme") == first
     before = path.read_bytes()
     later = datetime(2026, 12, 1, tzinfo=UTC)
-    assert store.set_app_secret("acme", Secret("amzn1.oa2-cs.v1.first"), later) is False
+    assert store.writer.set_app_secret("acme", Secret("amzn1.oa2-cs.v1.first"), later) is False
     assert path.read_bytes() == before
-    assert store.set_app_secret("acme", Secret("amzn1.oa2-cs.v1.second"), later) is True
-    secret = store.app_secret("acme")
+    assert store.writer.set_app_secret("acme", Secret("amzn1.oa2-cs.v1.second"), later) is True
+    secret = store.reader.app_secret("acme")
     assert secret is not None and secret.set_at == later
     assert secret.client_secret.reveal() == "amzn1.oa2-cs.v1.second"
 
@@ -292,13 +294,13 @@ def test_client_secret_lookup_order(store: StateStore) -> None:
     with pytest.raises(SpprovError, match=re.escape(
             "no client secret for app my-app: set SPPROV_APP_MY_APP_CLIENT_SECRET or run "
             "`spprov app set-secret my-app` (it reads the secret from stdin)")):
-        resolve_client_secret("my-app", store, {})
-    store.set_app_secret("my-app", Secret("from-file"), datetime(2026, 11, 1, tzinfo=UTC))
-    assert resolve_client_secret("my-app", store, {}).reveal() == "from-file"
-    assert resolve_client_secret("my-app", store, {"SPPROV_APP_MY_APP_CLIENT_SECRET": ""}
+        resolve_client_secret("my-app", store.reader, {})
+    store.writer.set_app_secret("my-app", Secret("from-file"), datetime(2026, 11, 1, tzinfo=UTC))
+    assert resolve_client_secret("my-app", store.reader, {}).reveal() == "from-file"
+    assert resolve_client_secret("my-app", store.reader, {"SPPROV_APP_MY_APP_CLIENT_SECRET": ""}
                                  ).reveal() == "from-file"
     env = {"SPPROV_APP_MY_APP_CLIENT_SECRET": "from-env\n"}
-    assert resolve_client_secret("my-app", store, env).reveal() == "from-env"
+    assert resolve_client_secret("my-app", store.reader, env).reveal() == "from-env"
 
 
 def test_records_of_many_files_parse_the_readable_part(store: StateStore, stored: Path) -> None:
@@ -306,6 +308,6 @@ def test_records_of_many_files_parse_the_readable_part(store: StateStore, stored
     for i in range(50):
         (stored.parent / f"copy-{i}.sops.yaml").write_text(
             text.replace("name: acme-us", f"name: copy-{i}"))
-    state = store.read_all()
+    state = store.reader.read_all()
     assert len(state.records) == 51 and state.unreadable == {}
     assert yaml.safe_load(text)["name"] == "acme-us"

@@ -86,14 +86,14 @@ def test_sops_sees_the_credentials_of_exactly_the_key_types_the_rule_uses(tmp_pa
                "VAULT_TOKEN": "hvs.example", "SOPS_AGE_KEY_FILE": "/k"}
     (tmp_path / ".sops.yaml").write_text(rule_text())
     store = StateStore(tmp_path, tmp_path / "state", os.environ)
-    assert store.sops.key_types() == ("age", "kms")
-    env = childenv.for_sops(environ, store.sops.key_types())
+    assert store.trust.root().key_types() == ("age", "kms")
+    env = childenv.for_sops(environ, store.trust.root().key_types())
     assert env == {"PATH": "/usr/bin", "AWS_ACCESS_KEY_ID": "AKIAEXAMPLE",
                    "SOPS_AGE_KEY_FILE": "/k"}
     (tmp_path / ".sops.yaml").write_text(
         f"creation_rules:\n  - path_regex: ^state/\n    age: {AGE}\n")
     age_only = StateStore(tmp_path, tmp_path / "state", os.environ)
-    assert childenv.for_sops(environ, age_only.sops.key_types()) == {
+    assert childenv.for_sops(environ, age_only.trust.root().key_types()) == {
         "PATH": "/usr/bin", "SOPS_AGE_KEY_FILE": "/k"}
 
 

@@ -8,10 +8,7 @@ naming a key server) and then shows that spprov does no harm with it.
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
-import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -23,7 +20,15 @@ from pyrage import x25519
 from spprov.model import AppIdentity
 from spprov.state import statefile
 from tests.fixtures_gitops import US, GitOps
-from tests.fixtures_state import REAL_SOPS, AgeIdentity, make_identity, make_record, sops_config
+from tests.fixtures_state import (
+    KMS_ENTRY,
+    REAL_SOPS,
+    VAULT_ENTRY,
+    AgeIdentity,
+    make_identity,
+    make_record,
+    sops_config,
+)
 
 CREDENTIAL = "state/credentials/acme.sops.yaml"
 APP_FILE = "state/apps/acme.sops.yaml"
@@ -202,56 +207,6 @@ def test_verify_refuses_a_plaintext_token(gitops: GitOps, operator: AgeIdentity)
 
 
 # --- attack 7: a key service named only in a file's metadata -------------------------------
-
-@pytest.fixture
-def key_server() -> Iterator[tuple[int, list[bytes]]]:
-    """A loopback listener that records every connection (a stand-in for Vault or KMS)."""
-    seen: list[bytes] = []
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen()
-    server.settimeout(0.2)
-    stop = threading.Event()
-
-    def serve() -> None:
-        while not stop.is_set():
-            try:
-                conn, _ = server.accept()
-            except OSError:
-                continue
-            with conn:
-                conn.settimeout(2)
-                try:
-                    seen.append(conn.recv(4096))
-                    # A refusal, not a dropped connection: clients retry those for seconds.
-                    conn.sendall(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n"
-                                 b"Connection: close\r\n\r\n")
-                except OSError:
-                    seen.append(b"")
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    yield server.getsockname()[1], seen
-    stop.set()
-    thread.join()
-    server.close()
-
-
-VAULT_ENTRY = """\
-    hc_vault:
-        - vault_address: http://127.0.0.1:{port}
-          engine_path: sops
-          key_name: state
-          created_at: "2026-01-01T00:00:00Z"
-          enc: vault:v1:bm90LWEta2V5
-"""
-KMS_ENTRY = """\
-    kms:
-        - arn: arn:aws:kms:us-east-1:111122223333:key/00000000-0000-0000-0000-000000000000
-          created_at: "2026-01-01T00:00:00Z"
-          enc: bm90LWEta2V5
-          aws_profile: ""
-"""
-
 
 @pytest.mark.parametrize(("entry", "service"), [(VAULT_ENTRY, "hc_vault"), (KMS_ENTRY, "kms")])
 def test_key_service_in_file_metadata_is_never_contacted(

@@ -35,11 +35,12 @@ def base_env(age_env: dict[str, str]) -> dict[str, str]:
 @pytest.fixture
 def repo(state_repo: Path, store: StateStore) -> Path:
     (state_repo / "credentials.yaml").write_text(DECLARATION)
-    store.write(make_record(), Secret(TOKEN))
-    store.write(make_record("acme-ca", consent_url="https://sellercentral.amazon.ca",
+    store.writer.write(make_record(), Secret(TOKEN))
+    store.writer.write(make_record("acme-ca", consent_url="https://sellercentral.amazon.ca",
                             description=None),
                 Secret(TOKEN))
-    store.set_app_secret("acme", Secret("amzn1.oa2-cs.v1.x"), datetime(2026, 11, 1, tzinfo=UTC))
+    store.writer.set_app_secret("acme", Secret("amzn1.oa2-cs.v1.x"),
+                                datetime(2026, 11, 1, tzinfo=UTC))
     return state_repo
 
 
@@ -61,10 +62,10 @@ def test_hand_edit_is_caught(spprov: RunSpprov, repo: Path) -> None:
 
 def test_differences_from_the_declaration(spprov: RunSpprov, repo: Path,
                                           store: StateStore) -> None:
-    store.write(make_record(sp_api_endpoint="https://sellingpartnerapi-eu.amazon.com",
+    store.writer.write(make_record(sp_api_endpoint="https://sellingpartnerapi-eu.amazon.com",
                             region="eu"), None)
-    store.write(make_record("acme-old"), Secret(TOKEN))
-    store.write(make_record("acme-ca", consent_url="https://sellercentral.amazon.ca",
+    store.writer.write(make_record("acme-old"), Secret(TOKEN))
+    store.writer.write(make_record("acme-ca", consent_url="https://sellercentral.amazon.ca",
                             description=None),
                 Secret("not-a-refresh-token"))
     result = spprov("verify", cwd=repo)
@@ -111,16 +112,16 @@ def test_many_files_are_verified_in_forked_processes_with_the_same_lines(
     from spprov.cli.commands import verify
     from spprov.declaration.loader import load_desired
 
-    path = store.path_of("acme-us")
+    path = store.files.path_of("acme-us")
     path.write_text(path.read_text().replace("description: Acme US", "description: Evil"))
     desired = load_desired(repo / "credentials.yaml", str)
-    jobs = [(verify.verify_credential, p) for p in store.credential_files()]
-    jobs += [(verify.verify_app, p) for p in store.app_files()]
+    jobs = [(verify.verify_credential, p) for p in store.files.credential_files()]
+    jobs += [(verify.verify_app, p) for p in store.files.app_files()]
     monkeypatch.setattr(verify, "PARALLEL_FROM", 1)
     monkeypatch.setattr(verify.os, "cpu_count", lambda: 2)
     fresh = StateStore(repo, repo / "state", os.environ)
     forked = verify.run_checks(jobs, fresh, desired)
-    assert fresh.reader._keyring is None  # the workers decrypted; this process did not
+    assert fresh.reader._decrypter._keyring is None  # the workers decrypted; this process did not
     monkeypatch.setattr(verify, "PARALLEL_FROM", 10**9)
     assert verify.run_checks(jobs, store, desired) == forked
     assert [len(lines) for lines in forked] == [0, 1, 0]  # acme-ca, acme-us (MAC), the app

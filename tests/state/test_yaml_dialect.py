@@ -7,10 +7,13 @@ decrypts and the sops binary's own decryption must all be the text that was writ
 
 from __future__ import annotations
 
+import os
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from spprov.secret import Secret
+from spprov.state.sops import SopsRunner
 from spprov.state.sopsyaml import load_mapping, resolve_plain
 from spprov.state.store import StateStore
 from tests.fixtures_state import TOKEN, make_record
@@ -31,18 +34,20 @@ _SETTINGS = settings(max_examples=8, deadline=None,
 @_SETTINGS
 @given(first=_TEXT, second=_TEXT)
 def test_written_text_reads_back_the_same(store: StateStore, first: str, second: str) -> None:
-    path = store.path_of("acme-us")
-    store.write(make_record(description=first, selling_partner_id=second), Secret(TOKEN))
-    assert store.read_record(path).description == first
-    assert store.read_record(path).selling_partner_id == second
-    decrypted = store.decrypt("acme-us")
+    path = store.files.path_of("acme-us")
+    store.writer.write(make_record(description=first, selling_partner_id=second), Secret(TOKEN))
+    assert store.reader.read_record(path).description == first
+    assert store.reader.read_record(path).selling_partner_id == second
+    decrypted = store.reader.decrypt("acme-us")
     assert (decrypted.record.description, decrypted.record.selling_partner_id) == (first, second)
-    assert store.sops.decrypt(path)["description"] == first
+    sops = SopsRunner(store.files.repo_root, os.environ, store.trust)  # the binary's reading
+    assert sops.decrypt(path)["description"] == first
     # The same fields again change no byte; another text is set with `sops set`.
-    assert store.write(make_record(description=first, selling_partner_id=second), None) is False
-    store.write(make_record(description=second, selling_partner_id=first), None)
-    assert store.read_record(path).description == second
-    assert store.decrypt("acme-us").record.description == second
+    again = make_record(description=first, selling_partner_id=second)
+    assert store.writer.write(again, None) is False
+    store.writer.write(make_record(description=second, selling_partner_id=first), None)
+    assert store.reader.read_record(path).description == second
+    assert store.reader.decrypt("acme-us").record.description == second
 
 
 def test_plain_scalars_are_typed_as_yaml_v3_types_them() -> None:

@@ -113,8 +113,8 @@ def set_secret(ctx: click.Context, app: str, no_check: bool) -> None:
     if declared is not None and not no_check:
         try_secret(current(ctx), declared, secret)
     store = current(ctx).store
-    changed = store.set_app_secret(app, secret, datetime.now(UTC).replace(microsecond=0))
-    shown = context.display(store.app_path(app))
+    changed = store.writer.set_app_secret(app, secret, datetime.now(UTC).replace(microsecond=0))
+    shown = context.display(store.files.app_path(app))
     if changed:
         click.echo(f"stored client secret of app {app} in {shown}")
     else:

@@ -55,11 +55,11 @@ def command(ctx: click.Context, yes: bool, prune: bool, non_interactive: bool,
                    concurrency=concurrency, timeout=authorization_timeout)
     # Invalid files must leave no trace, not even a lock file: read them first.
     workspace.desired  # noqa: B018 - loads and validates the declaration
-    with workspace.store.lock():
+    with workspace.store.writer.lock():
         if saved is not None:
             plan = saved.replay(workspace.context, workspace.template_variables(),
-                                workspace.desired, workspace.store.read_all(),
-                                workspace.store.stored_apps())
+                                workspace.desired, workspace.store.reader.read_all(),
+                                workspace.store.files.stored_apps())
         else:
             plan = plan_for(workspace, utc_now(), only, refresh, prune, concurrency)
         return _apply(workspace, plan, run)

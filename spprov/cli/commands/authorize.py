@@ -43,15 +43,15 @@ def command(ctx: click.Context, name: str, refresh_token_stdin: bool,
 
     def keep(authorization: Authorization) -> None:
         record = authorized_record(credential, app, authorization, utc_now())
-        workspace.store.write(record, authorization.refresh_token)
+        workspace.store.writer.write(record, authorization.refresh_token)
 
-    with workspace.store.lock():
-        workspace.store.check_writable(preflight_record(credential, app, utc_now()))
+    with workspace.store.writer.lock():
+        workspace.store.writer.check_writable(preflight_record(credential, app, utc_now()))
         authorization = _authorization(workspace, credential, refresh_token_stdin,
                                        authorization_timeout, keep)
     partner = authorization.selling_partner_id or "an unrecorded selling partner"
     click.echo(f"{name}: authorized by {partner}; state written to "
-               f"{workspace.context.display(workspace.store.path_of(name))}")
+               f"{workspace.context.display(workspace.store.files.path_of(name))}")
 
 
 def _authorization(workspace: Workspace, credential: Credential, from_stdin: bool,

@@ -39,7 +39,7 @@ def command(ctx: click.Context, expires: str, as_json: bool, names: tuple[str, .
     workspace = current(ctx)
     workspace.desired  # noqa: B018 - loads and validates the declaration first
     invited = []
-    with workspace.store.lock():
+    with workspace.store.writer.lock():
         plan = plan_for(workspace, utc_now(), names)
         inviter = workspace.inviter(lifetime)
         for change in plan.changes:

@@ -29,8 +29,8 @@ def command() -> None:
 def list_keys(ctx: click.Context) -> ExitCode:
     """Each recipient, how many state files it can open, and which files lag behind."""
     store = current(ctx).store
-    files = store.credential_files() + store.app_files()
-    found = [(path, store.keyring.file_keys(path), store.keyring.rule_for(path)) for path in files]
+    files = store.files.credential_files() + store.files.app_files()
+    found = [(path, store.trust.file_keys(path), store.trust.rule_for(path)) for path in files]
     trusted = set().union(*(rule.recipients for _, _, rule in found)) if found \
         else set(_rule(store).recipients)
     opened = {r: sum(1 for _, keys, _ in found if r in keys.recipients)
@@ -44,7 +44,8 @@ def list_keys(ctx: click.Context) -> ExitCode:
         click.echo(f"not in {SOPS_CONFIG} (removed or foreign):")
         for recipient in strangers:
             click.echo(f"  {recipient}  opens {opened[recipient]} of {total} state files")
-    behind = [(store.display(path), trust.key_problems(keys, rule)) for path, keys, rule in found]
+    behind = [(store.files.display(path), trust.key_problems(keys, rule))
+              for path, keys, rule in found]
     behind = [(shown, problems) for shown, problems in behind if problems]
     if not behind:
         click.echo(f"all {total} state files match {SOPS_CONFIG}")
@@ -85,34 +86,33 @@ def remove(ctx: click.Context, recipient: str) -> ExitCode:
 
 def _change(store: StateStore, edit: sopsedit.Edit, done: str) -> ExitCode:
     """Edit the recipients of every rule that covers state, check the result, rekey."""
-    text = sopsedit.read(store.repo_root)
+    text = sopsedit.read(store.files.repo_root)
     root = trust.TrustRoot.from_text(text)
-    rules = {index for index in (root.rule_index(store.display(p)) for p in _samples(store))
+    rules = {index for index in (root.rule_index(store.files.display(p)) for p in _samples(store))
              if index is not None}
     if not rules:
         raise StateError(f"no creation rule in {SOPS_CONFIG} matches "
-                         f"{store.display(store.path_of('NAME'))}: run `spprov init`")
+                         f"{store.files.display(store.files.path_of('NAME'))}: run `spprov init`")
     new_text = sopsedit.edited(text, rules, edit)
     new_root = trust.TrustRoot.from_text(new_text)
     for path in _samples(store):  # every new value must parse and hold only age recipients
-        new_root.rule_for(store.display(path))
-    with store.lock():
+        new_root.rule_for(store.files.display(path))
+    with store.writer.lock():
         if new_text != text:
-            sopsedit.save(store.repo_root, new_text)
+            sopsedit.save(store.files.repo_root, new_text)
         click.echo(f"{done} in {SOPS_CONFIG}" if new_text != text
                    else f"{SOPS_CONFIG} unchanged")
-        store.keyring.reload()
         failed = rekey_all(store)
     return ExitCode.ERROR if failed else ExitCode.OK
 
 
 def _rule(store: StateStore) -> trust.TrustedRule:
-    return store.keyring.rule_for(store.path_of("NAME"))
+    return store.trust.rule_for(store.files.path_of("NAME"))
 
 
 def _samples(store: StateStore) -> list[Path]:
     """Paths of state files, real and future, whose rules the edit must cover."""
-    return [store.path_of("NAME"), store.app_path("NAME"),
-            *store.credential_files(), *store.app_files()]
+    return [store.files.path_of("NAME"), store.files.app_path("NAME"),
+            *store.files.credential_files(), *store.files.app_files()]
 
 

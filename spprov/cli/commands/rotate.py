@@ -62,14 +62,14 @@ def command(ctx: click.Context, app: str, older_than: str | None, wait: int,
     rotator = Rotator(declared, endpoint, workspace.lwa(), queue, store,
                       lambda: workspace.client_secret(app), utc_now, workspace.context.err,
                       wait, trigger)
-    with store.lock(wait=10.0):
+    with store.writer.lock(wait=10.0):
         result = rotator.run()
     if result.skipped:
         young = "" if older_than is None else f", and it is younger than {older_than}"
         click.echo(f"app {app}: no APPLICATION_OAUTH_CLIENT_SECRET_EXPIRY notice waiting in "
                    f"{queue.shown}{young}; not rotating (--on-expiry-notice)")
         return ExitCode.OK
-    shown = workspace.context.display(store.app_path(app))
+    shown = workspace.context.display(store.files.app_path(app))
     if not result.rotated_now:
         click.echo(f"app {app}: used the notification of an earlier rotation (none requested "
                    "now)")
@@ -111,7 +111,7 @@ def _old_enough(workspace: Workspace, app: str, older_than: str, now: datetime,
     if workspace.environ.get(variable):
         raise UsageError(f"--if-older-than: the age of app {app}'s client secret is unknown: "
                          f"it comes from {variable}; unset it to judge the stored secret")
-    set_at = workspace.store.app_secret_set_at(app)
+    set_at = workspace.store.reader.app_secret_set_at(app)
     if set_at is None:
         raise UsageError(f"--if-older-than: app {app} has no stored client secret: run "
                          f"`spprov app set-secret {app}` first")

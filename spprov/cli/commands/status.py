@@ -38,7 +38,7 @@ def collect_health(workspace: Workspace, now: datetime, refresh: bool,
                    concurrency: int) -> Health:
     """Read the declaration, the readable state and (with ``refresh``) probe every token."""
     desired = workspace.desired
-    stored = workspace.store.read_all()
+    stored = workspace.store.reader.read_all()
     records = stored.records
     secrets = {app: secret_info(app, workspace.store, workspace.environ) for app in desired.apps}
     probes: dict[str, Probe] | None = None

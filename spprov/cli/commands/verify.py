@@ -32,10 +32,10 @@ PARALLEL_FROM = 500
 
 def verify_credential(store: StateStore, path: Path, desired: Desired) -> list[str]:
     """Problems of one credential state file, each ``FILE: message``."""
-    shown = store.display(path)
-    store.read_record(path)  # an unreadable file: the same reason plan and status give
+    shown = store.files.display(path)
+    store.reader.read_record(path)  # an unreadable file: the same reason plan and status give
     problems = key_problems(store, path)  # refuses foreign key services before sops runs
-    document = store.read_document(path)
+    document = store.reader.read_document(path)
     record = statefile.parse_record(document, path, shown)
     token = document.get(statefile.REFRESH_TOKEN_KEY)
     if not isinstance(token, str) or not token.startswith(REFRESH_TOKEN_PREFIX):
@@ -46,8 +46,8 @@ def verify_credential(store: StateStore, path: Path, desired: Desired) -> list[s
 
 def key_problems(store: StateStore, path: Path) -> list[str]:
     """How the file's keys differ from what .sops.yaml trusts (read without decrypting)."""
-    keys, rule = store.keyring.guard(path)
-    shown = store.display(path)
+    keys, rule = store.trust.guard(path)
+    shown = store.files.display(path)
     return [f"{shown}: {problem}" for problem in trust.key_problems(keys, rule)]
 
 
@@ -66,9 +66,9 @@ def declaration_problems(record: Record, desired: Desired, shown: str) -> list[s
 
 def verify_app(store: StateStore, path: Path, desired: Desired) -> list[str]:
     """Problems of one app secret file."""
-    shown = store.display(path)
+    shown = store.files.display(path)
     problems = key_problems(store, path)
-    document: dict[str, Any] = store.read_document(path)
+    document: dict[str, Any] = store.reader.read_document(path)
     try:
         statefile.check_app_fields(document, path)
     except ValueError as exc:
@@ -90,7 +90,7 @@ def guarded(check: Check, store: StateStore, path: Path, desired: Desired) -> li
     try:
         return check(store, path, desired)
     except SpprovError as exc:
-        shown = store.display(path)
+        shown = store.files.display(path)
         text = str(exc)
         return [text if shown in text or isinstance(exc, StateError) else f"{shown}: {text}"]
 
@@ -134,8 +134,9 @@ def command(ctx: click.Context) -> ExitCode:
     """
     workspace = current(ctx)
     desired, store = workspace.desired, workspace.store
-    jobs: list[tuple[Check, Path]] = [(verify_credential, p) for p in store.credential_files()]
-    jobs += [(verify_app, p) for p in store.app_files()]
+    jobs: list[tuple[Check, Path]] = [(verify_credential, p)
+                                      for p in store.files.credential_files()]
+    jobs += [(verify_app, p) for p in store.files.app_files()]
     results = run_checks(jobs, store, desired)
     problems = [line for lines in results for line in lines]
     for line in problems:
