@@ -1,8 +1,13 @@
-"""Run spprov as a user would: a real subprocess, with an environment the test controls.
+"""Run spprov as a user would, with an environment the test controls.
 
 The environment is rebuilt from scratch for every run so that what happens to be set on
 the developer's machine or in CI (CI=true, SOPS_AGE_KEY_FILE, SPPROV_*) cannot change
 the outcome; tests that want such a variable pass it explicitly.
+
+A run calls the CLI's entry point in the test process (tests/inprocess.py); where a
+process is the point (signals, kills, terminals, locks between processes), tests start
+one themselves, or pass ``process=True``. ``SPPROV_TESTS_REAL_PROCESS=1`` makes every
+run a real ``python -m spprov``.
 """
 
 from __future__ import annotations
@@ -10,13 +15,14 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from tests.forkserver import ForkServer
+from tests import inprocess
+from tests.programs import python_program
 
 _DROPPED_PREFIXES = ("SPPROV_", "SOPS_", "AWS_", "GNUPG", "BROWSER")
 _DROPPED = {"CI", "NO_COLOR", "GITHUB_ACTIONS", "BROWSER"}
@@ -69,43 +75,26 @@ def base_env(home: Path) -> dict[str, str]:
 
 
 @pytest.fixture(scope="session")
-def fork_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ForkServer | None]:
-    """Runs spprov as forked processes of one warm interpreter (see tests/forkserver.py).
-
-    ``SPPROV_TESTS_SPAWN=1`` starts a fresh interpreter for every run instead, to check
-    that the suite passes the slow way too.
-    """
-    if os.environ.get("SPPROV_TESTS_SPAWN") == "1":
-        yield None
-        return
-    server = ForkServer(clean_env(tmp_path_factory.mktemp("fork-home")))
-    yield server
-    server.close()
-
-
-@pytest.fixture(scope="session")
-def shim_bin(tmp_path_factory: pytest.TempPathFactory,
-             fork_server: ForkServer | None) -> Path | None:
-    """A folder for the front of PATH whose ``spprov`` forks from the fork server (the
-    console script otherwise starts a whole interpreter), or None without a server."""
-    if fork_server is None:
-        return None
+def shim_bin(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder for the front of PATH whose ``spprov`` is the console script, started
+    without ``site`` (tests/programs.py)."""
     folder = tmp_path_factory.mktemp("shim-bin")
-    fork_server.shim(folder / "spprov", "spprov")
+    python_program(folder / "spprov", "spprov")
     return folder
 
 
 @pytest.fixture
-def spprov(home: Path, base_env: dict[str, str], fork_server: ForkServer | None) -> RunSpprov:
-    """Call as ``spprov("validate", cwd=path, env={...}, input="...")``."""
+def spprov(home: Path, base_env: dict[str, str]) -> RunSpprov:
+    """Call as ``spprov("validate", cwd=path, env={...}, input="...")``; ``process=True``
+    for a real process (``timeout`` applies to real processes only)."""
 
     def run(*args: str, cwd: Path | None = None, env: Mapping[str, str | None] | None = None,
-            input: str | None = None, timeout: float = 120) -> Result:
+            input: str | None = None, timeout: float = 120, process: bool = False) -> Result:
         merged: dict[str, str | None] = {**base_env, **(env or {})}
         environ = clean_env(home, merged)
         stdin = input if input is not None else ""
-        if fork_server is not None and fork_server.usable_for(environ):
-            return Result(*fork_server.run(list(args), cwd, environ, stdin, timeout))
+        if not (process or inprocess.real_processes_only() or inprocess.needs_process(environ)):
+            return Result(*inprocess.run(list(args), cwd, environ, stdin))
         completed = subprocess.run(
             [sys.executable, "-m", "spprov", *args], cwd=cwd, env=environ, input=stdin,
             capture_output=True, text=True, timeout=timeout, check=False,

@@ -20,7 +20,7 @@ from spprov.amazon.lwa import tls_context
 from spprov.emulator.browser import write_browser_script
 from spprov.emulator.server import Emulator
 from spprov.emulator.state import World
-from tests.forkserver import ForkServer
+from tests.programs import python_program
 
 _app_numbers = itertools.count(1)
 
@@ -151,11 +151,8 @@ def browser_script(tmp_path: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def browser_program(tmp_path_factory: pytest.TempPathFactory,
-                    fork_server: ForkServer | None) -> Path:
-    """What ``browser_script`` does, forked from the fork server when there is one: the
-    emulator's browser, run for every consent, then costs 20 ms of CPU, not 100 ms."""
+def browser_program(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """What ``browser_script`` does, started without ``site`` (tests/programs.py): the
+    emulator's browser runs for every consent."""
     folder = tmp_path_factory.mktemp("browser")
-    if fork_server is None:
-        return write_browser_script(folder / "browser")
-    return fork_server.shim(folder / "browser", "spprov.emulator.browser")
+    return python_program(folder / "browser", "spprov.emulator.browser")

@@ -106,9 +106,10 @@ class GitOps:
         (self.repo / "credentials.yaml").write_text(yaml.safe_dump(document, sort_keys=False))
 
     def run(self, *args: str, env: dict[str, str | None] | None = None,
-            input: str | None = None) -> Result:
+            input: str | None = None, process: bool = False) -> Result:
+        """spprov ARGS in the repository (a real process with ``process=True``)."""
         return self.run_spprov(*args, cwd=self.repo, env={**self.env, **(env or {})},
-                               input=input)
+                               input=input, process=process)
 
     def state_file(self, name: str) -> Path:
         return self.repo / "state" / "credentials" / f"{name}.sops.yaml"

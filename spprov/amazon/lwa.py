@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 import random
 import ssl
 import threading
@@ -119,12 +120,18 @@ class AccessTokenCache:
         return f"AccessTokenCache({len(self._tokens)} tokens)"
 
 
-@functools.cache
 def tls_context(*, trust_env: bool) -> ssl.SSLContext:
-    """The process's one TLS context per ``trust_env`` (``SSL_CERT_FILE``/``SSL_CERT_DIR``):
-    building one reads the whole CA bundle (about 30 ms), and a context is safe to share
-    between clients and threads."""
-    return httpx.create_ssl_context(trust_env=trust_env)
+    """The process's one TLS context per ``trust_env`` and CA bundle (``SSL_CERT_FILE``,
+    ``SSL_CERT_DIR``, read now): building one reads the whole bundle (about 30 ms), and a
+    context is safe to share between clients and threads."""
+    if not trust_env:
+        return _tls_context(None)
+    return _tls_context((os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR")))
+
+
+@functools.cache
+def _tls_context(bundle: tuple[str | None, str | None] | None) -> ssl.SSLContext:
+    return httpx.create_ssl_context(trust_env=bundle is not None)
 
 
 def _prefix(label: str | None) -> str:

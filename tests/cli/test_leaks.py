@@ -39,7 +39,7 @@ class Session:
 
     def run(self, *args: str, input: str | None = None, code: int | None = 0,
             reveals: bool = False) -> Result:
-        result = self.gitops.run("-vv", *args, env=self.env, input=input)
+        result = self.gitops.run("-vv", *args, env=self.env, input=input, process=True)
         if code is not None:
             assert result.code == code, (args, result.output)
         label = " ".join(args)
