@@ -60,7 +60,7 @@ class EmulatorHandle:
         self.world = world  # the in-process emulator's state, for snapshots of a setup
         # Plain HTTP on loopback; the shared context spares each test reading the CA bundle.
         self.http = httpx.Client(base_url=url, trust_env=False, timeout=10,
-                                 verify=tls_context(trust_env=False))
+                                 verify=tls_context())
 
     def control(self, method: str, path: str, body: dict[str, Any] | None = None,
                 **query: str) -> Any:

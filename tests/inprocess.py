@@ -5,9 +5,10 @@ pyrage, cryptography); a call of :func:`spprov.cli.main.main` about 1 ms. So the
 ``spprov`` fixture calls ``main`` here, and each call sees what a process of its own
 would see:
 
-- its own environment (``os.environ`` is swapped whole, so the variables spprov reads and
-  the environment of every program it starts, sops or the browser, are the run's) and its
-  own working folder;
+- its own environment, as the value ``main(argv, environ)`` takes: this process's
+  ``os.environ`` is left alone (a change to it fails the run), so anything that read
+  ``os.environ`` instead, here or in the programs spprov starts, shows as a failure;
+- its repository as ``-C DIR`` (a test whose arguments hold ``-C`` runs in its folder);
 - standard input, output and error are files at the descriptor level (0, 1 and 2), so the
   programs spprov starts write where spprov writes, ``isatty()`` is False as under
   ``capture_output``, and the text is decoded as ``subprocess.run(text=True)`` decodes it;
@@ -15,7 +16,7 @@ would see:
   traceback for an uncaught exception.
 
 What a run leaves behind in the process is put back before the next one (see
-:class:`_Leftovers`): environment and folder, signal handlers, the logging tree, the
+:class:`_Leftovers`): folder, signal handlers, the logging tree, the
 globals of spprov's modules. A thread a run leaves running is an error, not a leftover:
 in a real process it would die with the run, here it would act during the next test.
 
@@ -66,15 +67,19 @@ def run(argv: list[str], cwd: Path | None, environ: Mapping[str, str],
     """``(returncode, stdout, stderr)`` of ``spprov ARGV``, called in this process."""
     from spprov.cli.main import main
 
+    argv = list(argv)
+    if cwd is not None and "-C" not in argv:
+        argv[:0] = ["-C", str(cwd)]  # the repository, given as a person would
+        cwd = None
     with _Leftovers() as leftovers, _standard_streams(input) as streams:
-        leftovers.enter(cwd, environ)
-        code = _call(main, argv)
+        leftovers.enter(cwd)
+        code = _call(main, argv, dict(environ))
     return code, _text(streams.stdout), _text(streams.stderr)
 
 
-def _call(main: Any, argv: list[str]) -> int:
+def _call(main: Any, argv: list[str], environ: dict[str, str]) -> int:
     try:
-        main(list(argv))
+        return _exit_status(main(argv, environ))
     except SystemExit as exc:
         return _exit_status(exc.code)
     except KeyboardInterrupt:
@@ -83,7 +88,6 @@ def _call(main: Any, argv: list[str]) -> int:
     except BaseException:  # noqa: BLE001 - reported as the interpreter reports it
         traceback.print_exc()
         return 1
-    return 0
 
 
 def _exit_status(code: object) -> int:
@@ -107,7 +111,7 @@ def _standard_streams(input: str) -> Iterator[_Streams]:
     streams = _Streams()
     saved_fds = [os.dup(fd) for fd in (0, 1, 2)]
     saved_objects = (sys.stdin, sys.stdout, sys.stderr)
-    files = [tempfile.TemporaryFile() for _ in range(3)]
+    files = [tempfile.TemporaryFile() for _ in range(3)]  # noqa: SIM115 - closed below
     files[0].write(input.encode(encoding))
     files[0].flush()
     files[0].seek(0)
@@ -165,22 +169,21 @@ class _Leftovers:
         self._threads = set(threading.enumerate())
         return self
 
-    def enter(self, cwd: Path | None, environ: Mapping[str, str]) -> None:
-        """Become the run: its folder, environment and argv."""
+    def enter(self, cwd: Path | None) -> None:
+        """Become the run: its folder (when the test's arguments hold ``-C`` themselves,
+        relative to it) and argv."""
         os.chdir(cwd or self._cwd)
-        os.environ.clear()
-        os.environ.update(environ)
-        if environ.get("TZ") != self._environ.get("TZ"):
-            time.tzset()
         sys.argv = ["spprov"]
         _forget_environment_caches()
 
     def __exit__(self, *exc: object) -> None:
         left = self._threads_left()
         os.chdir(self._cwd)
-        os.environ.clear()
-        os.environ.update(self._environ)
-        time.tzset()
+        if os.environ != self._environ:
+            changed = sorted(set(os.environ.items()) ^ set(self._environ.items()))
+            os.environ.clear()
+            os.environ.update(self._environ)
+            raise AssertionError(f"spprov changed the process's environment: {changed}")
         sys.argv = self._argv
         os.umask(self._umask)
         for number, handler in self._handlers.items():

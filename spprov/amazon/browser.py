@@ -9,6 +9,10 @@ itself with ``spprov.childenv.for_browser``. Only where ``webbrowser`` starts no
 
 from __future__ import annotations
 
+import contextlib
+import os
+import shlex
+import shutil
 import subprocess
 import sys
 import webbrowser
@@ -21,7 +25,7 @@ def open_in_browser(url: str, environ: Mapping[str, str]) -> bool:
     """Open ``url``; False when no browser could be started. A ``BROWSER`` program is
     waited for (its exit status counts, as in ``webbrowser``), a desktop browser is not."""
     try:
-        browser = webbrowser.get()
+        browser = _chosen(environ)
     except webbrowser.Error:
         return False  # no browser: the URL is printed for the person to open
     environment = childenv.for_browser(environ)
@@ -38,6 +42,27 @@ def open_in_browser(url: str, environ: Mapping[str, str]) -> bool:
     except OSError:
         return False
     return bool(browser.open(url))
+
+
+def _chosen(environ: Mapping[str, str]) -> webbrowser.BaseBrowser:
+    """The browser ``webbrowser`` would pick with ``environ``'s ``BROWSER`` (it reads the
+    process's own, once): each entry of the list in turn, a command line with ``%s``, a
+    browser it knows by name, or a program on ``environ``'s PATH; without ``BROWSER``, the
+    desktop's default."""
+    listed = [entry for entry in environ.get("BROWSER", "").split(os.pathsep) if entry]
+    if not listed:
+        return webbrowser.get()
+    for entry in listed:
+        if "%s" in entry:
+            words = shlex.split(entry)
+            if words[-1] == "&":
+                return webbrowser.BackgroundBrowser(words[:-1])
+            return webbrowser.GenericBrowser(words)
+        with contextlib.suppress(webbrowser.Error):
+            return webbrowser.get(entry)
+        if shutil.which(entry.split()[0], path=environ.get("PATH", os.defpath)):
+            return webbrowser.GenericBrowser(entry)
+    raise webbrowser.Error(f"no runnable browser in BROWSER={environ['BROWSER']}")
 
 
 def _run(command: list[str], environment: dict[str, str]) -> bool:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import os
 import random
 import ssl
 import threading
@@ -120,18 +119,25 @@ class AccessTokenCache:
         return f"AccessTokenCache({len(self._tokens)} tokens)"
 
 
-def tls_context(*, trust_env: bool) -> ssl.SSLContext:
-    """The process's one TLS context per ``trust_env`` and CA bundle (``SSL_CERT_FILE``,
-    ``SSL_CERT_DIR``, read now): building one reads the whole bundle (about 30 ms), and a
-    context is safe to share between clients and threads."""
-    if not trust_env:
-        return _tls_context(None)
-    return _tls_context((os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR")))
+def tls_context(environ: Mapping[str, str] | None = None) -> ssl.SSLContext:
+    """The process's one TLS context per CA bundle: ``SSL_CERT_FILE``, else ``SSL_CERT_DIR``
+    of ``environ`` (as httpx reads them), else certifi's; ``None`` ignores the environment
+    (loopback). Building one reads the whole bundle (about 30 ms), and a context is safe to
+    share between clients and threads; the cache is keyed by the bundle, so one run's
+    variables are never another's."""
+    if environ is not None and environ.get("SSL_CERT_FILE"):
+        return _tls_context(cafile=environ["SSL_CERT_FILE"])
+    if environ is not None and environ.get("SSL_CERT_DIR"):
+        return _tls_context(capath=environ["SSL_CERT_DIR"])
+    return _tls_context()
 
 
 @functools.cache
-def _tls_context(bundle: tuple[str | None, str | None] | None) -> ssl.SSLContext:
-    return httpx.create_ssl_context(trust_env=bundle is not None)
+def _tls_context(cafile: str | None = None, capath: str | None = None) -> ssl.SSLContext:
+    if cafile is None and capath is None:
+        import certifi  # httpx's own dependency, and its default bundle
+        cafile = certifi.where()
+    return ssl.create_default_context(cafile=cafile, capath=capath)
 
 
 def _prefix(label: str | None) -> str:
@@ -164,7 +170,7 @@ class LwaClient:
             httpx.URL(self._amazon_url).host)
         self._http = httpx.Client(timeout=timeout, transport=transport, follow_redirects=False,
                                   trust_env=not routed_to_loopback,
-                                  verify=tls_context(trust_env=not routed_to_loopback))
+                                  verify=tls_context(None if routed_to_loopback else self._environ))
 
     def __repr__(self) -> str:
         return f"LwaClient(amazon_url={self._amazon_url!r})"

@@ -75,7 +75,7 @@ class Queue:
         self.shown = notifications.sqs_queue_url
         config = Config(connect_timeout=10, read_timeout=LONG_POLL_SECONDS + 10,
                         retries={"max_attempts": 5, "mode": "standard"})
-        self._client = boto3.session.Session().client(
+        self._client = _session(boto3, environ).client(
             "sqs", region_name=notifications.aws_region, endpoint_url=endpoint, config=config)
 
     def receive(self, wait_seconds: int) -> list[QueueMessage]:
@@ -131,3 +131,14 @@ class Queue:
             raise SpprovError(f"cannot {doing} SQS queue {self.shown}: "
                               f"{type(exc).__name__}") from None
         return answer
+
+
+def _session(boto3: Any, environ: Mapping[str, str]) -> Any:
+    """A boto3 session with the credentials or profile ``environ`` names. The rest of
+    boto3's chain (config files, web identity, instance roles) reads the process's own
+    environment, which is ``environ`` in a run of the command line."""
+    return boto3.session.Session(
+        aws_access_key_id=environ.get("AWS_ACCESS_KEY_ID") or None,
+        aws_secret_access_key=environ.get("AWS_SECRET_ACCESS_KEY") or None,
+        aws_session_token=environ.get("AWS_SESSION_TOKEN") or None,
+        profile_name=environ.get("AWS_PROFILE") or None)

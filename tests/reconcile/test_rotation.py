@@ -504,11 +504,13 @@ def test_plain_http_endpoint_elsewhere_is_refused(rotation: GitOps) -> None:
 
 
 def test_no_aws_credentials(rotation: GitOps) -> None:
+    # A process of its own: boto3's chain (config files, instance roles) reads only the
+    # process's environment, so the test process's could otherwise lend it credentials.
     result = rotation.run("app", "rotate-secret", "acme", "--wait", "0",
                           env={"AWS_ACCESS_KEY_ID": None, "AWS_SECRET_ACCESS_KEY": None,
                                "AWS_CONFIG_FILE": "/nonexistent",
                                "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent",
-                               "AWS_EC2_METADATA_DISABLED": "true"})
+                               "AWS_EC2_METADATA_DISABLED": "true"}, process=True)
     assert result.code == 1
     assert result.stderr == (
         f"spprov: cannot read the attributes of SQS queue {DECLARED_QUEUE_URL}: no AWS "
