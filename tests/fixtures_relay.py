@@ -123,7 +123,7 @@ class Seller:
 
     emulator: EmulatorHandle
     http: httpx.Client = field(default_factory=lambda: httpx.Client(
-        trust_env=False, timeout=30, verify=tls_context(trust_env=False)))
+        trust_env=False, timeout=30, verify=tls_context()))
     pages: list[httpx.Response] = field(default_factory=list)
 
     def open(self, url: str) -> httpx.Response:

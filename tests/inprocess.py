@@ -166,7 +166,7 @@ class _Leftovers:
         self._mask = signal.pthread_sigmask(signal.SIG_BLOCK, [])
         self._logging = _logging_state()
         self._globals = _spprov_globals()
-        self._threads = set(threading.enumerate())
+        self._started = _record_threads()
         return self
 
     def enter(self, cwd: Path | None) -> None:
@@ -177,6 +177,7 @@ class _Leftovers:
         _forget_environment_caches()
 
     def __exit__(self, *exc: object) -> None:
+        threading.Thread.start = _ORIGINAL_START  # type: ignore[method-assign]
         left = self._threads_left()
         os.chdir(self._cwd)
         if os.environ != self._environ:
@@ -204,10 +205,28 @@ class _Leftovers:
         die with the process, so they must have ended by now, or be ending.
         """
         deadline = time.monotonic() + wait
-        started = [thread for thread in threading.enumerate() if thread not in self._threads]
+        started = list(self._started)
         for thread in started:
             thread.join(max(0.0, deadline - time.monotonic()))
         return [thread for thread in started if thread.is_alive()]
+
+
+_ORIGINAL_START = threading.Thread.start
+
+
+def _record_threads() -> list[threading.Thread]:
+    """The threads the run starts (from its own thread or one of those), from now until
+    ``Thread.start`` is put back; not those of servers a test runs in this process."""
+    started: list[threading.Thread] = []
+    runner = threading.current_thread()
+
+    def start(thread: threading.Thread) -> None:
+        if threading.current_thread() is runner or threading.current_thread() in started:
+            started.append(thread)
+        _ORIGINAL_START(thread)
+
+    threading.Thread.start = start  # type: ignore[method-assign]
+    return started
 
 
 def _forget_environment_caches() -> None:

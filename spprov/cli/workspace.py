@@ -114,7 +114,8 @@ class Workspace:
             if base_url not in self._relays:
                 from spprov.relay.client import RelayClient, relay_token
 
-                self._relays[base_url] = RelayClient(base_url, relay_token(self.environ))
+                self._relays[base_url] = RelayClient(base_url, relay_token(self.environ),
+                                                     environ=self.environ)
             return self._relays[base_url]
 
     def collector(self, concurrency: int = NETWORK_CONCURRENCY) -> Collector:

@@ -27,12 +27,13 @@ class RelayClient:
     """One relay's admin API over HTTPS (plain HTTP only on loopback)."""
 
     def __init__(self, base_url: str, token: Secret, timeout: float = 15.0,
-                 transport: httpx.BaseTransport | None = None) -> None:
+                 transport: httpx.BaseTransport | None = None,
+                 environ: Mapping[str, str] | None = None) -> None:
         self.base_url = base_url.rstrip("/")
         loopback = is_loopback_host(httpx.URL(self.base_url).host)
         self._token = token
         self._http = httpx.Client(timeout=timeout, transport=transport, trust_env=not loopback,
-                                  verify=tls_context(trust_env=not loopback),
+                                  verify=tls_context(None if loopback else (environ or {})),
                                   follow_redirects=False)
 
     def __repr__(self) -> str:
