@@ -109,8 +109,8 @@ def test_no_identity(spprov: RunSpprov, repo: Path) -> None:
 
 def test_many_files_are_verified_in_forked_processes_with_the_same_lines(
         repo: Path, store: StateStore, monkeypatch: pytest.MonkeyPatch) -> None:
-    from spprov.cli.commands import verify
     from spprov.declaration.loader import load_desired
+    from spprov.usecases import verify
 
     path = store.files.path_of("acme-us")
     path.write_text(path.read_text().replace("description: Acme US", "description: Evil"))
@@ -122,6 +122,7 @@ def test_many_files_are_verified_in_forked_processes_with_the_same_lines(
     fresh = StateStore(repo, repo / "state", os.environ)
     forked = verify.run_checks(jobs, fresh, desired)
     assert fresh.reader._decrypter._keyring is None  # the workers decrypted; this process did not
+    assert verify._WORKER is None  # and it holds no module global for them
     monkeypatch.setattr(verify, "PARALLEL_FROM", 10**9)
     assert verify.run_checks(jobs, store, desired) == forked
     assert [len(lines) for lines in forked] == [0, 1, 0]  # acme-ca, acme-us (MAC), the app

@@ -14,10 +14,11 @@ from spprov.cli.context import stdin_is_terminal
 from spprov.cli.workspace import Workspace, current
 from spprov.const import NAME, NAME_PATTERN
 from spprov.declaration.loader import ConfigError, ConfigNotFoundError
-from spprov.errors import InvalidClientError, SpprovError, UsageError
+from spprov.errors import UsageError
 from spprov.hints import client_secret_variable
 from spprov.model import App
 from spprov.secret import Secret
+from spprov.usecases.secrets import try_secret
 
 log = logging.getLogger("spprov.app")
 
@@ -68,23 +69,6 @@ def _first_line(exc: Exception) -> str:
     return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
 
 
-def try_secret(workspace: Workspace, app: App, secret: Secret) -> None:
-    """A grantless client_credentials grant with the secret; nothing is stored if refused."""
-    from spprov.amazon.lwa import ClientCredentials
-    from spprov.amazon.notifications import NOTIFICATIONS_SCOPE
-
-    client = ClientCredentials(app.client_id, secret, app.name)
-    try:
-        workspace.lwa().grantless_token(client, NOTIFICATIONS_SCOPE)
-    except InvalidClientError:
-        raise UsageError(f"LWA refused the client secret of app {app.name} (client "
-                         f"{app.client_id}): nothing was stored; check that it is the app's "
-                         "current secret") from None
-    except SpprovError as exc:
-        raise SpprovError(f"could not try the client secret of app {app.name}: {exc}; nothing "
-                          "was stored (--no-check stores it untried, e.g. offline)") from None
-
-
 @click.group("app")
 def command() -> None:
     """Manage apps' LWA client secrets."""
@@ -111,7 +95,7 @@ def set_secret(ctx: click.Context, app: str, no_check: bool) -> None:
     declared = check_app(current(ctx), app, need=not no_check)
     secret = read_secret(app)
     if declared is not None and not no_check:
-        try_secret(current(ctx), declared, secret)
+        try_secret(current(ctx).lwa(), declared, secret)
     store = current(ctx).store
     changed = store.writer.set_app_secret(app, secret, datetime.now(UTC).replace(microsecond=0))
     shown = context.display(store.files.app_path(app))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Mapping
 
 import click
 
@@ -10,11 +10,11 @@ from spprov.cli.options import concurrency_option, parse_time
 from spprov.cli.progress import Progress
 from spprov.cli.workspace import Workspace, current, utc_now
 from spprov.errors import ExitCode
-from spprov.health import Health, Probe
-from spprov.reconcile.advice import secret_info
-from spprov.reconcile.assess import assess
+from spprov.health import Probe
+from spprov.model import Record
 from spprov.reconcile.probes import probe_credentials
 from spprov.render.status import status_json, status_text
+from spprov.usecases.status import Prober, collect_health
 
 
 @click.command("status")
@@ -29,26 +29,20 @@ def command(ctx: click.Context, as_json: bool, refresh: bool, at: str | None,
             concurrency: int) -> ExitCode:
     """Show every credential and app with its problems; exit 1 when something is broken."""
     now = parse_time(at) if at else utc_now()
-    health = collect_health(current(ctx), now, refresh, concurrency)
+    workspace = current(ctx)
+    probe = _probe(workspace, concurrency) if refresh else None
+    health = collect_health(workspace.desired, workspace.store, workspace.environ, now, probe)
     click.echo(status_json(health) if as_json else status_text(health))
     return ExitCode.ERROR if health.broken() else ExitCode.OK
 
 
-def collect_health(workspace: Workspace, now: datetime, refresh: bool,
-                   concurrency: int) -> Health:
-    """Read the declaration, the readable state and (with ``refresh``) probe every token."""
-    desired = workspace.desired
-    stored = workspace.store.reader.read_all()
-    records = stored.records
-    secrets = {app: secret_info(app, workspace.store, workspace.environ) for app in desired.apps}
-    probes: dict[str, Probe] | None = None
-    if refresh:
-        names = [c.name for c in desired.credentials if c.name in records]
+def _probe(workspace: Workspace, concurrency: int) -> Prober:
+    """Probe tokens with a progress line on stderr."""
+    def probe(names: list[str], records: Mapping[str, Record]) -> dict[str, Probe]:
         progress = Progress.on_stderr(len(names), "checking tokens", workspace.context.quiet)
         try:
-            probes = probe_credentials(names, records, workspace.store, workspace.lwa(),
-                                       workspace.client_secret, concurrency, progress.advance)
+            return probe_credentials(names, records, workspace.store, workspace.lwa(),
+                                     workspace.client_secret, concurrency, progress.advance)
         finally:
             progress.finish()
-    return assess(desired, records, secrets, now, probes, stored.unreadable)
-
+    return probe

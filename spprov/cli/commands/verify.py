@@ -1,125 +1,13 @@
-"""`spprov verify`: decrypt every state file and check it against its format and the declaration.
-
-A plan reads readable fields only and cannot see a hand edit; decrypting checks the MAC,
-which covers the readable fields too. Meant for CI on pull requests that touch state/.
-"""
+"""`spprov verify`: decrypt every state file and check it (``spprov.usecases.verify``)."""
 
 from __future__ import annotations
-
-import multiprocessing
-import os
-from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
-from pathlib import Path
-from typing import Any
 
 import click
 
 from spprov.cli.workspace import current
-from spprov.const import REFRESH_TOKEN_PREFIX, SOPS_CONCURRENCY
-from spprov.errors import ExitCode, SpprovError, StateError
+from spprov.errors import ExitCode
 from spprov.escape import log_line
-from spprov.hints import run_authorize
-from spprov.model import Desired, Record
-from spprov.reconcile.planner import declaration_differences
-from spprov.state import statefile, trust
-from spprov.state.store import StateStore
-
-# Decrypting is CPU work in-process (about 1 ms a file): from this many files on, the
-# checks are split over one forked process per CPU; below, forking costs more than it saves.
-PARALLEL_FROM = 500
-
-
-def verify_credential(store: StateStore, path: Path, desired: Desired) -> list[str]:
-    """Problems of one credential state file, each ``FILE: message``."""
-    shown = store.files.display(path)
-    store.reader.read_record(path)  # an unreadable file: the same reason plan and status give
-    problems = key_problems(store, path)  # refuses foreign key services before sops runs
-    document = store.reader.read_document(path)
-    record = statefile.parse_record(document, path, shown)
-    token = document.get(statefile.REFRESH_TOKEN_KEY)
-    if not isinstance(token, str) or not token.startswith(REFRESH_TOKEN_PREFIX):
-        problems.append(f"{shown}: refresh_token is missing or not an LWA refresh token "
-                        f"(Atzr|...): {run_authorize(record.name)}")
-    return problems + declaration_problems(record, desired, shown)
-
-
-def key_problems(store: StateStore, path: Path) -> list[str]:
-    """How the file's keys differ from what .sops.yaml trusts (read without decrypting)."""
-    keys, rule = store.trust.guard(path)
-    shown = store.files.display(path)
-    return [f"{shown}: {problem}" for problem in trust.key_problems(keys, rule)]
-
-
-def declaration_problems(record: Record, desired: Desired, shown: str) -> list[str]:
-    """How a stored record disagrees with its declaration, by the planner's own rules."""
-    credential = desired.credential(record.name)
-    if credential is None:
-        return [f"{shown}: credential {record.name} is not declared: run `spprov plan` "
-                "(`spprov apply --prune` deletes it)"]
-    differences = declaration_differences(credential, desired.apps, record)
-    if not differences:
-        return []
-    return [f"{shown}: differs from the declaration ({'; '.join(differences)}): "
-            "run `spprov plan`"]
-
-
-def verify_app(store: StateStore, path: Path, desired: Desired) -> list[str]:
-    """Problems of one app secret file."""
-    shown = store.files.display(path)
-    problems = key_problems(store, path)
-    document: dict[str, Any] = store.reader.read_document(path)
-    try:
-        statefile.check_app_fields(document, path)
-    except ValueError as exc:
-        return [*problems, f"{shown}: {exc}"]
-    secret = document.get(statefile.CLIENT_SECRET_KEY)
-    if not isinstance(secret, str) or not secret:
-        problems.append(f"{shown}: client_secret is missing: run "
-                        f"`spprov app set-secret {document['app']}`")
-    if document["app"] not in desired.apps:
-        problems.append(f"{shown}: app {document['app']} is not declared")
-    return problems
-
-
-Check = Callable[[StateStore, Path, Desired], list[str]]
-
-
-def guarded(check: Check, store: StateStore, path: Path, desired: Desired) -> list[str]:
-    """A check whose failure (MAC mismatch, no identity, ...) is one problem line."""
-    try:
-        return check(store, path, desired)
-    except SpprovError as exc:
-        shown = store.files.display(path)
-        text = str(exc)
-        return [text if shown in text or isinstance(exc, StateError) else f"{shown}: {text}"]
-
-
-_FORKED: tuple[StateStore, Desired] | None = None  # what forked workers inherit
-
-
-def run_checks(jobs: list[tuple[Check, Path]], store: StateStore,
-               desired: Desired) -> list[list[str]]:
-    """Each job's problems, in order; over one forked process per CPU for many files.
-
-    Only problem lines come back from a worker, never a decrypted value.
-    """
-    global _FORKED
-    workers = min(os.cpu_count() or 1, SOPS_CONCURRENCY)
-    if len(jobs) < PARALLEL_FROM or workers < 2 or \
-            "fork" not in multiprocessing.get_all_start_methods():
-        return [guarded(check, store, path, desired) for check, path in jobs]
-    _FORKED = (store, desired)
-    size = -(-len(jobs) // (workers * 4))  # a few chunks per worker evens out the load
-    chunks = [jobs[start:start + size] for start in range(0, len(jobs), size)]
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-        return [lines for chunk in pool.map(_run_chunk, chunks) for lines in chunk]
-
-
-def _run_chunk(jobs: list[tuple[Check, Path]]) -> list[list[str]]:
-    assert _FORKED is not None  # set by run_checks before the fork
-    store, desired = _FORKED
-    return [guarded(check, store, path, desired) for check, path in jobs]
+from spprov.usecases.verify import verify
 
 
 @click.command("verify")
@@ -133,17 +21,13 @@ def command(ctx: click.Context) -> ExitCode:
     by the planner's rules. Prints one line per problem (FILE: message), exits 1 if any.
     """
     workspace = current(ctx)
-    desired, store = workspace.desired, workspace.store
-    jobs: list[tuple[Check, Path]] = [(verify_credential, p)
-                                      for p in store.files.credential_files()]
-    jobs += [(verify_app, p) for p in store.files.app_files()]
-    results = run_checks(jobs, store, desired)
-    problems = [line for lines in results for line in lines]
-    for line in problems:
+    verification = verify(workspace.store, workspace.desired)
+    for line in verification.problems:
         click.echo(log_line(line), err=True)
-    if problems:
-        bad = sum(1 for lines in results if lines)
-        click.echo(f"{bad} of {len(jobs)} state files failed verification", err=True)
+    checked = len(verification.results)
+    if verification.failed:
+        click.echo(f"{verification.failed} of {checked} state files failed verification",
+                   err=True)
         return ExitCode.ERROR
-    click.echo(f"verified {len(jobs)} state file{'' if len(jobs) == 1 else 's'}")
+    click.echo(f"verified {checked} state file{'' if checked == 1 else 's'}")
     return ExitCode.OK
