@@ -70,7 +70,8 @@ class EmulatorHandle:
         return response.json()
 
     def register_app(self, *, redirect_uris: tuple[str, ...] = ("https://app.example.com/cb",),
-                     draft: bool = False, client_secret: str | None = None) -> RegisteredApp:
+                     draft: bool = False, client_secret: str | None = None,
+                     appstore_listed: bool = False) -> RegisteredApp:
         n = next(_app_numbers)
         app = RegisteredApp(f"amzn1.sp.solution.test-{n:04d}",
                             f"amzn1.application-oa2-client.test{n:04d}",
@@ -79,7 +80,7 @@ class EmulatorHandle:
         self.control("POST", "/apps", {
             "application_id": app.application_id, "client_id": app.client_id,
             "client_secret": app.client_secret, "redirect_uris": list(redirect_uris),
-            "draft": draft})
+            "draft": draft, "appstore_listed": appstore_listed})
         return app
 
     def stats(self) -> dict[str, int]:

@@ -148,7 +148,8 @@ class Authorizer:
         """Wait for the redirect, saying every half minute how long it still waits."""
         deadline = self.clock() + self.timeout
         self.announce(f"{credential.name}: waiting up to {_minutes(self.timeout)} for the "
-                      "consent (Ctrl-C stops)")
+                      "consent (Ctrl-C stops; if Amazon's page shows an error code such as "
+                      "MD5101, `spprov explain CODE` says what to do)")
         while not listener.arrived(min(COUNTDOWN_SECONDS, max(0.0, deadline - self.clock()))):
             left = deadline - self.clock()
             if left <= 0:
@@ -161,7 +162,8 @@ class Authorizer:
         if not self.open_browser(url):
             self.announce(f"{credential.name}: no browser could be started: open the page "
                           "above yourself, in any browser")
-        pasted = self.prompt("Paste the address your browser was redirected to")
+        pasted = self.prompt("Paste the address your browser was redirected to (or the error "
+                             "code Amazon's page showed)")
         return parse_callback(pasted, state, app.redirect_uri)
 
 

@@ -7,6 +7,7 @@ import secrets
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+from spprov.amazon.consenterrors import explain
 from spprov.amazon.routing import is_loopback_host
 from spprov.const import SELLING_PARTNER_ID
 from spprov.errors import AuthorizationError
@@ -68,6 +69,9 @@ def parse_callback(url: str, expected_state: str, redirect_uri: str) -> Callback
     expected = urlsplit(redirect_uri)
     if (parts.scheme, parts.netloc, parts.path) != (expected.scheme, expected.netloc,
                                                     expected.path):
+        shown = explain(url) if not parts.query else None
+        if shown is not None:  # the person pasted the error Amazon's page showed
+            raise AuthorizationError(f"Amazon's page showed {shown}")
         raise AuthorizationError(
             f"the pasted address does not start with the app's redirect URI {redirect_uri}; "
             "paste the whole address your browser was sent to")
@@ -82,6 +86,9 @@ def parse_callback_query(query: str, expected_state: str) -> Callback:
             "the redirect's state does not match this authorization request (a stale or "
             "forged redirect); start the authorization again")
     if "error" in params:
+        shown = explain(f"{params['error']} {params.get('error_description', '')}")
+        if shown is not None:
+            raise AuthorizationError(f"Amazon did not grant the consent: {shown}")
         raise AuthorizationError(
             f"the authorization was not granted ({params['error']}); run it again and approve")
     code = params.get("spapi_oauth_code")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass
 
+from spprov.amazon.consenterrors import explain
 from spprov.hints import authorize_command
 
 _MAX_VALUE = 80
@@ -80,6 +81,9 @@ def denied(who: Who, error: str) -> Page:
     if error == "access_denied":
         what = (f"The consent for {who.credential} (app {who.app}) was declined or cancelled "
                 "on Amazon's page (error=access_denied).")
+    elif (shown := explain(error)) is not None:
+        what = (f"Amazon did not grant the consent for {who.credential} (app {who.app}): "
+                f"{shown}.")
     else:
         what = (f"Amazon did not grant the consent for {who.credential} (app {who.app}): "
                 f"error={short(error)}.")

@@ -43,6 +43,7 @@ COMMANDS: dict[str, str] = {
     "invite": "invite",
     "check-secrets": "check_secrets",
     "schema": "schema",
+    "explain": "explain",
 }
 
 # Packages that come with an extra of spprov's, and how to install them.

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from spprov.emulator.messages import Request, Response, html_response, redirect
-from spprov.emulator.state import App, World, selling_partner_id
+from spprov.emulator.state import UNLISTED_OAUTH_LIMIT, App, World, selling_partner_id
 from spprov.regions import CONSENT_PATH, SELLER_CENTRAL_URLS, VENDOR_CENTRAL_URLS, Region
 
 ACCOUNT_HEADER = "x-emulator-account"
@@ -71,6 +71,8 @@ def _check(world: World, request: Request, params: dict[str, str]) -> ConsentReq
     if beta and not app.draft:
         raise _ErrorPage("MD9000", "version=beta is only for applications in Draft status.")
     redirect_uri = params.get("redirect_uri") or app.redirect_uris[0]
+    if "#" in redirect_uri:
+        raise _ErrorPage("MD5110", "The redirect_uri contains a fragment.")
     if redirect_uri not in app.redirect_uris:
         raise _ErrorPage("MD5101", "The redirect_uri is not registered for this application.")
     state = params.get("state", "")
@@ -82,6 +84,10 @@ def _check(world: World, request: Request, params: dict[str, str]) -> ConsentReq
 
 def _approve(world: World, checked: ConsentRequest) -> Response:
     partner = selling_partner_id(checked.account, checked.region.value)
+    held = world.oauth_partners(checked.app.client_id)
+    if not checked.app.appstore_listed and partner not in held \
+            and len(held) >= UNLISTED_OAUTH_LIMIT:
+        return _error_page(_ErrorPage("", "OAuth limit reached"))
     code = world.issue_code(checked.app, checked.redirect_uri, checked.region, partner)
     return redirect(_with_query(checked.redirect_uri, {
         "state": checked.state, "selling_partner_id": partner, "spapi_oauth_code": code}))
@@ -106,6 +112,7 @@ def _page(request: Request, checked: ConsentRequest, params: dict[str, str]) -> 
 
 
 def _error_page(error: _ErrorPage) -> Response:
+    code = f"<p>Error Code: <span class=\"code\">{error.code}</span></p>" if error.code else ""
     body = (f"<h1>Something went wrong</h1><p class=\"error\">{html.escape(str(error))}</p>"
-            f"<p>Error Code: <span class=\"code\">{error.code}</span></p>")
+            f"{code}")
     return html_response(400, "Something went wrong", body)

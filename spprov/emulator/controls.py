@@ -44,14 +44,16 @@ def _register_app(world: World, request: Request) -> Response:
     if not isinstance(uris, list) or not all(isinstance(u, str) for u in uris):
         raise _BadRequest("redirect_uris must be a list of strings")
     app = App(str(body["application_id"]), str(body["client_id"]), str(body["client_secret"]),
-              list(uris), bool(body.get("draft", False)))
+              list(uris), bool(body.get("draft", False)),
+              appstore_listed=bool(body.get("appstore_listed", False)))
     world.register(app)
     return json_response(201, _app_json(app))
 
 
 def _app_json(app: App) -> dict[str, Any]:
     return {"application_id": app.application_id, "client_id": app.client_id,
-            "redirect_uris": app.redirect_uris, "draft": app.draft}
+            "redirect_uris": app.redirect_uris, "draft": app.draft,
+            "appstore_listed": app.appstore_listed}
 
 
 def _list_apps(world: World, request: Request) -> Response:

@@ -32,6 +32,9 @@ APPLICATION_TYPES = frozenset({NEW_SECRET_TYPE, SECRET_EXPIRY_TYPE})
 SECRET_LIFETIME_SECONDS = 180 * 24 * 3600
 # rotateApplicationClientSecret's usage plan: 0.0167 requests/s, burst 1.
 ROTATION_INTERVAL_SECONDS = 60
+# Amazon's authorization limits (since 2022-04-25): an app not listed in the Appstore holds
+# at most 25 seller OAuth authorizations.
+UNLISTED_OAUTH_LIMIT = 25
 _CODE_ALPHABET = string.ascii_letters
 
 
@@ -57,6 +60,7 @@ class App:
     draft: bool = False
     previous_secret: str | None = field(default=None, repr=False)
     previous_secret_until: float = 0.0
+    appstore_listed: bool = False  # unlisted public apps hold 25 seller OAuth authorizations
     secret_expires_at: float = 0.0  # set at registration and by each rotation
     last_rotation_at: float | None = None
 
@@ -209,6 +213,12 @@ class World:
         with self.lock:
             return next((a for a in self.apps.values() if a.application_id == application_id),
                         None)
+
+    def oauth_partners(self, client_id: str) -> set[str]:
+        """The selling partners holding a live OAuth authorization of the app."""
+        with self.lock:
+            return {g.selling_partner_id for g in self.refresh_grants.values()
+                    if g.client_id == client_id and not g.revoked}
 
     def count(self, kind: str) -> None:
         """Count one Amazon request of this kind."""

@@ -302,7 +302,7 @@ def test_code_exchange_is_retried_when_nothing_was_sent(sleeps: Sleeps) -> None:
 # -- concurrency --------------------------------------------------------------------------
 
 def test_200_concurrent_refreshes(emulator: EmulatorHandle, lwa: LwaClient) -> None:
-    app = emulator.register_app()
+    app = emulator.register_app(appstore_listed=True)  # 200 sellers: beyond 25
     client = credentials(app)
     refresh_tokens = [
         lwa.exchange_code(client, Secret(emulator.code(app, account=f"a{i}")),

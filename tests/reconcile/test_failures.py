@@ -182,7 +182,9 @@ def test_no_browser_is_said_at_once_with_the_page_to_open(gitops: GitOps) -> Non
     assert lines[at + 2] == (
         "acme-a: no browser could be started: open the page above yourself, in a browser on "
         f"this machine (the consent returns to {gitops.app.redirect_uri})")
-    assert lines[at + 3] == "acme-a: waiting up to 0:01 for the consent (Ctrl-C stops)"
+    assert lines[at + 3] == ("acme-a: waiting up to 0:01 for the consent (Ctrl-C stops; if "
+                             "Amazon's page shows an error code such as MD5101, `spprov "
+                             "explain CODE` says what to do)")
     assert ("acme-a: create failed: no consent arrived within 1 s; open the consent page and "
             "run `spprov authorize acme-a` again (--authorization-timeout gives more time)"
             ) in result.stdout
