@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import gc
 import threading
-from collections.abc import Collection, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import cached_property
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
-from spprov.cli.context import Context
+from spprov.cli.context import Context, non_interactive_env, stdin_is_terminal
 from spprov.cli.progress import Progress, echo_err, prompt_err
 from spprov.const import NAME, NETWORK_CONCURRENCY, STATE_SUFFIX
+from spprov.errors import SpprovError
 from spprov.escape import log_line
 from spprov.model import Desired, Plan
 from spprov.secret import Secret
@@ -37,6 +39,23 @@ if TYPE_CHECKING:
 def utc_now() -> datetime:
     """The real clock, to the second."""
     return datetime.now(UTC).replace(microsecond=0)
+
+
+def passphrase_asker(environ: Mapping[str, str]) -> Callable[[Path], str]:
+    """How a passphrase-protected age identity is opened: asked on the terminal, as sops
+    asks; in CI, or without a terminal, one line saying what to do instead."""
+    def ask(path: Path) -> str:
+        if non_interactive_env(environ):
+            raise SpprovError(f"the age identity {path} is protected by a passphrase, and in "
+                              "CI (CI=true) nobody can type it: give the job an unprotected "
+                              "identity in SOPS_AGE_KEY (a CI secret)")
+        if not stdin_is_terminal():
+            raise SpprovError(f"the age identity {path} is protected by a passphrase, and "
+                              "standard input is not a terminal to ask for it: run on a "
+                              "terminal, or set SOPS_AGE_KEY to an unprotected identity")
+        return str(click.prompt(f"passphrase of the age identity {path}", hide_input=True,
+                                err=True, show_default=False))
+    return ask
 
 
 class Workspace:
@@ -78,7 +97,8 @@ class Workspace:
         lock = RepositoryLock(self.context.directory.resolve(), self.context.command,
                               on_wait=echo_err)
         return StateStore(self.context.directory, self.context.state_dir, self.environ,
-                          lock=lock, lock_timeout=self.context.lock_timeout)
+                          lock=lock, lock_timeout=self.context.lock_timeout,
+                          ask_passphrase=passphrase_asker(self.environ))
 
     def lwa(self) -> LwaClient:
         """The one HTTP client of this run (routed by SPPROV_AMAZON_URL)."""

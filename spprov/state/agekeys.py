@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from pyrage import passphrase as age_passphrase
 from pyrage import x25519
 
 from spprov.const import AGE_IDENTITY_PREFIX
@@ -119,8 +120,21 @@ class Keyring:
         return f"Keyring({len(self.identities)} identities, delegated={self.delegated})"
 
 
-def load_keyring(environ: Mapping[str, str]) -> Keyring:
-    """Every identity in SOPS_AGE_KEY, SOPS_AGE_KEY_FILE and keys.txt (sops reads all three)."""
+# Asks a person for the passphrase of an identity file (its path in the question); raises
+# SpprovError with one line when nobody can be asked (CI, no terminal).
+AskPassphrase = Callable[[Path], str]
+# An age file encrypted to a passphrase (age's scrypt recipient), binary or armored: how
+# `age -p` and `age-keygen | age -p -a` write a protected keys.txt, which sops opens after
+# asking for the passphrase.
+_PROTECTED = (b"age-encryption.org/v1\n-> scrypt ", b"-----BEGIN AGE ENCRYPTED FILE-----")
+
+
+def load_keyring(environ: Mapping[str, str], ask: AskPassphrase | None = None) -> Keyring:
+    """Every identity in SOPS_AGE_KEY, SOPS_AGE_KEY_FILE and keys.txt (sops reads all three).
+
+    A passphrase-protected file is opened with the passphrase ``ask`` returns; without
+    ``ask`` it is one line saying so.
+    """
     texts: list[str] = []
     inline = environ.get("SOPS_AGE_KEY")
     if inline:
@@ -130,13 +144,40 @@ def load_keyring(environ: Mapping[str, str]) -> Keyring:
         paths.insert(0, identity_file(environ))
     for path in dict.fromkeys(paths):
         try:
-            texts.append(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError):
+            data = path.read_bytes()
+        except OSError:
             continue  # sops skips an unreadable source too; "no identity" says what to do
+        if data.lstrip().startswith(_PROTECTED):
+            texts.append(open_protected(path, data.lstrip(), ask))
+            continue
+        try:
+            texts.append(data.decode("utf-8"))
+        except UnicodeDecodeError:
+            continue
     identities = tuple(identity for text in texts for identity in _parse_identities(text))
     recipients = frozenset(str(identity.to_public()) for identity in identities)
     delegated = tuple(name for name in DELEGATED_SOURCES if environ.get(name))
     return Keyring(identities, delegated, recipients)
+
+
+def open_protected(path: Path, data: bytes, ask: AskPassphrase | None) -> str:
+    """The identities of a passphrase-protected identity file."""
+    if ask is None:
+        raise SpprovError(f"the age identity {path} is protected by a passphrase and nobody "
+                          "can be asked for it here; run on a terminal, or set SOPS_AGE_KEY "
+                          "to an unprotected identity")
+    typed = ask(path)
+    try:
+        opened = age_passphrase.decrypt(data, typed)
+    except Exception:  # noqa: BLE001 - pyrage's DecryptError says no more than this
+        raise SpprovError(f"the age identity {path}: wrong passphrase (nothing was "
+                          "decrypted); run again and type the passphrase it was protected "
+                          "with") from None
+    try:
+        return bytes(opened).decode("utf-8")
+    except UnicodeDecodeError:
+        raise SpprovError(f"the age identity {path} opened with the passphrase, but holds no "
+                          "identities (not a keys.txt)") from None
 
 
 def _parse_identities(text: str) -> list[x25519.Identity]:

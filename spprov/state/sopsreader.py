@@ -38,7 +38,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from spprov.errors import SopsError
 from spprov.repofiles import NotRegularFileError, read_regular
 from spprov.state import sops as messages
-from spprov.state.agekeys import Keyring, load_keyring
+from spprov.state.agekeys import AskPassphrase, Keyring, load_keyring
 from spprov.state.sopsyaml import YamlValueError, go_time, load_all
 from spprov.yamlfile import PlainYamlError, plain_error_line
 
@@ -105,8 +105,9 @@ MAX_FILE_BYTES = 1024 * 1024
 class SopsReader:
     """Decrypts and verifies SOPS YAML files with the person's age identities; thread-safe."""
 
-    def __init__(self, environ: Mapping[str, str]) -> None:
+    def __init__(self, environ: Mapping[str, str], ask: AskPassphrase | None = None) -> None:
         self._environ = environ  # read at the first decryption, not before
+        self._ask = ask  # for a passphrase-protected identity file
         self._keyring: Keyring | None = None
         self._lock = threading.Lock()
 
@@ -117,7 +118,7 @@ class SopsReader:
         """The identities, loaded once."""
         with self._lock:
             if self._keyring is None:
-                self._keyring = load_keyring(self._environ)
+                self._keyring = load_keyring(self._environ, self._ask)
             return self._keyring
 
     def read(self, path: Path, file: str) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
+from spprov.state.agekeys import AskPassphrase
 from spprov.state.files import StateFiles
 from spprov.state.lock import RepositoryLock
 from spprov.state.reader import StateReader
@@ -28,10 +29,12 @@ class StateStore:
     """The state files under ``state_dir`` of the repository at ``repo_root``."""
 
     def __init__(self, repo_root: Path, state_dir: Path, environ: Mapping[str, str],
-                 lock: RepositoryLock | None = None, lock_timeout: float = 0.0) -> None:
+                 lock: RepositoryLock | None = None, lock_timeout: float = 0.0,
+                 ask_passphrase: AskPassphrase | None = None) -> None:
         self.files = StateFiles(repo_root, state_dir)
         self.trust = Trust(self.files.repo_root, self.files.display)
         runner = SopsRunner(self.files.repo_root, environ, self.trust)
-        self.reader = StateReader(self.files, self.trust, SopsReader(environ), runner)
+        self.reader = StateReader(self.files, self.trust, SopsReader(environ, ask_passphrase),
+                                  runner)
         self.writer = StateWriter(self.files, self.reader, runner,
                                   lock or RepositoryLock(self.files.repo_root), lock_timeout)
