@@ -8,7 +8,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: test lint typecheck unit test-slow demo schema dist bench clean
+.PHONY: test lint typecheck unit test-slow demo schema dist bench bench-relay clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,10 @@ dist: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
+
+# The relay's figures (docs/benchmarks.md, "The relay"): printed, not written.
+bench-relay: $(STAMP)
+	$(BIN)/python bench/relay.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache dist build
