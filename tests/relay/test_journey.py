@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
 import yaml
 
 from tests.fixtures_gitops import US, GitOps
-from tests.fixtures_relay import Relay, Seller, declare_relayed
+from tests.fixtures_relay import CLIENT_SECRET, RELAY_TOKEN, Relay, Seller, declare_relayed
 
 CI = {"CI": "true"}
 
@@ -30,7 +31,9 @@ def test_invite_journey_collect(relayed: GitOps, relay: Relay, seller: Seller) -
     assert links["acme-us"].rsplit("/", 1)[1] not in str(record)
     relayed.emulator.reset_stats()
 
-    page = seller.consent(links["acme-us"])
+    consent = seller.start(links["acme-us"])
+    back = seller.decide(consent)
+    page = seller.open(back)
     assert page.status_code == 200, page.text
     assert "is authorized" in page.text
     assert relayed.emulator.stats()["consent"] == 1  # the seller's approval, nothing else
@@ -52,6 +55,43 @@ def test_invite_journey_collect(relayed: GitOps, relay: Relay, seller: Seller) -
 
     again = relayed.run("apply", "--yes", env=CI)
     assert again.code == 0 and "No changes" in again.stdout
+
+    # The relay's log is JSON lines with no secret of the journey in it.
+    logs = relay.logs()  # type: ignore[union-attr]
+    query = dict(part.split("=", 1) for part in back.split("?", 1)[1].split("&"))
+    [grant] = relayed.emulator.refresh_tokens()
+    for secret in (links["acme-us"].rsplit("/", 1)[1], query["state"],
+                   query["spapi_oauth_code"], grant["refresh_token"], CLIENT_SECRET,
+                   RELAY_TOKEN):
+        assert secret not in logs
+    events = [json.loads(line).get("event") for line in logs.splitlines()]
+    assert {"invitation_added", "consent_started", "grant_stored",
+            "invitation_deleted"} <= set(events)
+
+
+def test_invite_refusals_and_json(relayed: GitOps, relay: Relay) -> None:
+    relayed.declare([{"name": "acme-us", **US}])  # the app declares no relay
+    result = relayed.run("invite", "acme-us")
+    assert (result.code, result.stderr.strip()) == (
+        1, "spprov: acme-us: app acme declares no relay; add `relay: BASE_URL` to app acme "
+           "(see docs/relay.md)")
+    declare_relayed(relayed, relay, [{"name": "acme-us", **US}])
+    missing = relayed.run("invite", "acme-us", env={"SPPROV_RELAY_TOKEN": None})
+    assert missing.code == 1
+    assert missing.stderr.strip() == (
+        "spprov: SPPROV_RELAY_TOKEN is not set: set it to the token the relay was started "
+        "with (its admin API refuses requests without it)")
+    wrong = relayed.run("invite", "acme-us", env={"SPPROV_RELAY_TOKEN": "wrong-token"})
+    assert wrong.code == 1 and "refused the token in SPPROV_RELAY_TOKEN" in wrong.stderr
+    assert not (relayed.repo / "state/invitations").exists()
+    listed = relayed.run("invite", "acme-us", "--json", "--expires", "30m")
+    assert listed.code == 0, listed.output
+    document = json.loads(listed.stdout)
+    assert document["format_version"] == 1
+    [invitation] = document["invitations"]
+    assert (invitation["name"], invitation["relay"], invitation["action"]) == \
+        ("acme-us", relay.url, "create")
+    assert invitation["link"].startswith(f"{relay.url}/i/")
 
 
 def test_ci_apply_invites_and_waits(relayed: GitOps, relay: Relay) -> None:
