@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from spprov.relay.server import RelayServer, ServeOptions
 from tests.fixtures_emulator import EmulatorHandle
@@ -134,3 +135,27 @@ def test_rate_limited(tmp_path: Path, emulator: EmulatorHandle) -> None:
             assert http.get("/healthz").status_code == 200
     finally:
         limited.stop()
+
+
+@pytest.mark.parametrize(("secret", "status", "heading"), [
+    ("amzn1.oa2-cs.v1.not-the-secret", 400, "Amazon reported an error: invalid_client"),
+    (None, 503, "The relay is not ready"),
+])
+def test_the_relays_client_secret(relayed: GitOps, relay: Relay, seller: Seller, tmp_path: Path,
+                                  secret: str | None, status: int, heading: str) -> None:
+    declare_relayed(relayed, relay, [{"name": "acme-us", **US}])
+    link = _link(relayed)
+    relay.stop()
+    environ = relay_environ(relayed.emulator.url)
+    if secret is None:
+        del environ["SPPROV_APP_ACME_CLIENT_SECRET"]
+    else:
+        environ["SPPROV_APP_ACME_CLIENT_SECRET"] = secret
+    port = int(relay.url.rsplit(":", 1)[1])
+    again = RelayServer(ServeOptions("127.0.0.1", port, None, relay.db), environ).start()
+    try:
+        page = seller.consent(link)
+        assert (page.status_code, _heading(page)) == (status, heading)
+        assert "tell the team that sent you the link" in page.text
+    finally:
+        again.stop()
