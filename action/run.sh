@@ -32,7 +32,8 @@ if [ -f "${markdown}" ] && [ "${code}" -eq 1 ]; then
     echo
     echo '```'
     # A hostile declaration must not close the code block and write the comment itself.
-    sed -e 's/```/'"'''"'/g' "${errors}"
+    # Annotations stay in the log (the runner shows them on the diff), not the comment.
+    sed -e '/^::/d' -e 's/```/'"'''"'/g' "${errors}"
     echo '```'
   } >"${markdown}"
 fi

@@ -5,9 +5,11 @@ set -euo pipefail
 command="$1"
 code="$2"
 out="$3"
+# Annotations (::error file=...) are for the log, which the runner turns into
+# annotations; spprov starts no other line with ::, so the Markdown drops them.
 fenced() {
   echo '```'
-  sed -e 's/```/'"'''"'/g' "$@"
+  sed -e '/^::/d' -e 's/```/'"'''"'/g' "$@"
   echo '```'
 }
 case "${command}" in

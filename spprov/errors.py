@@ -52,10 +52,16 @@ class Location:
 
 @dataclass(frozen=True)
 class Problem:
-    """One problem in a credential file, printed as ``FILE:LINE:COL: message``."""
+    """One problem in a credential file, printed as ``FILE:LINE:COL: message``.
+
+    ``code`` is a stable kebab-case name of the kind of problem (``yaml-syntax``,
+    ``unknown-key``, ...) for machines: `validate --json`, annotations, Code Quality.
+    The codes are listed in docs/credentials.md.
+    """
 
     location: Location
     message: str
+    code: str = "invalid"
 
     def __str__(self) -> str:
         return f"{self.location}: {self.message}"

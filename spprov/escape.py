@@ -12,7 +12,10 @@ a Markdown comment it goes through one of these:
 - ``markdown``: ``printable``, and Markdown/HTML structure (``<``, ``|``, ``*``, ...) escaped
   so a value cannot close ``<summary>`` or a table cell;
 - ``excerpt``: a short, escaped, quoted piece of a value for an error message, and nothing
-  at all of a value that looks like a secret.
+  at all of a value that looks like a secret;
+- ``workflow_command``: a GitHub workflow command that spprov itself means to print (an
+  ``::error file=...::`` annotation), its properties and message escaped as the runner
+  requires, so a value cannot end a property or start a second command.
 
 Whatever reaches ``lines`` (every composed output: plan text and Markdown, status, errors,
 log lines) also has each secret-shaped word replaced (``redact``), so a message that forgot
@@ -122,3 +125,31 @@ def excerpt(value: object, limit: int = EXCERPT_CHARS) -> str:
 def url_excerpt(value: object) -> str:
     """``excerpt`` for a URL field (longer, since the mistake is often near the end)."""
     return excerpt(value, URL_EXCERPT_CHARS)
+
+
+# What the Actions runner unescapes (actions/toolkit, core/src/command.ts): in a command's
+# message `%`, CR and LF; in a property value also `:` and `,`, which end a property.
+_WORKFLOW_DATA = {"%": "%25", "\r": "%0D", "\n": "%0A"}
+_WORKFLOW_PROPERTY = {**_WORKFLOW_DATA, ":": "%3A", ",": "%2C"}
+
+
+def workflow_data(text: str) -> str:
+    """A workflow command's message: ``%``, CR and LF percent-encoded."""
+    return "".join(_WORKFLOW_DATA.get(ch, ch) for ch in text)
+
+
+def workflow_property(text: str) -> str:
+    """A workflow command's property value: as ``workflow_data``, and ``:`` and ``,``."""
+    return "".join(_WORKFLOW_PROPERTY.get(ch, ch) for ch in text)
+
+
+def workflow_command(command: str, properties: dict[str, str | int], message: str) -> str:
+    """``::command key=value,...::message`` with every value and the message escaped.
+
+    Values are made printable first (control characters shown as escapes), so a message
+    is one line in the log and one annotation on the pull request, and secret-shaped
+    words are redacted as in every other output.
+    """
+    shown = ",".join(f"{key}={workflow_property(redact(printable(str(value))))}"
+                     for key, value in properties.items())
+    return f"::{command} {shown}::{workflow_data(redact(printable(message)))}"

@@ -24,8 +24,10 @@ from spprov.errors import SpprovError, UsageError
 from spprov.model import Notifications
 
 ENDPOINT_VARIABLE = "SPPROV_SQS_ENDPOINT_URL"
-MISSING_BOTO3 = ("this command needs boto3 to read the SQS queue: "
-                 "pip install 'spprov[aws]'")
+# spprov is not on PyPI yet, so `pip install 'spprov[aws]'` would fail: boto3 is all the
+# aws extra adds, and installing it works whichever way spprov was installed.
+MISSING_BOTO3 = ("this command needs boto3 to read the SQS queue: install it into spprov's "
+                 "environment (`pip install boto3`, which is all spprov's aws extra adds)")
 LONG_POLL_SECONDS = 20  # the most SQS allows per ReceiveMessage
 _MISSING_QUEUE = ("AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist")
 

@@ -16,6 +16,9 @@ from spprov.escape import log_lines
 from spprov.repofiles import NotRegularFileError, check_folders
 
 DEFAULT_CONFIG_FILE = "credentials.yaml"
+# Read as credentials.yaml is when it is the only one: pre-commit, Compose and GitLab
+# accept both spellings too, and `spprov init` must not add a second, example file.
+ALTERNATE_CONFIG_FILE = "credentials.yml"
 DEFAULT_CONFIG_DIR = "credentials"
 DEFAULT_STATE_DIR = "state"
 
@@ -49,15 +52,22 @@ class Context:
         return replace(self, directory=directory, state_dir=state_dir)
 
     def config_path(self) -> Path:
-        """``--config`` if given, else ``credentials.yaml``, else ``credentials/``."""
+        """``--config`` if given, else ``credentials.yaml`` (or ``credentials.yml``), else
+        ``credentials/``."""
         if self.config_option is not None:
             try:  # a folder of the repository on the way must not be a link
                 check_folders(self.config_option, self.directory)
             except NotRegularFileError as exc:
                 where = Location(self.display(self.config_option), 1, 1)
-                raise ConfigError([Problem(where, exc.reason)]) from None
+                raise ConfigError([Problem(where, exc.reason, "unreadable-file")]) from None
             return self.config_option
         default_file = self.directory / DEFAULT_CONFIG_FILE
+        alternate = self.directory / ALTERNATE_CONFIG_FILE
+        if os.path.lexists(alternate):
+            if os.path.lexists(default_file):
+                raise UsageError(f"both {DEFAULT_CONFIG_FILE} and {ALTERNATE_CONFIG_FILE} are "
+                                 "in the repository; keep one, or pass --config PATH")
+            return alternate
         default_dir = self.directory / DEFAULT_CONFIG_DIR
         if os.path.lexists(default_file) or not default_dir.is_dir():
             return default_file
@@ -100,7 +110,8 @@ def find_root(start: Path) -> Path | None:
     """
     folders = _up_to_repository_top(start)
     for folder in folders:
-        if (folder / DEFAULT_CONFIG_FILE).is_file() or (folder / SOPS_CONFIG).is_file():
+        if any((folder / name).is_file()
+               for name in (DEFAULT_CONFIG_FILE, ALTERNATE_CONFIG_FILE, SOPS_CONFIG)):
             return folder
     for folder in folders:
         if _holds_declarations(folder / DEFAULT_CONFIG_DIR):

@@ -14,12 +14,13 @@ from dataclasses import dataclass
 import click
 
 from spprov import __version__
+from spprov.cli.annotations import echo_problems
 from spprov.cli.context import make_context
 from spprov.cli.crashlog import write_crash_log
 from spprov.cli.durations import Duration
 from spprov.cli.progress import ErasingHandler
 from spprov.cli.workspace import Workspace
-from spprov.errors import ExitCode, SpprovError
+from spprov.errors import ConfigError, ExitCode, SpprovError
 from spprov.escape import log_lines
 
 # name -> module under spprov.cli.commands exposing ``command``; imported only when used,
@@ -44,11 +45,18 @@ COMMANDS: dict[str, str] = {
     "check-secrets": "check_secrets",
     "schema": "schema",
     "explain": "explain",
+    "completion": "completion",
+    "show": "show",
+    "state": "state",
+    "report": "report",
 }
 
-# Packages that come with an extra of spprov's, and how to install them.
-EXTRAS = {"starlette": "'spprov[relay]'", "uvicorn": "'spprov[relay]'", "anyio": "'spprov[relay]'",
-          "boto3": "'spprov[aws]'"}
+# Packages that come with an extra of spprov's, and how to install them. spprov is not on
+# PyPI yet, so `pip install 'spprov[relay]'` would fail: the advice names the packages the
+# extra adds, which install into spprov's environment whichever way spprov came.
+_RELAY = "starlette uvicorn` (what spprov's relay extra adds)"
+EXTRAS = {"starlette": _RELAY, "uvicorn": _RELAY, "anyio": _RELAY,
+          "boto3": "boto3` (what spprov's aws extra adds)"}
 
 
 class MissingDependencyError(SpprovError):
@@ -56,10 +64,10 @@ class MissingDependencyError(SpprovError):
 
     def __init__(self, command: str, package: str | None) -> None:
         name = (package or "a package").split(".")[0]
-        install = EXTRAS.get(name, name)
+        install = EXTRAS.get(name, f"{name}`")
         super().__init__(f"`spprov {command}` needs the Python package {name!r}, which is not "
                          f"installed: reinstall spprov with its dependencies, or "
-                         f"`pip install {install}`")
+                         f"`pip install {install}")
 
 
 @dataclass(frozen=True)
@@ -171,6 +179,9 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     except KeyboardInterrupt:
         click.echo("Interrupted.", err=True)
         return ExitCode.INTERRUPTED
+    except ConfigError as exc:
+        echo_problems(exc.problems, environ)  # plan, apply, ...: annotated as validate's
+        return ExitCode.ERROR
     except SpprovError as exc:
         click.echo(_error_text(exc), err=True)
         return ExitCode.ERROR

@@ -83,7 +83,7 @@ def load_sources(path: Path, display: Display = str,
             problems.extend(exc.problems)
             continue
         sources.append(source)
-        problems.extend(source.problem(f.path, f.message)
+        problems.extend(source.problem(f.path, f.message, f.code)
                         for f in check_document(source.document.value))
     return sources, problems
 
@@ -96,7 +96,8 @@ def _collect(source: SourceFile, declarations: _Declarations) -> None:
         first = declarations.apps.get(name)
         if first is not None:
             declarations.problems.append(
-                Problem(location, f"app {excerpt(name)} is already declared at {first.location}"))
+                Problem(location, f"app {excerpt(name)} is already declared at {first.location}",
+                        "duplicate-app"))
             continue
         declarations.apps[name] = _app(name, app, location)
         callback = relay_callback_problem(app)
@@ -105,7 +106,8 @@ def _collect(source: SourceFile, declarations: _Declarations) -> None:
         mismatch = _queue_region_mismatch(app.get("notifications"))
         if mismatch:
             declarations.problems.append(
-                source.problem(("apps", name, "notifications", "aws_region"), mismatch))
+                source.problem(("apps", name, "notifications", "aws_region"), mismatch,
+                               "queue-region-mismatch"))
     for index, credential in enumerate(value.get("credentials", [])):
         declarations.credentials.append((credential, source, index))
     for index, entry in enumerate(value.get("moved", [])):
@@ -119,20 +121,22 @@ def _collect_move(entry: dict[str, Any], source: SourceFile, index: int,
     where = ("moved", index)
     if isinstance(old, dict) != isinstance(new, dict):
         declarations.problems.append(source.problem(
-            where, "moved: from and to must both be credential names or both {app: NAME}"))
+            where, "moved: from and to must both be credential names or both {app: NAME}",
+            "invalid-move"))
         return
     is_app = isinstance(old, dict)
     move = Moved(old["app"] if is_app else old, new["app"] if is_app else new, is_app,
                  source.location(where))
     if move.source == move.target:
         declarations.problems.append(source.problem(where, f"moved {move}: from and to are "
-                                                           "the same; remove the entry"))
+                                                           "the same; remove the entry",
+                                                       "invalid-move"))
         return
     for other in declarations.moved:
         if other.app == move.app and ({move.source, move.target} & {other.source, other.target}):
             declarations.problems.append(source.problem(
                 where, f"moved {move}: overlaps the entry at {other.location} ({other}); "
-                       "move each name once, straight to its final name"))
+                       "move each name once, straight to its final name", "invalid-move"))
             return
     declarations.moved.append(move)
 
@@ -195,7 +199,8 @@ def _credentials(declarations: _Declarations) -> list[Credential]:
         if first is not None:
             declarations.problems.append(
                 Problem(location,
-                        f"credential {excerpt(name)} is already declared at {first.location}"))
+                        f"credential {excerpt(name)} is already declared at {first.location}",
+                        "duplicate-credential"))
             continue
         app = _app_of(fields, declarations, source, index)
         if app is not None:
@@ -215,11 +220,13 @@ def _app_of(fields: dict[str, Any], declarations: _Declarations, source: SourceF
                    f"declared ({', '.join(sorted(apps))})" if apps else
                    f"credential {excerpt(name)} names no app and no app is declared; add one under "
                    "'apps'")
-        declarations.problems.append(source.problem(("credentials", index), message))
+        declarations.problems.append(source.problem(("credentials", index), message,
+                                                    "unknown-app"))
         return None
     if app not in apps:
         declarations.problems.append(
-            source.problem(("credentials", index, "app"), _unknown_app(name, app, apps)))
+            source.problem(("credentials", index, "app"), _unknown_app(name, app, apps),
+                           "unknown-app"))
         return None
     return str(app)
 

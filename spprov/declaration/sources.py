@@ -36,9 +36,11 @@ class SourceFile:
         line, column = self.document.position(path)
         return Location(self.name, line, column)
 
-    def problem(self, path: tuple[str | int, ...], message: str) -> Problem:
+    def problem(self, path: tuple[str | int, ...], message: str,
+                code: str = "invalid") -> Problem:
         """A problem at ``path``, saying so when the line is one of rendered text."""
-        return Problem(self.location(path), (RENDERED if self.template else "") + message)
+        return Problem(self.location(path), (RENDERED if self.template else "") + message,
+                       code)
 
 
 def is_template(path: Path) -> bool:
@@ -94,11 +96,12 @@ def read_text(path: Path, name: str) -> str:
         line = data[: exc.start].count(b"\n") + 1
         column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
         raise ConfigError([Problem(Location(name, line, column),
-                                   f"not UTF-8 text (byte 0x{data[exc.start]:02x})")]) from None
+                                   f"not UTF-8 text (byte 0x{data[exc.start]:02x})",
+                                   "not-utf-8")]) from None
 
 
 def _file_problem(name: str, message: str) -> ConfigError:
-    return ConfigError([Problem(Location(name, 1, 1), message)])
+    return ConfigError([Problem(Location(name, 1, 1), message, "unreadable-file")])
 
 
 def render_template(path: Path, display: Display = str,
@@ -116,7 +119,8 @@ def render_template(path: Path, display: Display = str,
     try:
         return render_text(text, variables)
     except TemplateError as exc:
-        raise ConfigError([Problem(Location(name, exc.line, 1), exc.message)]) from None
+        raise ConfigError([Problem(Location(name, exc.line, 1), exc.message,
+                                   "template")]) from None
 
 
 def load_source(path: Path, display: Display = str,
@@ -130,5 +134,5 @@ def load_source(path: Path, display: Display = str,
     except YamlError as exc:
         prefix = RENDERED if template else ""
         raise ConfigError([Problem(Location(name, exc.line, exc.column),
-                                   prefix + exc.message)]) from None
+                                   prefix + exc.message, "yaml-syntax")]) from None
     return SourceFile(path, name, document, template)

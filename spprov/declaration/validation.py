@@ -23,7 +23,7 @@ from jsonschema import (  # type: ignore[import-untyped, unused-ignore]
 from jsonschema.validators import extend  # type: ignore[import-untyped, unused-ignore]
 
 from spprov.declaration import wording
-from spprov.declaration.schema import SCHEMA
+from spprov.declaration.schema import NO_SECRET_VALUE_PATTERN, SCHEMA
 from spprov.escape import excerpt
 
 Path = tuple[str | int, ...]
@@ -36,6 +36,7 @@ class Finding:
 
     path: Path
     message: str
+    code: str = "invalid-value"
 
 
 @lru_cache(maxsize=64)
@@ -71,7 +72,7 @@ def credential_validator() -> Any:
 def check_document(value: object) -> list[Finding]:
     """Every problem of one parsed file, in plain words."""
     if not isinstance(value, dict):
-        return [Finding((), wording.top_level_not_mapping(value))]
+        return [Finding((), wording.top_level_not_mapping(value), "invalid-document")]
     credentials = value.get("credentials")
     shallow = dict(value)
     if isinstance(credentials, list):
@@ -104,7 +105,8 @@ def check_credentials(credentials: list[object], document: object) -> list[Findi
         findings.extend(_translate_all(errors, document, ("credentials", index)))
     if more:
         findings.append(Finding(("credentials",), f"{more} more credentials have problems "
-                                f"(only the first {MAX_FINDINGS} problems are shown)"))
+                                f"(only the first {MAX_FINDINGS} problems are shown)",
+                                "too-many-problems"))
     return findings
 
 
@@ -125,16 +127,28 @@ def _translate(error: Any, document: object, path: Path) -> Iterator[Finding]:
         yield from _unknown_keys(error, document, path)
     elif keyword == "required" and isinstance(instance, dict):
         missing = [key for key in error.validator_value if key not in instance]
-        yield from (Finding(path, wording.missing_key(key, document, path)) for key in missing)
+        yield from (Finding(path, wording.missing_key(key, document, path), "missing-key")
+                    for key in missing)
     elif "propertyNames" in error.schema_path:
         # jsonschema reports a refused key at its mapping, with the key as the instance.
-        yield Finding((*path, str(instance)), wording.bad_key(str(instance), path))
+        yield Finding((*path, str(instance)), wording.bad_key(str(instance), path),
+                      "invalid-key")
     elif keyword == "anyOf" and path and path[0] == "credentials":
-        yield from (Finding(*found) for found in wording.consent_pairing(instance, document,
-                                                                          path))
+        yield from (Finding(*found, "consent-pairing")
+                    for found in wording.consent_pairing(instance, document, path))
     else:
         yield Finding(path, wording.value_problem(str(keyword), error.validator_value, instance,
-                                                  path, error.message))
+                                                  path, error.message),
+                      _value_code(str(keyword), error.validator_value, path))
+
+
+def _value_code(keyword: str, expected: object, path: Path) -> str:
+    """The problem code of a value one schema keyword refused."""
+    if keyword == "not" or (keyword == "pattern" and expected == NO_SECRET_VALUE_PATTERN):
+        return "secret"
+    if keyword == "const" and path == ("version",):
+        return "unsupported-version"
+    return "invalid-value"
 
 
 def _unknown_keys(error: Any, document: object, path: Path) -> Iterator[Finding]:
@@ -144,7 +158,8 @@ def _unknown_keys(error: Any, document: object, path: Path) -> Iterator[Finding]
     for key in error.instance:
         if key in known or any(re.search(p, key) for p in patterns):
             continue
-        yield Finding((*path, key), wording.unknown_key(key, sorted(known), document, path))
+        yield Finding((*path, key), wording.unknown_key(key, sorted(known), document, path),
+                      "secret" if wording.is_secret_key(key) else "unknown-key")
 
 
 def describe(findings: Sequence[Finding]) -> list[str]:

@@ -101,15 +101,16 @@ def secret_key(key: str) -> str:
     return f"key {excerpt(key)} is for a secret, and secrets are not allowed here: {help_text}"
 
 
-def _is_secret_key(key: str) -> bool:
+def is_secret_key(key: str) -> bool:
+    """Whether a key's name says it holds a secret (`secret`, `token`, `password`)."""
     return any(word in key.lower() for word in SECRET_WORDS)
 
 
 def unknown_key(key: str, known: Sequence[str], document: object, path: Path) -> str:
     """An unknown key, with a suggestion when it is close to a known one."""
-    if _is_secret_key(key):
+    if is_secret_key(key):
         return secret_key(key)
-    allowed = [k for k in known if not _is_secret_key(k)]
+    allowed = [k for k in known if not is_secret_key(k)]
     who = owner(document, path)
     message = f"unknown key {excerpt(key)} {'at' if who == 'the top level' else 'in'} {who}"
     close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)

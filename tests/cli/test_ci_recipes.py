@@ -137,13 +137,26 @@ def test_secrets_reach_commands_only_through_the_environment(path: Path) -> None
 
 def test_the_gitlab_recipe_has_the_three_jobs() -> None:
     document = yaml.safe_load((RECIPES / "gitlab" / ".gitlab-ci.yml").read_text())
-    assert {"plan", "apply", "nightly"} <= set(document)
+    assert {"plan", "verify", "apply", "nightly"} <= set(document)
     # No release on PyPI is assumed: a Git URL (OWNER explained in the file) by default.
     assert document["variables"]["SPPROV_INSTALL"] == "git+https://github.com/OWNER/spprov@v0.1.0"
     assert 'python -m pip install --quiet "$SPPROV_INSTALL"' in document["default"][
         "before_script"]
     assert document["apply"]["allow_failure"] == {"exit_codes": [3]}
     assert "spprov plan --markdown --detailed-exitcode" in " ".join(document["plan"]["script"])
+    # A merge request's pipeline gets no protected variable: its job must not use one.
+    assert "SPPROV_AGE_KEY" not in json.dumps(document["plan"])
+    assert "SPPROV_" not in json.dumps(document["plan"]).replace("SPPROV_INSTALL", "")
+    # ... and forks are skipped (their pipelines run in the fork, without these variables).
+    (rule,) = document["plan"]["rules"]
+    assert rule["if"] == ('$CI_PIPELINE_SOURCE == "merge_request_event" && '
+                          '$CI_MERGE_REQUEST_SOURCE_PROJECT_ID == $CI_MERGE_REQUEST_PROJECT_ID')
+    assert document["plan"]["artifacts"]["reports"] == {
+        "codequality": "gl-code-quality-report.json"}
+    assert document["plan"]["artifacts"]["when"] == "always"
+    # verify decrypts: only where the key legitimately is, the protected default branch.
+    assert document["verify"]["rules"] == document["apply"]["rules"]
+    assert document["verify"]["stage"] == "check"
 
 
 # --- the step scripts, run for real ----------------------------------------
@@ -225,6 +238,7 @@ class Runner:
             "RUNNER_TEMP": str(self.temp), "GITHUB_OUTPUT": str(output),
             "GITHUB_STEP_SUMMARY": str(self.summary), "GITHUB_PATH": str(self.path_file),
             "GITHUB_ACTION_PATH": str(ROOT), "GITHUB_SHA": self.github["sha"],
+            "GITHUB_ACTIONS": "true",
             "GITHUB_REF_NAME": "main",
             **{key: self.value(value, inputs) for key, value in env.items()}, **(extra or {})})
         done = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script],
@@ -625,3 +639,96 @@ def test_the_gitlab_rotate_job_rotates_an_old_secret_and_pushes_it(
                               "state/apps/acme.sops.yaml\n")
     assert changed == "state/apps/acme.sops.yaml\n"
     assert gitops.app.client_secret not in message + done.stdout + done.stderr
+
+
+# --- recipes that must hold when something fails, and without keys ------------------------
+
+def _gitlab() -> dict[str, Any]:
+    document = yaml.safe_load((RECIPES / "gitlab" / ".gitlab-ci.yml").read_text())
+    assert isinstance(document, dict)
+    return document
+
+
+def test_the_gitlab_merge_request_job_needs_no_key(gitops: GitOps, runner: Runner) -> None:
+    gitops.declare([{"name": "acme-us", **US}])
+    assert gitops.run("apply", "--yes").code == 0
+    document = _gitlab()
+    script = "\n".join(document["plan"]["script"])
+    # What a merge request's pipeline has: the unprotected variables, no key, no secret.
+    variables = {**document["variables"], "CI_PIPELINE_SOURCE": "merge_request_event"}
+    done = runner.run(script, variables, {})
+    assert done.returncode == 0, done.stderr
+    assert "No changes." in (gitops.repo / "plan.md").read_text()
+    assert json.loads((gitops.repo / "gl-code-quality-report.json").read_text()) == []
+    # A broken declaration: the job fails and the report names the line.
+    (gitops.repo / "credentials.yaml").write_text(
+        (gitops.repo / "credentials.yaml").read_text().replace("seller_central_url",
+                                                               "seller_centrl_url"))
+    failed = runner.run(script, variables, {})
+    assert failed.returncode == 1
+    issues = json.loads((gitops.repo / "gl-code-quality-report.json").read_text())
+    (issue,) = [i for i in issues if i["check_name"] == "spprov/unknown-key"]
+    assert issue["location"]["path"] == "credentials.yaml"
+    assert issue["description"].startswith("unknown key 'seller_centrl_url' in credential")
+
+
+def test_the_gitlab_verify_job_decrypts_on_the_default_branch(
+        gitops: GitOps, runner: Runner) -> None:
+    gitops.declare([{"name": "acme-us", **US}])
+    assert gitops.run("apply", "--yes").code == 0
+    document = _gitlab()
+    script = "\n".join(document["verify"]["script"])
+    done = runner.run(script, {"SPPROV_AGE_KEY": runner.secrets["SPPROV_AGE_KEY"]}, {})
+    assert done.returncode == 0, done.stderr
+    assert "verified 1 state file" in done.stdout
+    # Without the protected variable (what an unprotected branch gets) it fails, which is
+    # why no merge-request job runs it.
+    assert runner.run(script, {}, {}).returncode == 1
+
+
+def test_the_plan_comment_is_updated_when_validate_failed(
+        gitops: GitOps, runner: Runner, fake_gh: tuple[Path, Path], tmp_path: Path) -> None:
+    (gitops.repo / "credentials.yaml").write_text("version: 1\nbogus: 1\n")
+    validate = runner.workflow_step("spprov-plan.yml", "Validate the declaration")
+    assert validate.returncode == 1
+    # On the runner each problem is an annotation in the log, not in the job summary.
+    log = runner.outputs["run"]
+    errors = Path(log["log"]).with_suffix(".err").read_text()
+    assert "::error file=credentials.yaml,line=2,col=1,title=spprov (unknown-key)::" in errors
+    assert "::error file=" not in runner.summary.read_text()
+    # The later steps run whatever failed before (but not in a cancelled run, whose
+    # comment could overwrite a newer plan).
+    assert step("spprov-plan.yml", "Plan")["if"] == "${{ !cancelled() }}"
+    assert step("spprov-plan.yml", "Verify the state files")["if"].startswith(
+        "${{ !cancelled() && ")
+    folder, calls = fake_gh
+    comments = tmp_path / "comments.json"
+    comments.write_text(json.dumps([{"id": 42, "user": {"login": "github-actions[bot]"},
+                                     "body": "<!-- spprov-plan -->\nthe previous plan"}]))
+    extra = {"FAKE_GH_LOG": str(calls), "FAKE_GH_COMMENTS": str(comments),
+             "PATH": f"{folder}:{runner.path}"}
+    done = runner.action(step("spprov-plan.yml", "Plan")["with"],
+                         steps=("Run spprov", "Post or update the plan comment", "Result"),
+                         extra=extra)
+    assert done["Result"].returncode == 1
+    _, patch = gh_calls(calls)
+    body = json.loads(patch["stdin"])["body"]
+    assert body.startswith("<!-- spprov-plan -->\n## spprov plan\n\nspprov could not make a "
+                           "plan:\n\n```\ncredentials.yaml:1:1: the file declares neither")
+    assert "::error" not in body
+
+
+def test_the_nightly_summary_shows_a_revoked_token_as_broken(
+        gitops: GitOps, runner: Runner) -> None:
+    gitops.declare([{"name": "acme-us", **US}], authorization_lifetime_days=None)
+    assert gitops.run("apply", "--yes").code == 0
+    for token in gitops.emulator.refresh_tokens(gitops.app.client_id):
+        gitops.emulator.revoke(token["refresh_token"])
+    drift = runner.workflow_step("spprov-nightly.yml", "Drift check")
+    assert (runner.outputs["run"]["exitcode"], drift.returncode) == ("2", 1)
+    status = runner.workflow_step("spprov-nightly.yml", "Status")
+    assert status.returncode == 1
+    summary = runner.summary.read_text().split("## spprov status", 1)[1]
+    (row,) = [line for line in summary.splitlines() if line.startswith("acme-us ")]
+    assert "broken" in row and " ok " not in row
+    assert "tokens checked." in summary

@@ -123,3 +123,14 @@ def test_an_internal_error_keeps_its_traceback_in_the_cache_folder(tmp_path) -> 
     assert "A3SECRETISH" not in text
     assert "MUST-NOT-BE-LOGGED" not in text
     assert stat.S_IMODE(log.stat().st_mode) == 0o600
+
+
+def test_a_missing_extra_names_packages_that_install_without_pypi() -> None:
+    from spprov.cli.main import MissingDependencyError
+
+    # spprov is not on PyPI: `pip install 'spprov[aws]'` would fail, the packages do not.
+    assert str(MissingDependencyError("app", "boto3")) == (
+        "`spprov app` needs the Python package 'boto3', which is not installed: reinstall "
+        "spprov with its dependencies, or `pip install boto3` (what spprov's aws extra adds)")
+    assert str(MissingDependencyError("relay", "uvicorn.server")).endswith(
+        "`pip install starlette uvicorn` (what spprov's relay extra adds)")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import stat
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,7 @@ RULE = "  - path_regex: ^state/(credentials|apps)/[^/]+\\.sops\\.yaml$\n"
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
     path = tmp_path / "repo"
-    path.mkdir()
+    subprocess.run(["git", "init", "-q", str(path)], check=True)
     return path
 
 
@@ -40,10 +41,11 @@ def test_generates_an_identity_when_there_is_none(spprov: RunSpprov, repo: Path,
         "wrote credentials.yaml (an example: edit it)\n"
         f"wrote .spprov/credentials.schema.json (the JSON Schema of spprov {__version__}, "
         "for editors)\n"
-        "added .spprov.lock, .spprov-tmp-* to .gitignore\n")
+        "added .spprov.lock, .spprov-tmp-*, plan.json, *.plan.json to .gitignore\n")
     assert RULE in (repo / ".sops.yaml").read_text()
     assert f"    age: >-\n      {recipient}\n" in (repo / ".sops.yaml").read_text()
-    assert (repo / ".gitignore").read_text() == ".spprov.lock\n.spprov-tmp-*\n"
+    assert (repo / ".gitignore").read_text() == (".spprov.lock\n.spprov-tmp-*\nplan.json\n"
+                                                 "*.plan.json\n")
     assert spprov("validate", cwd=repo).code == 0
 
 
@@ -59,8 +61,9 @@ def test_uses_an_existing_identity_and_keeps_files(spprov: RunSpprov, repo: Path
         "wrote .sops.yaml\n"
         f"wrote .spprov/credentials.schema.json (the JSON Schema of spprov {__version__}, "
         "for editors)\n"
-        "added .spprov-tmp-* to .gitignore\n")
-    assert (repo / ".gitignore").read_text() == "node_modules/\n.spprov.lock\n.spprov-tmp-*\n"
+        "added .spprov-tmp-*, plan.json, *.plan.json to .gitignore\n")
+    assert (repo / ".gitignore").read_text() == ("node_modules/\n.spprov.lock\n.spprov-tmp-*\n"
+                                                 "plan.json\n*.plan.json\n")
     assert (repo / "credentials.yaml").read_text() == "version: 1\n"
     again = spprov("init", cwd=repo, env=env)
     assert again.stdout.splitlines()[1:] == ["kept .sops.yaml (it exists; --force replaces it)"]
@@ -191,3 +194,49 @@ def test_a_stale_schema_copy_is_updated_and_a_link_is_kept(
 def test_schema_command_prints_the_packaged_schema(spprov: RunSpprov, tmp_path: Path) -> None:
     result = spprov("schema", cwd=tmp_path)
     assert (result.code, result.stdout, result.stderr) == (0, schema_json(), "")
+
+
+def test_warns_outside_a_git_repository_only(spprov: RunSpprov, repo: Path, tmp_path: Path,
+                                             age_identity: AgeIdentity) -> None:
+    env = {"SOPS_AGE_KEY_FILE": str(age_identity.path)}
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    outside = spprov("init", cwd=plain, env=env)
+    assert outside.code == 0
+    assert outside.stderr == (f"warning: {plain} is not in a Git repository; spprov keeps the "
+                              "state in Git: run `git init` and commit what init writes\n")
+    assert (plain / ".sops.yaml").is_file()  # a warning: init still does its work
+    (repo / "sub").mkdir()
+    result = spprov("init", cwd=repo / "sub", env=env)
+    assert (result.code, result.stderr) == (0, "")
+
+
+def test_saved_plans_are_ignored_by_git(spprov: RunSpprov, repo: Path,
+                                        age_identity: AgeIdentity) -> None:
+    assert spprov("init", cwd=repo, env={"SOPS_AGE_KEY_FILE": str(age_identity.path)}).code == 0
+    for name in ("plan.json", "nightly.plan.json", "state/credentials/plan.json"):
+        (repo / name).parent.mkdir(parents=True, exist_ok=True)
+        (repo / name).write_text("{}")
+    ignored = subprocess.run(["git", "-C", str(repo), "status", "--porcelain",
+                              "--untracked-files=all"], capture_output=True, text=True,
+                             check=True).stdout
+    assert "plan.json" not in ignored
+    assert "credentials.yaml" in ignored
+
+
+def test_credentials_yml_is_read_like_credentials_yaml(spprov: RunSpprov, repo: Path,
+                                                       age_identity: AgeIdentity) -> None:
+    (repo / "credentials.yml").write_text(
+        "version: 1\napps:\n  acme:\n    application_id: amzn1.sp.solution.x\n"
+        "    client_id: amzn1.application-oa2-client.x\n"
+        "    redirect_uri: https://auth.example.com/cb\ncredentials: []\n")
+    result = spprov("init", cwd=repo, env={"SOPS_AGE_KEY_FILE": str(age_identity.path)})
+    assert result.code == 0, result.stderr
+    assert "credentials.yaml" not in result.stdout  # no second, example file
+    assert not (repo / "credentials.yaml").exists()
+    assert spprov("validate", cwd=repo).stdout == "valid: 0 credentials, 1 app (credentials.yml)\n"
+    (repo / "credentials.yaml").write_text("version: 1\n")
+    both = spprov("validate", cwd=repo)
+    assert (both.code, both.stderr) == (1, "spprov: both credentials.yaml and credentials.yml "
+                                           "are in the repository; keep one, or pass --config "
+                                           "PATH\n")

@@ -528,8 +528,8 @@ def test_missing_boto3_names_the_extra(rotation: GitOps, home: Path) -> None:
                           env=clean_env(home, dict(rotation.env)), capture_output=True,
                           text=True, timeout=60, check=False)
     assert (done.returncode, done.stderr) == (
-        1, "spprov: this command needs boto3 to read the SQS queue: pip install "
-           "'spprov[aws]'\n")
+        1, "spprov: this command needs boto3 to read the SQS queue: install it into spprov's "
+           "environment (`pip install boto3`, which is all spprov's aws extra adds)\n")
     assert rotation.emulator.stats()["rotation"] == 0
 
 

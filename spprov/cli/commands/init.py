@@ -21,8 +21,9 @@ from spprov.repofiles import NotRegularFileError, check_if_present, read_regular
 from spprov.state import agekeys
 
 GITIGNORE = ".gitignore"
-# What spprov itself may leave in a repository: its lock and, after a crash, temp files.
-GITIGNORE_LINES = (".spprov.lock", ".spprov-tmp-*")
+# What spprov itself may leave in a repository: its lock and, after a crash, temp files;
+# and saved plans (`spprov plan --out plan.json`), which are made to be applied, not kept.
+GITIGNORE_LINES = (".spprov.lock", ".spprov-tmp-*", "plan.json", "*.plan.json")
 
 # The schema copy that editors read (committed, so every teammate's editor finds it);
 # `spprov init` brings it up to date after an upgrade.
@@ -158,12 +159,20 @@ def command(ctx: click.Context, force: bool, age_recipient: str | None) -> None:
         if not path.is_dir():
             _present(path, context.display(path))
     recipient, source = choose_recipient(age_recipient, current(ctx).environ)
+    if not in_git_repository(context.directory):
+        context.err(f"warning: {context.directory} is not in a Git repository; spprov keeps "
+                    "the state in Git: run `git init` and commit what init writes")
     click.echo(source)
     done = [write_sops_config(context, recipient, force), _recipient_hint(context, recipient),
             write_example(context), write_schema_copy(context), update_gitignore(context)]
     for line in done:
         if line:
             click.echo(line)
+
+
+def in_git_repository(folder: Path) -> bool:
+    """Whether ``folder`` is inside a Git work tree (a .git folder or file at or above)."""
+    return any((parent / ".git").exists() for parent in (folder, *folder.parents))
 
 
 def _recipient_hint(context: Context, recipient: str) -> str | None:

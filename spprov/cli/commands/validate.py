@@ -2,55 +2,62 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 import click
 
 from spprov.cli import context as contexts
-from spprov.cli.context import Context
-from spprov.cli.workspace import current
-from spprov.declaration.loader import ConfigError, ConfigNotFoundError, load_desired
-from spprov.declaration.templateenv import TemplateVariables
+from spprov.cli.annotations import echo_problems
+from spprov.cli.outputs import write_output
+from spprov.cli.workspace import current, no_garbage_collection
+from spprov.declaration.checking import PathCheck, check_path
 from spprov.errors import ExitCode
-from spprov.escape import log_line, log_lines
+from spprov.escape import log_lines
+from spprov.render.facts import plural
+from spprov.render.problems import codequality_json, validation_json
 
-
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
-
-
-def _display(context: Context, path: Path) -> str:
-    shown = context.display(path)
-    return f"{shown}/" if path.is_dir() and not shown.endswith("/") else shown
-
-
-def validate_path(context: Context, path: Path, variables: TemplateVariables) -> bool:
-    """Check one file or folder; print its summary or its problems. True when valid."""
-    try:
-        desired = load_desired(path, context.display, variables)
-    except ConfigError as exc:
-        for problem in exc.problems:
-            click.echo(log_line(str(problem)), err=True)
-        return False
-    except ConfigNotFoundError as exc:
-        click.echo(log_lines(f"spprov: {exc}"), err=True)
-        return False
-    click.echo(f"valid: {_plural(len(desired.credentials), 'credential')}, "
-               f"{_plural(len(desired.apps), 'app')} ({_display(context, path)})")
-    return True
+CODEQUALITY = "gitlab-codequality"
 
 
 @click.command("validate")
 @click.argument("paths", nargs=-1, metavar="[PATH]...", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True,
+              help="Print every problem (file, line, column, code, message) as JSON.")
+@click.option("--format", "report", type=(click.Choice([CODEQUALITY]), str),
+              metavar="FORMAT FILE",
+              help="Also write a report: `--format gitlab-codequality FILE` (GitLab's Code "
+                   "Quality JSON, empty when valid).")
 @click.pass_context
-def command(ctx: click.Context, paths: tuple[Path, ...]) -> ExitCode:
+def command(ctx: click.Context, paths: tuple[Path, ...], as_json: bool,
+            report: tuple[str, str] | None) -> ExitCode:
     """Check credential files (each PATH on its own: a file, or a folder as a whole).
 
     Without PATH: --config, else credentials.yaml, else credentials/. Problems go to
-    stderr as FILE:LINE:COL: message; exit 1 when any PATH is invalid.
+    stderr as FILE:LINE:COL: message (and as annotations when GITHUB_ACTIONS=true);
+    exit 1 when any PATH is invalid.
     """
     context = contexts.get(ctx)
     targets = [context.here / path for path in paths] or [context.config_path()]
-    variables = current(ctx).template_variables()
-    results = [validate_path(context, target, variables) for target in targets]
-    return ExitCode.OK if all(results) else ExitCode.ERROR
+    workspace = current(ctx)
+    variables = workspace.template_variables()
+    with no_garbage_collection():  # as for every other command that loads the declaration
+        checks = [check_path(target, context.display, variables) for target in targets]
+    if as_json:
+        click.echo(validation_json(checks))
+    else:
+        for check in checks:
+            _show(check, workspace.environ)
+    if report is not None:
+        write_output(context.here / report[1], report[1], codequality_json(checks) + "\n")
+    return ExitCode.OK if all(c.valid for c in checks) else ExitCode.ERROR
+
+
+def _show(check: PathCheck, environ: Mapping[str, str]) -> None:
+    if check.missing is not None:
+        click.echo(log_lines(f"spprov: {check.missing}"), err=True)
+    elif check.problems:
+        echo_problems(check.problems, environ)
+    else:
+        click.echo(f"valid: {plural(check.credentials, 'credential')}, "
+                   f"{plural(check.apps, 'app')} ({check.shown})")
