@@ -169,11 +169,17 @@ def load(path: Path, file: str) -> SavedPlan:
     return _parse(document, file)
 
 
+def changes_since(saved: SavedPlan, now: Mapping[str, str]) -> list[str]:
+    """What changed since the plan was made (``credentials.yaml changed``, ...); empty
+    when it is current."""
+    return [_what_changed(name, saved.fingerprint.get(name), now.get(name))
+            for name in sorted(saved.fingerprint.keys() | now.keys())
+            if saved.fingerprint.get(name) != now.get(name)]
+
+
 def refuse_if_stale(saved: SavedPlan, now: Mapping[str, str]) -> None:
     """Raise StalePlanError naming what changed since the plan was made."""
-    changed = [_what_changed(name, saved.fingerprint.get(name), now.get(name))
-               for name in sorted(saved.fingerprint.keys() | now.keys())
-               if saved.fingerprint.get(name) != now.get(name)]
+    changed = changes_since(saved, now)
     if changed:
         raise StalePlanError(f"the saved plan {saved.file} is stale: {', '.join(changed)} "
                              f"since it was made; run `{saved.options.replan(saved.file)}` "
