@@ -36,8 +36,9 @@ def command(ctx: click.Context, app: str, older_than: str | None, wait: int,
     Needs `notifications` (an SQS queue) declared for the app and registered by a person in
     the Developer Console's Notification Preferences ("Application Client New Secret" and,
     for --on-expiry-notice, "Application Client Secret Expiry"), boto3 (the aws extra:
-    `pip install boto3` in spprov's environment) and AWS credentials from the usual AWS sources. A notification left
-    in the queue by an interrupted run is used first, without rotating again; one older
+    `pip install boto3` in spprov's environment) and AWS credentials from the usual AWS
+    sources. A notification left in the queue by an interrupted run is used first, without
+    rotating again; one older
     than the stored secret, or whose secret LWA refuses, is deleted and reported.
     """
     if pending_only and on_expiry_notice:
