@@ -102,7 +102,8 @@ def _collect(source: SourceFile, declarations: _Declarations) -> None:
         declarations.apps[name] = _app(name, app, location)
         callback = relay_callback_problem(app)
         if callback:
-            declarations.problems.append(source.problem(("apps", name, "redirect_uri"), callback))
+            declarations.problems.append(source.problem(("apps", name, "redirect_uri"), callback,
+                                                        "relay-callback-mismatch"))
         mismatch = _queue_region_mismatch(app.get("notifications"))
         if mismatch:
             declarations.problems.append(
