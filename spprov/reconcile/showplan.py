@@ -20,7 +20,7 @@ from spprov.reconcile.savedplan import (
     fingerprint,
 )
 from spprov.render.saved import SavedPlanView
-from spprov.state.store import StoredState
+from spprov.state.reader import StoredState
 
 Inputs = Callable[[], tuple[Desired, StoredState, Collection[str]]]
 

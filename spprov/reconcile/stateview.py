@@ -12,20 +12,20 @@ from spprov.errors import StateError, UsageError
 from spprov.hints import unknown_credential
 from spprov.render.stateview import StateEntry, StateFileView
 from spprov.state import statefile
-from spprov.state.store import StateStore
+from spprov.state.files import StateFiles
 
 CREDENTIALS = "credentials"
 APPS = "apps"
 ENCRYPTED_PREFIX = "ENC["
 
 
-def list_state(store: StateStore) -> list[StateEntry]:
+def list_state(store: StateFiles) -> list[StateEntry]:
     """Every credential and app state file, sorted, with the readable part checked."""
     entries = [_entry(store, CREDENTIALS, path) for path in store.credential_files()]
     return entries + [_entry(store, APPS, path) for path in store.app_files()]
 
 
-def show_state(store: StateStore, address: str) -> StateFileView:
+def show_state(store: StateFiles, address: str) -> StateFileView:
     """One state file by address (a bare NAME is a credential); raises UsageError when
     there is none and StateError when it cannot be read."""
     path, address = _path_of(store, address)
@@ -46,7 +46,7 @@ def show_state(store: StateStore, address: str) -> StateFileView:
                          None if modified is None else str(modified))
 
 
-def _entry(store: StateStore, kind: str, path: Path) -> StateEntry:
+def _entry(store: StateFiles, kind: str, path: Path) -> StateEntry:
     address = f"{kind}/{path.name.removesuffix(STATE_SUFFIX)}"
     try:
         _document(store, path)
@@ -55,7 +55,7 @@ def _entry(store: StateStore, kind: str, path: Path) -> StateEntry:
     return StateEntry(address, store.display(path))
 
 
-def _path_of(store: StateStore, address: str) -> tuple[Path, str]:
+def _path_of(store: StateFiles, address: str) -> tuple[Path, str]:
     kind, _, name = address.rpartition("/")
     kind = kind or CREDENTIALS
     files = {CREDENTIALS: store.credential_files, APPS: store.app_files}.get(kind)
@@ -74,7 +74,7 @@ def _show_hint(kind: str) -> Any:
     return lambda name: f"run `spprov state show {kind}/{name}`"
 
 
-def _document(store: StateStore, path: Path) -> dict[str, Any]:
+def _document(store: StateFiles, path: Path) -> dict[str, Any]:
     display = store.display(path)
     try:
         return statefile.whole_document(store.read_text(path))

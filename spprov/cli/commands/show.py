@@ -29,8 +29,8 @@ def command(ctx: click.Context, plan_file: str, as_json: bool, markdown: bool) -
     context = contexts.get(ctx)
     saved = savedplan.load(context.here / plan_file, plan_file)
     view = view_saved_plan(saved, context, workspace.template_variables(),
-                           lambda: (workspace.desired, workspace.store.read_all(),
-                                    workspace.store.stored_apps()))
+                           lambda: (workspace.desired, workspace.store.reader.read_all(),
+                                    workspace.store.files.stored_apps()))
     if as_json:
         click.echo(show_json(view))
     elif markdown:

@@ -27,7 +27,7 @@ def command() -> None:
 def list_command(ctx: click.Context, as_json: bool) -> ExitCode:
     """Every state file's address (credentials/NAME, apps/APP); exit 1 if one cannot be
     read (each such file is named on stderr)."""
-    entries = list_state(current(ctx).store)
+    entries = list_state(current(ctx).store.files)
     text = state_list_json(entries) if as_json else state_list_text(entries)
     if text:
         click.echo(text)
@@ -44,6 +44,6 @@ def list_command(ctx: click.Context, as_json: bool) -> ExitCode:
 def show_command(ctx: click.Context, address: str, as_json: bool) -> ExitCode:
     """One state file's readable fields (NAME, credentials/NAME or apps/APP); encrypted
     values are shown as (sensitive value) and never decrypted."""
-    view = show_state(current(ctx).store, address)
+    view = show_state(current(ctx).store.files, address)
     click.echo(state_show_json(view) if as_json else state_show_text(view))
     return ExitCode.OK
