@@ -38,3 +38,5 @@ SELLING_PARTNER_ID = re.compile(r"[A-Z0-9]{2,40}")
 NETWORK_CONCURRENCY = 16
 # sops processes (or decrypting workers) at once: each uses a core while it runs.
 SOPS_CONCURRENCY = 8
+# Amazon's deadline for rotating an app's LWA client secret (status judges, the report draws).
+SECRET_DEADLINE_DAYS = 180

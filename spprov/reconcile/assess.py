@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 
+from spprov.const import SECRET_DEADLINE_DAYS
 from spprov.health import (
     AppHealth,
     AppSecretInfo,
@@ -28,7 +29,6 @@ from spprov.reconcile.planner import build_plan, days_until, expiry_text
 from spprov.regions import consent_kind, endpoint
 
 SECRET_WARNING_DAYS = 90
-SECRET_DEADLINE_DAYS = 180
 
 
 def assess(desired: Desired, records: Mapping[str, Record],
