@@ -29,7 +29,7 @@ def test_bash_completes_commands_and_choices(spprov: RunSpprov, home: Path) -> N
         return done.stdout.split()
 
     assert complete("spprov", "val") == ["validate"]
-    assert {"validate", "completion"} <= set(complete("spprov", "''"))
+    assert {"show", "state", "report", "completion"} <= set(complete("spprov", "''"))
     assert complete("spprov", "completion", "f") == ["fish"]
 
 

@@ -27,19 +27,15 @@ def report_ics(health: Health) -> bytes:
         calendar.add_component(_event(
             f"renewal-{row.name}@spprov", stamp, row.renewal_due_at, row.authorization_expires_at,
             f"Renew SP-API authorization {row.name} ({row.app})",
-            f"The authorization of {row.name} (app {row.app}, region {row.region}, selling "
-            f"partner {row.selling_partner_id or '-'}) expires "
-            f"{row.authorization_expires_at:%Y-%m-%d}. Run `{authorize_command(row.name)}` "
-            "with the selling partner before then."))
+            f"Expires {row.authorization_expires_at:%Y-%m-%d}: "
+            f"{authorize_command(row.name)} (region {row.region})"))
     for app in health.apps:
         if app.rotate_by is None:
             continue
         calendar.add_component(_event(
             f"rotation-{app.name}@spprov", stamp, app.rotate_by, app.rotate_by + timedelta(days=1),
             f"Rotate the LWA client secret of app {app.name}",
-            f"Amazon's 180-day deadline for the client secret of {app.name} (set "
-            f"{app.secret_set_at:%Y-%m-%d}). Run `{rotate_secret_command(app.name)}`."
-            if app.secret_set_at else f"Run `{rotate_secret_command(app.name)}`."))
+            f"Amazon's 180-day deadline: {rotate_secret_command(app.name)}"))
     return bytes(calendar.to_ical())
 
 
@@ -53,5 +49,4 @@ def _event(uid: str, stamp: datetime, start: datetime, end: datetime, summary: s
                            + timedelta(days=1)))
     event.add("summary", summary)
     event.add("description", description)
-    event.add("transp", "TRANSPARENT")
     return event
