@@ -75,3 +75,22 @@ def test_an_unreadable_state_file_is_listed_and_fails(repo: GitOps) -> None:
     shown = repo.run("state", "show", "acme-ca")
     assert shown.code == 1
     assert shown.stderr.startswith("spprov: state/credentials/acme-ca.sops.yaml: ")
+
+
+def test_state_show_verify_decrypts_and_checks(repo: GitOps) -> None:
+    verified = repo.run("state", "show", "acme-us", "--verify")
+    assert verified.code == 0, verified.output
+    assert verified.stderr == "state/credentials/acme-us.sops.yaml: verified\n"
+    assert "Atzr|" not in verified.output
+    app = repo.run("state", "show", "apps/acme", "--verify")
+    assert (app.code, app.stderr) == (0, "state/apps/acme.sops.yaml: verified\n")
+    # A hand edit of a readable field: show alone cannot see it, --verify (the MAC) does.
+    path = repo.state_file("acme-us")
+    path.write_text(path.read_text().replace("description: Acme US", "description: Acme UK"))
+    assert repo.run("state", "show", "acme-us").code == 0
+    tampered = repo.run("state", "show", "acme-us", "--verify")
+    assert tampered.code == 1
+    assert tampered.stderr.endswith("state/credentials/acme-us.sops.yaml: failed verification\n")
+    # Without an identity, --verify cannot decrypt: a failure, never "verified".
+    assert repo.run("state", "show", "acme-ca", "--verify",
+                    env={"SOPS_AGE_KEY_FILE": None}).code == 1
