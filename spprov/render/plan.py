@@ -15,14 +15,19 @@ from spprov.render.facts import ACTIONS, facts, field_change, iso_z, move_count
 from spprov.render.markdown import plan_markdown
 from spprov.render.text import plan_text
 
-__all__ = ["FORMAT_VERSION", "plan_json", "plan_markdown", "plan_text"]
+__all__ = ["FORMAT_VERSION", "plan_document", "plan_json", "plan_markdown", "plan_text"]
 
 FORMAT_VERSION = 1
 
 
 def plan_json(plan: Plan) -> str:
     """The plan as a versioned JSON document; keys in a fixed order, no secret in it."""
-    document = {
+    return json.dumps(plan_document(plan), indent=2, ensure_ascii=False)
+
+
+def plan_document(plan: Plan) -> dict[str, Any]:
+    """The plan's JSON document as a value (apply's report holds it too)."""
+    return {
         "format_version": FORMAT_VERSION,
         "generated_at": iso_z(plan.generated_at),
         "prune": plan.prune,
@@ -33,7 +38,6 @@ def plan_json(plan: Plan) -> str:
         "app_moves": [{"from": m.source, "to": m.target} for m in plan.app_moves],
         "notes": list(plan.notes),
     }
-    return json.dumps(document, indent=2, ensure_ascii=False)
 
 
 def _summary(plan: Plan) -> dict[str, Any]:

@@ -105,3 +105,49 @@ def test_ci_apply_invites_and_waits(relayed: GitOps, relay: Relay) -> None:
     assert "invitation link" not in again.stdout
     assert "acme-us: invited through" in again.stdout
     assert relayed.emulator.stats()["consent"] == 0
+
+
+def test_ci_apply_lists_links_in_json_and_markdown(relayed: GitOps, relay: Relay) -> None:
+    # A bot reads the links from apply's report and sends each seller theirs.
+    declare_relayed(relayed, relay, [{"name": "acme-us", **US}])
+    result = relayed.run("apply", "--yes", "--json", env=CI)
+    assert result.code == 3, result.output
+    report = json.loads(result.stdout)  # stdout is the document alone
+    assert (report["format_version"], report["exit_code"]) == (1, 3)
+    assert report["summary"] == {"done": 0, "waiting": 1, "kept": 0, "failed": 0,
+                                 "blocked": 0}
+    [waiting] = report["outcomes"]
+    assert (waiting["name"], waiting["action"], waiting["status"]) == \
+        ("acme-us", "create", "waiting")
+    assert waiting["invitation"]["relay"] == relay.url
+    link = waiting["invitation"]["link"]
+    assert re.fullmatch(rf"{relay.url}/i/[A-Za-z0-9_-]{{43}}", link)
+    assert waiting["run"] is None  # the seller consents through the link, nobody runs it
+    assert report["plan"]["changes"][0]["name"] == "acme-us"
+    # The plan and the progress lines go to stderr, so a person still sees them.
+    assert "  + create acme-us\n" in result.stderr
+    assert result.stderr.rstrip().endswith(
+        "Apply finished: 0 done, 1 waiting for a person, 0 failed, 0 orphans kept.")
+
+    # The next apply invites anew only once this one expired; its Markdown names the relay.
+    (relayed.repo / "state/invitations/acme-us.yaml").unlink()
+    markdown = relayed.run("apply", "--yes", "--markdown", env=CI)
+    assert markdown.code == 3, markdown.output
+    [row] = [line for line in markdown.stdout.splitlines() if line.startswith("| acme-us ")]
+    fresh = re.search(r"<(\S+)>", row)
+    assert fresh is not None and fresh[1].startswith(f"{relay.url}/i/") and fresh[1] != link
+    assert row == f"| acme-us | create | send the seller this invitation link: <{fresh[1]}> |"
+    assert markdown.stdout.startswith("## spprov apply\n\n### waiting for a person (1)")
+    assert "invitation link" not in markdown.stderr
+
+
+def test_apply_json_with_nothing_to_do_and_both_formats(relayed: GitOps, relay: Relay) -> None:
+    relayed.declare([])
+    result = relayed.run("apply", "--yes", "--json", env=CI)
+    assert result.code == 0, result.output
+    report = json.loads(result.stdout)
+    assert (report["exit_code"], report["outcomes"]) == (0, [])
+    assert "No changes" in result.stderr
+    both = relayed.run("apply", "--yes", "--json", "--markdown", env=CI)
+    assert both.code == 1
+    assert "choose one of --json and --markdown" in both.stderr

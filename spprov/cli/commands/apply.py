@@ -17,6 +17,7 @@ from spprov.errors import ExitCode, UsageError
 from spprov.model import Outcome, Plan
 from spprov.reconcile import savedplan
 from spprov.reconcile.apply import Applier, exit_code
+from spprov.render.applyreport import apply_json, apply_markdown
 from spprov.render.outcomes import interrupted_text, outcome_line, summary_line, waiting_text
 from spprov.render.plan import plan_text
 
@@ -30,6 +31,12 @@ class ApplyRun:
     yes: bool
     concurrency: int
     timeout: float
+    report: str = "text"  # what stdout gets: "text", "json" or "markdown" (the rest: stderr)
+
+    @property
+    def to_stderr(self) -> bool:
+        """Whether the plan and the progress lines go to stderr (stdout holds a document)."""
+        return self.report != "text"
 
 
 @click.command("apply")
@@ -39,20 +46,28 @@ class ApplyRun:
               help="Start no authorization; list what waits for a person (also CI=true).")
 @click.option("--authorization-timeout", type=click.FloatRange(1), default=DEFAULT_TIMEOUT_SECONDS,
               show_default=True, metavar="SECONDS", help="How long to wait for each consent.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print a versioned JSON report on stdout (invitation links included).")
+@click.option("--markdown", is_flag=True,
+              help="Print a Markdown report on stdout (invitation links included).")
 @only_option
 @refresh_option
 @concurrency_option
 @click.argument("plan_file", required=False, metavar="[PLAN_FILE]")
 @click.pass_context
 def command(ctx: click.Context, yes: bool, prune: bool, non_interactive: bool,
-            authorization_timeout: float, only: tuple[str, ...], refresh: bool,
-            concurrency: int, plan_file: str | None) -> ExitCode:
+            authorization_timeout: float, as_json: bool, markdown: bool,
+            only: tuple[str, ...], refresh: bool, concurrency: int,
+            plan_file: str | None) -> ExitCode:
     """Carry out the plan (or exactly the saved PLAN_FILE): authorize, update, delete."""
+    if as_json and markdown:
+        raise click.UsageError("choose one of --json and --markdown")
     workspace = current(ctx)
     saved = _saved_plan(workspace.context, plan_file, only, prune, refresh)
     run = ApplyRun(interactive=not (non_interactive or non_interactive_env(workspace.environ)),
                    terminal=stdin_is_terminal(), yes=yes or saved is not None,
-                   concurrency=concurrency, timeout=authorization_timeout)
+                   concurrency=concurrency, timeout=authorization_timeout,
+                   report="json" if as_json else "markdown" if markdown else "text")
     # Invalid files must leave no trace, not even a lock file: read them first.
     workspace.desired  # noqa: B018 - loads and validates the declaration
     with workspace.store.writer.lock():
@@ -67,10 +82,10 @@ def command(ctx: click.Context, yes: bool, prune: bool, non_interactive: bool,
 
 def _apply(workspace: Workspace, plan: Plan, run: ApplyRun) -> ExitCode:
     warn_about(plan, workspace, plan.generated_at)
-    click.echo(plan_text(plan, color=workspace.context.color))
+    click.echo(plan_text(plan, color=workspace.context.color), err=run.to_stderr)
     # A keys section alone is carried out by `spprov rekey`, not by apply.
     if not plan.pending() and not plan.has_failures():
-        return ExitCode.OK
+        return _report(plan, None, ExitCode.OK, run)
     if plan.pending():
         # Applying a saved plan is the consent, as with `terraform apply PLANFILE`.
         _confirm(run.yes, run.interactive and run.terminal)
@@ -80,7 +95,7 @@ def _apply(workspace: Workspace, plan: Plan, run: ApplyRun) -> ExitCode:
 
     def report(outcome: Outcome) -> None:
         finished.append(outcome)
-        report_outcome(outcome)
+        report_outcome(outcome, err=run.to_stderr)
 
     authorizer = _authorizer(workspace, run)
     applier = Applier(workspace.desired, workspace.store, workspace.client_secret,
@@ -92,18 +107,30 @@ def _apply(workspace: Workspace, plan: Plan, run: ApplyRun) -> ExitCode:
     except KeyboardInterrupt:
         click.echo(interrupted_text(plan, finished), err=True)
         raise
-    waiting = waiting_text(outcomes)
-    if waiting:
+    return _report(plan, outcomes, exit_code(outcomes), run)
+
+
+def _report(plan: Plan, outcomes: list[Outcome] | None, code: ExitCode,
+            run: ApplyRun) -> ExitCode:
+    """What waits for a person and the closing line (None: nothing was carried out); with
+    --json or --markdown, the whole report as one document on stdout."""
+    done = outcomes or []
+    if run.report == "json":
+        click.echo(apply_json(plan, done, code))
+    elif run.report == "markdown":
+        click.echo(apply_markdown(done))
+    elif waiting := waiting_text(done):
         click.echo(waiting)
-    click.echo(summary_line(outcomes))
-    return exit_code(outcomes)
+    if outcomes is not None:
+        click.echo(summary_line(done), err=run.to_stderr)
+    return code
 
 
-def report_outcome(outcome: Outcome) -> None:
+def report_outcome(outcome: Outcome, err: bool = False) -> None:
     """Print an outcome's line as soon as it is known."""
     line = outcome_line(outcome)
     if line is not None:
-        click.echo(line)
+        click.echo(line, err=err)
 
 
 def _authorizer(workspace: Workspace, run: ApplyRun) -> Authorizer | None:
