@@ -39,6 +39,7 @@ from spprov.state.invitations import InvitationRecord, InvitationRecords
 from spprov.state.store import StateStore
 
 log = logging.getLogger("spprov.reconcile.collect")
+_DISCARDED = "it was deleted here and at the relay; invite again with `spprov invite "
 
 
 @dataclass
@@ -92,13 +93,19 @@ class Collector:
         app = self._app(change)
         assert credential is not None and app is not None
         try:
+            # Not opened: perhaps this run lacks the identity another holder has; kept.
             grant = open_sealed(sealed, self.identities())
-            check_grant(grant, credential, app, record)
         except GrantError as exc:
             raise GrantError(f"{credential.name}: the grant from relay {record.relay} was "
                              f"refused: {exc}; invite again with `spprov invite "
                              f"{credential.name}`") from None
-        self._check_token(credential, app, grant.refresh_token)
+        try:
+            check_grant(grant, credential, app, record)
+        except GrantError as exc:
+            self._discard(credential.name, record)
+            raise GrantError(f"{credential.name}: the grant from relay {record.relay} was "
+                             f"refused: {exc}; {_DISCARDED}{credential.name}`") from None
+        self._check_token(credential, app, grant.refresh_token, record)
         authorization = Authorization(grant.refresh_token, grant.selling_partner_id,
                                       AuthorizationMethod.WEBSITE)
         self.store.writer.write(authorized_record(credential, app, authorization,
@@ -112,15 +119,25 @@ class Collector:
                        f"authorized by {grant.selling_partner_id}, collected from "
                        f"{record.relay}")
 
-    def _check_token(self, credential: Credential, app: App, refresh_token: Secret) -> None:
+    def _check_token(self, credential: Credential, app: App, refresh_token: Secret,
+                     record: InvitationRecord) -> None:
         client = ClientCredentials(app.client_id, self.client_secret(app.name), app.name)
         try:
             access = self.lwa.access_token(client, refresh_token, label=credential.name)
             self.lwa.marketplace_participations(credential.sp_api_endpoint, access)
         except (InvalidGrantError, AccessDeniedError) as exc:
+            self._discard(credential.name, record)
             raise GrantError(f"{credential.name}: the collected grant's token does not work "
-                             f"({exc}); invite again with `spprov invite "
-                             f"{credential.name}`") from None
+                             f"({exc}); {_DISCARDED}{credential.name}`") from None
+
+    def _discard(self, name: str, record: InvitationRecord) -> None:
+        """Forget a grant proven wrong (not invited, another account, a dead token), here
+        and at the relay, so that it cannot fail every apply and the next one invites anew."""
+        self.records.delete(name)
+        try:
+            self.relay(record.relay).delete_invitation(record.invitation_id)
+        except SpprovError as exc:  # the relay forgets it when the invitation expires
+            log.warning("%s: the relay kept the refused grant (%s)", name, exc)
 
     def _app(self, change: Change) -> App | None:
         if change.desired is None:

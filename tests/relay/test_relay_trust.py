@@ -81,14 +81,47 @@ def test_a_foreign_grant_is_refused(relayed: GitOps, relay: Relay,
     declare_relayed(relayed, relay, [{"name": "acme-us", **US}])
     _link(relayed)
     _forge(relay, seal(_grant(relayed.emulator), (age_identity.recipient,)))
-    result = relayed.run("apply", "--yes", env=CI)
-    assert result.code == 1, result.output
     invitation = (relayed.repo / "state/invitations/acme-us.yaml").read_text()
     ours = invitation.split("invitation_id: ")[1].split()[0]
+    result = relayed.run("apply", "--yes", env=CI)
+    assert result.code == 1, result.output
     assert (f"acme-us: create failed: the grant from relay {relay.url} was refused: it was "
             f"issued for invitation 'inv-someoneelse', not '{ours}' (a grant this repository "
-            "did not invite); invite again with `spprov invite acme-us`") in result.stdout
+            "did not invite); it was deleted here and at the relay; invite again with "
+            "`spprov invite acme-us`") in result.stdout
     assert not relayed.state_file("acme-us").exists()
+    # Forgotten on both sides, so it cannot fail every apply: the next one invites anew.
+    assert not (relayed.repo / "state/invitations/acme-us.yaml").exists()
+    with sqlite3.connect(relay.db) as db:
+        assert db.execute("SELECT count(*) FROM grants").fetchone() == (0,)
+        assert db.execute("SELECT invitation_id FROM invitations").fetchall() == []
+    again = relayed.run("apply", "--yes", env=CI)
+    assert again.code == 3, again.output
+    assert "invitation link: " in again.stdout
+
+
+def test_a_grant_whose_token_does_not_work_is_discarded(relayed: GitOps, relay: Relay,
+                                                       age_identity: AgeIdentity) -> None:
+    # Invited, for this app and account, but LWA refuses its token (invalid_grant).
+    declare_relayed(relayed, relay, [{"name": "acme-us", **US}])
+    _link(relayed)
+    record = (relayed.repo / "state/invitations/acme-us.yaml").read_text()
+    ours = record.split("invitation_id: ")[1].split()[0]
+    app = relayed.app
+    _forge(relay, seal(_grant(relayed.emulator, invitation_id=ours,
+                              application_id=app.application_id, client_id=app.client_id,
+                              redirect_uri=app.redirect_uri), (age_identity.recipient,)))
+    result = relayed.run("apply", "--yes", env=CI)
+    assert result.code == 1, result.output
+    [line] = [line for line in result.stdout.splitlines() if "acme-us: create failed" in line]
+    assert line.startswith("acme-us: create failed: the collected grant's token does not "
+                           "work (")
+    assert line.endswith("); it was deleted here and at the relay; invite again with "
+                         "`spprov invite acme-us`")
+    assert not relayed.state_file("acme-us").exists()
+    assert not (relayed.repo / "state/invitations/acme-us.yaml").exists()
+    with sqlite3.connect(relay.db) as db:
+        assert db.execute("SELECT count(*) FROM grants").fetchone() == (0,)
 
 
 def test_a_grant_sealed_for_others_is_refused(relayed: GitOps, relay: Relay) -> None:
@@ -100,6 +133,10 @@ def test_a_grant_sealed_for_others_is_refused(relayed: GitOps, relay: Relay) -> 
     assert result.code == 1
     assert "was refused: it is not sealed for this repository's age recipients" in result.stdout
     assert not relayed.state_file("acme-us").exists()
+    # Perhaps another holder of the repository's identities can open it: nothing deleted.
+    assert (relayed.repo / "state/invitations/acme-us.yaml").exists()
+    with sqlite3.connect(relay.db) as db:
+        assert db.execute("SELECT count(*) FROM grants").fetchone() == (1,)
 
 
 @pytest.mark.slow
