@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -63,3 +64,28 @@ def test_the_journey_in_chromium(relayed: GitOps, relay: Relay, tmp_path: Path) 
     assert result.code == 0, result.output
     assert "acme-us: created (authorized by" in result.stdout
     assert relayed.emulator.stats()["consent"] == 2  # none from the operator
+
+
+def test_failure_pages_in_chromium(relayed: GitOps, relay: Relay, tmp_path: Path) -> None:
+    # What a seller sees when the journey cannot end in a grant (docs/relay.md shows them).
+    declare_relayed(relayed, relay, [{"name": "acme-us", **US}, {"name": "acme-ca", **US}])
+    links = dict(line.split(": ", 1) for line in
+                 relayed.run("invite", "acme-us", "acme-ca").stdout.splitlines())
+    expiring = relayed.run("invite", "acme-ca", "--expires", "1s")
+    assert expiring.code == 0, expiring.output
+    shots = _screenshots(tmp_path)
+    with Chromium() as browser:
+        browser.open(links["acme-us"])
+        browser.click("a.button")
+        browser.click("form:nth-of-type(2) button")  # Deny
+        assert browser.url().startswith(f"{relay.url}/callback?")
+        assert "Authorization declined" in browser.html()
+        browser.screenshot(shots / "relay-declined.png")
+        browser.open(f"{relay.url}/i/not-a-link")
+        assert "This link is not valid" in browser.html()
+        browser.screenshot(shots / "relay-unknown.png")
+        time.sleep(1.1)  # the second invitation of acme-ca was valid for one second
+        browser.open(expiring.stdout.split(": ", 1)[1].strip())
+        assert "This link has expired" in browser.html()
+        browser.screenshot(shots / "relay-expired.png")
+    assert relayed.emulator.stats()["token"] == 0
