@@ -25,8 +25,8 @@ from spprov.const import SOPS_CONFIG, STATE_SUFFIX
 from spprov.declaration.sources import find_config_files, is_template, read_text, render_template
 from spprov.declaration.templateenv import TemplateVariables
 from spprov.errors import SpprovError, UsageError
-from spprov.model import Action, Desired, Plan, TokenCheck
-from spprov.reconcile.planner import REVOKED_REASON, build_plan
+from spprov.model import Action, Desired, ErrorKind, Failure, Plan, TokenCheck
+from spprov.reconcile.planner import REVOKED_REASON, Check, build_plan
 from spprov.render.plan import plan_json
 from spprov.repofiles import NotRegularFileError, read_regular
 from spprov.state.files import MAX_STATE_BYTES
@@ -84,10 +84,14 @@ class SavedPlan:
 
     def replay(self, files: RepositoryFiles, variables: TemplateVariables, desired: Desired,
                stored: StoredState, stored_apps: Collection[str] = ()) -> Plan:
-        """The saved plan, rebuilt from today's files; refused when it is stale."""
+        """The saved plan, rebuilt from today's files; refused when it is stale.
+
+        What ``--refresh`` found is carried over from the document, failed checks
+        included: a plan saved incomplete is rebuilt incomplete.
+        """
         refuse_if_stale(self, fingerprint(files, variables))
         plan = build_plan(desired, stored.records, self.generated_at,
-                          checks=_revoked_checks(self.document), only=self.options.only,
+                          checks=_saved_checks(self.document), only=self.options.only,
                           prune=self.options.prune, unreadable=stored.unreadable,
                           stored_apps=stored_apps)
         if _comparable(json.loads(plan_json(plan))) != _comparable(self.document):
@@ -207,10 +211,25 @@ def _parse(document: dict[str, Any], file: str) -> SavedPlan:
     return SavedPlan(file, generated_at, saved_options, prints, plan)
 
 
-def _revoked_checks(document: Mapping[str, Any]) -> dict[str, TokenCheck]:
-    """What --refresh found when the plan was made, read back from its reasons."""
-    return {change["name"]: TokenCheck.REVOKED for change in document.get("changes", [])
-            if REVOKED_REASON in change.get("reasons", ())}
+def _saved_checks(document: Mapping[str, Any]) -> dict[str, Check]:
+    """What --refresh found when the plan was made, read back from its reasons (revoked)
+    and its failures (a check that could not be made; blocked files are found again)."""
+    checks: dict[str, Check] = {}
+    for change in document.get("changes", []):
+        failure = change.get("failure")
+        if isinstance(failure, Mapping) and change.get("action") != Action.BLOCKED.value:
+            checks[change["name"]] = Failure(_kind(failure.get("kind")),
+                                             str(failure.get("message", "")))
+        elif REVOKED_REASON in change.get("reasons", ()):
+            checks[change["name"]] = TokenCheck.REVOKED
+    return checks
+
+
+def _kind(value: object) -> ErrorKind:
+    try:
+        return ErrorKind(str(value))
+    except ValueError:
+        return ErrorKind.PERMANENT
 
 
 def _comparable(document: Mapping[str, Any]) -> Any:

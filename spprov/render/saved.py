@@ -15,7 +15,7 @@ from typing import Any
 
 from spprov.escape import lines, log_line, markdown, printable
 from spprov.model import Action, Plan
-from spprov.render.facts import ACTIONS, iso_z
+from spprov.render.facts import ACTIONS, incomplete_clause, iso_z
 from spprov.render.markdown import plan_markdown
 from spprov.render.plan import plan_json
 from spprov.render.text import INDENT, SYMBOLS, plan_text
@@ -77,15 +77,36 @@ def show_json(view: SavedPlanView) -> str:
         "changed": list(view.changed),
         "generated_at": iso_z(view.generated_at),
         "options": view.options,
-        "apply": f"spprov apply {view.file}" if view.current else None,
+        "complete": view.plan is not None and not view.plan.has_failures(),
+        "apply": (f"spprov apply {view.file}" if view.current and view.plan is not None
+                  and not view.plan.has_failures() else None),
         "plan": plan,
     }
     return json.dumps(document, indent=2, ensure_ascii=False)
 
 
+def saved_line(file: str, plan: Plan, replan: str) -> str:
+    """What `spprov plan --out FILE` says once the plan is saved."""
+    incomplete = incomplete_clause(plan)
+    if incomplete is None:
+        return f"Saved the plan to {file}: `spprov apply {file}` carries out exactly this plan."
+    return (f"Saved the plan to {file}, incomplete ({incomplete}): `spprov apply {file}` "
+            f"will refuse it; fix what is listed, then run `{replan}` again.")
+
+
+def incomplete_refusal(file: str, plan: Plan, replan: str) -> str:
+    """Why `spprov apply FILE` refuses a saved plan made with failures (nothing is done)."""
+    return (f"the saved plan {file} is incomplete ({incomplete_clause(plan)}), so nothing "
+            f"was applied: fix what `spprov show {file}` lists, then run `{replan}` again")
+
+
 def _header(view: SavedPlanView) -> str:
     options = f", with {' '.join(view.option_words)}" if view.option_words else ""
     made = f"Saved plan {view.file} (made {iso_z(view.generated_at)}{options})"
+    incomplete = incomplete_clause(view.plan) if view.plan is not None else None
+    if view.current and incomplete is not None:
+        return (f"{made}: current but incomplete ({incomplete}); `spprov apply {view.file}` "
+                f"would refuse it: fix what is listed, then run `{view.replan}` again.")
     if view.current:
         return f"{made}: current; `spprov apply {view.file}` carries out exactly this plan."
     return (f"{made}: stale, {', '.join(view.changed)} since it was made; "

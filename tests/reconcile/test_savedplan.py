@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from tests.fixtures_gitops import EU, US, GitOps, tree_digest
+from tests.fixtures_gitops import EU, US, GitOps, authorized_repository, tree_digest
 
 PLAN = "spprov.plan.json"
 
@@ -211,3 +211,63 @@ def test_a_refresh_plan_repairs_what_it_found_revoked_and_holds_no_secret(
     repaired = gitops.run("apply", "--refresh", PLAN)
     assert repaired.code == 0, repaired.output
     assert "acme-us: repaired (authorized by " in repaired.stdout
+
+
+authorized = authorized_repository([{"name": "acme-a", **US}, {"name": "acme-b", **US}])
+WRONG_SECRET = {"SPPROV_APP_ACME_CLIENT_SECRET": "amzn1.oa2-cs.v1.wrong"}
+
+
+def _incomplete(what: str, options: str = "--refresh ") -> str:
+    return (f"spprov: the saved plan {PLAN} is incomplete ({what}), so nothing was applied: "
+            f"fix what `spprov show {PLAN}` lists, then run `spprov plan {options}--out "
+            f"{PLAN}` again\n")
+
+
+def test_a_plan_saved_with_failed_checks_is_refused_not_no_changes(authorized: GitOps) -> None:
+    planned = authorized.run("plan", "--refresh", "--out", PLAN, env=WRONG_SECRET)
+    assert planned.code == 1, planned.output
+    assert (f"Saved the plan to {PLAN}, incomplete (2 not checked): `spprov apply {PLAN}` "
+            f"will refuse it; fix what is listed, then run `spprov plan --refresh --out "
+            f"{PLAN}` again.") in planned.stderr
+    document = json.loads((authorized.repo / PLAN).read_text())
+    assert document["plan"]["summary"]["complete"] is False
+    before = tree_digest(authorized.repo)
+    authorized.emulator.reset_stats()
+    # With the right secret now: the checks were still not made when the plan was.
+    refused = authorized.run("apply", "--refresh", PLAN)
+    assert (refused.code, refused.stdout) == (1, ""), refused.output
+    assert refused.stderr == _incomplete("2 not checked")
+    assert "No changes" not in refused.output
+    assert tree_digest(authorized.repo) == before
+    assert authorized.emulator.stats()["total"] == 0
+    shown = authorized.run("show", PLAN)
+    assert shown.stdout.splitlines()[0].endswith(
+        f": current but incomplete (2 not checked); `spprov apply {PLAN}` would refuse it: "
+        f"fix what is listed, then run `spprov plan --refresh --out {PLAN}` again.")
+    assert "Plan incomplete: 2 not checked; nothing else to do." in shown.stdout
+    assert json.loads(authorized.run("show", PLAN, "--json").stdout)["apply"] is None
+    # A complete plan made again is applied as it says.
+    assert authorized.run("plan", "--refresh", "--out", PLAN).code == 0
+    applied = authorized.run("apply", "--refresh", PLAN)
+    assert applied.code == 0, applied.output
+    assert "No changes. 2 credentials are up to date." in applied.stdout
+
+
+def test_a_plan_saved_with_a_blocked_file_is_refused_before_any_consent(
+        authorized: GitOps) -> None:
+    path = authorized.state_file("acme-a")
+    path.write_text(f"<<<<<<< HEAD\n{path.read_text()}=======\n>>>>>>> branch\n")
+    authorized.declare([{"name": "acme-a", **US}, {"name": "acme-b", **US},
+                        {"name": "acme-c", **US}])
+    planned = authorized.run("plan", "--out", PLAN)
+    assert planned.code == 1, planned.output
+    assert f"Saved the plan to {PLAN}, incomplete (1 blocked (state file unreadable))" in (
+        planned.stderr)
+    before = tree_digest(authorized.repo)
+    authorized.emulator.reset_stats()
+    refused = authorized.run("apply", PLAN)
+    assert (refused.code, refused.stdout) == (1, ""), refused.output
+    assert refused.stderr == _incomplete("1 blocked (state file unreadable)", "")
+    assert tree_digest(authorized.repo) == before
+    assert authorized.emulator.stats()["total"] == 0  # acme-c's consent was not started
+    assert not authorized.state_file("acme-c").exists()

@@ -20,6 +20,7 @@ from spprov.reconcile.apply import Applier, exit_code
 from spprov.render.applyreport import apply_json, apply_markdown
 from spprov.render.outcomes import interrupted_text, outcome_line, summary_line, waiting_text
 from spprov.render.plan import plan_text
+from spprov.render.saved import incomplete_refusal
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,9 @@ def command(ctx: click.Context, yes: bool, prune: bool, non_interactive: bool,
             plan = saved.replay(workspace.context, workspace.template_variables(),
                                 workspace.desired, workspace.store.reader.read_all(),
                                 workspace.store.files.stored_apps())
+            if plan.has_failures():  # a plan made incomplete is not carried out in part
+                raise UsageError(incomplete_refusal(saved.file, plan,
+                                                    saved.options.replan(saved.file)))
         else:
             plan = plan_for(workspace, utc_now(), only, refresh, prune, concurrency)
         return _apply(workspace, plan, run)

@@ -11,6 +11,7 @@ from spprov.errors import ExitCode
 from spprov.model import Plan
 from spprov.reconcile import savedplan
 from spprov.render.plan import plan_json, plan_markdown, plan_text
+from spprov.render.saved import saved_line
 
 
 @click.command("plan")
@@ -55,4 +56,4 @@ def command(ctx: click.Context, as_json: bool, markdown: bool, detailed_exitcode
 def _save(context: ctxmod.Context, out: str, plan: Plan, options: savedplan.Options,
           prints: dict[str, str]) -> None:
     savedplan.save(context.here / out, plan, options, prints)
-    context.err(f"Saved the plan to {out}: `spprov apply {out}` carries out exactly this plan.")
+    context.err(saved_line(out, plan, options.replan(out)))
