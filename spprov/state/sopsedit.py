@@ -2,7 +2,9 @@
 
 Only the ``age:`` value of the chosen creation rules is rewritten (found by the YAML
 parser's positions, so the rest of the file, comments included, stays byte for byte);
-full-line comments inside that value are kept above its items. The result is the block
+comments inside that value are kept above its items. The value may be what ``spprov init``
+writes (``age: >-``), comma-separated text, a block or flow list, or the ``age:`` list of
+the rule's one key group. The result is the block
 list sops reads since 3.9::
 
     age:
@@ -21,7 +23,7 @@ from spprov.const import SOPS_CONFIG
 from spprov.errors import StateError
 from spprov.repofiles import NotRegularFileError, read_regular_text
 from spprov.state.lock import write_atomically
-from spprov.state.trust import MAX_CONFIG_BYTES, TrustRoot
+from spprov.state.trust import MAX_CONFIG_BYTES, TrustRoot, key_fields
 
 Edit = Callable[[list[str]], list[str]]
 
@@ -39,23 +41,59 @@ def read(repo_root: Path) -> str:
 
 
 def edited(text: str, rules: Collection[int], edit: Edit) -> str:
-    """``text`` with the ``age:`` value of each rule in ``rules`` replaced by ``edit``'s list."""
+    """``text`` with the ``age:`` value of each rule in ``rules`` replaced by ``edit``'s list
+    (in the rule's one key group when it has ``key_groups``)."""
     spans = []
     root = TrustRoot.from_text(text)
     for index in sorted(rules):
-        key, value = _age_nodes(text, index)
-        current = _listed(root.rules[index].get("age"))
-        spans.append((key, value, edit(current)))
-    for key, value, recipients in reversed(spans):
-        start, end = key.start_mark.index, value.end_mark.index
+        key, value, flow = _age_nodes(text, index)
+        where = f"{SOPS_CONFIG}: creation rule {index + 1}"
+        current = _listed(key_fields(root.rules[index], where).get("age"))
+        if flow:  # inside `{...}` only a flow list can stand
+            spans.append((key, value.end_mark.index, None, edit(current)))
+        else:
+            spans.append((key, _value_end(text, value), value, edit(current)))
+    for key, end, block, recipients in reversed(spans):
+        start = key.start_mark.index
+        if block is None:
+            text = f"{text[:start]}age: [{', '.join(recipients)}]{text[end:]}"
+            continue
         indent = " " * (key.start_mark.column + 2)
-        comments = [line.strip() for line in text[start:end].splitlines()
-                    if line.strip().startswith("#")]
+        comments = [comment for line in text[start:end].splitlines()
+                    if (comment := _comment(line))]
         lines = ["age:", *(f"{indent}{c}" for c in comments),
                  *(f"{indent}- {r}" for r in recipients)]
-        tail = "\n" if text[end - 1:end] == "\n" else ""
-        text = text[:start] + "\n".join(lines) + tail + text[end:]
+        text = text[:start] + "\n".join(lines) + text[end:]
     return text
+
+
+def _comment(line: str) -> str:
+    """The comment on a line of the ``age:`` value (recipients hold no ``#``), or ''."""
+    stripped = line.strip()
+    if stripped.startswith("#"):
+        return stripped
+    return stripped[stripped.index(" #") + 1:] if " #" in stripped else ""
+
+
+def _value_end(text: str, value: Any) -> int:
+    """Where the value's last line ends (before its line break).
+
+    The parser's end mark of a block list, or of a folded value, lies past its last line:
+    at the next key, after the comments and indentation before it. Those belong to what
+    follows, so the value ends with the last line holding its own text; a comment after it
+    on that line goes with it.
+    """
+    last = value
+    while last.id in ("sequence", "mapping") and last.value and not last.flow_style:
+        last = last.value[-1][1] if last.id == "mapping" else last.value[-1]
+    end: int = last.end_mark.index
+    while end > value.start_mark.index and text[end - 1] in " \t\r\n":
+        end -= 1
+    line_end = text.find("\n", end)
+    rest = text[end:] if line_end == -1 else text[end:line_end]
+    if not rest.strip() or rest.strip().startswith("#"):
+        end = len(text) if line_end == -1 else line_end
+    return end
 
 
 def save(repo_root: Path, text: str) -> None:
@@ -72,19 +110,25 @@ def _listed(value: object) -> list[str]:
     return [part for item in items for part in str(item).replace(",", " ").split()]
 
 
-def _age_nodes(text: str, index: int) -> tuple[Any, Any]:
-    """The key and value nodes (with their positions) of rule ``index``'s ``age:``."""
+def _age_nodes(text: str, index: int) -> tuple[Any, Any, bool]:
+    """The key and value nodes (with their positions) of rule ``index``'s ``age:`` (in its
+    key group when it has ``key_groups``: a list of one mapping, as ``key_fields`` checked),
+    and whether they stand in a flow mapping (``{age: ...}``)."""
     documents = yamlfile.compose_untyped(text)
     rules = _value_of(documents[0] if documents else None, "creation_rules")
     if rules is None or rules.id != "sequence" or index >= len(rules.value):
         raise StateError(f"{SOPS_CONFIG}: no creation rule {index + 1}")
-    rule = rules.value[index]
-    if rule.id == "mapping":
-        for key, value in rule.value:
+    holder = rule = rules.value[index]
+    groups = _value_of(rule, "key_groups")
+    if groups is not None and groups.id == "sequence" and groups.value:
+        holder = groups.value[0]
+    if holder.id == "mapping":
+        for key, value in holder.value:
             if key.id == "scalar" and key.value == "age":
-                return key, value
+                return key, value, bool(holder.flow_style)
+    where = "its key group" if holder is not rule else "it"
     raise StateError(f"{SOPS_CONFIG}: creation rule {index + 1} has no `age:` key; add one "
-                     "(spprov encrypts state for age recipients)")
+                     f"to {where} (spprov encrypts state for age recipients)")
 
 
 def _value_of(node: Any, name: str) -> Any:

@@ -130,7 +130,8 @@ class TrustRoot:
         """Every key type (as a state file's ``sops:`` block names it) a rule uses; age
         always, so that sops can find the person's identity."""
         found = {service for rule in self.rules
-                 for field, (service, _) in RULE_SERVICES.items() if _split(rule.get(field))}
+                 for field, (service, _) in RULE_SERVICES.items()
+                 if _split(_fields_or_empty(rule).get(field))}
         return tuple(sorted(found | {"age"}))
 
     def rule_index(self, relative: str) -> int | None:
@@ -164,16 +165,12 @@ class TrustRoot:
         index = self.rule_index(relative)
         if index is None:
             raise StateError(f"no creation rule in {SOPS_CONFIG} matches {relative}: {_NO_RULE}")
-        rule = self.rules[index]
         where = f"{SOPS_CONFIG}: creation rule {index + 1}"
-        if rule.get("key_groups"):
-            raise StateError(f"{where} uses key_groups: spprov writes state for the keys of "
-                             "a rule's age, pgp, kms, gcp_kms, azure_keyvault and "
-                             "hc_vault_transit_uri entries only")
+        fields = key_fields(self.rules[index], where)
         keys: dict[str, frozenset[str]] = {}
         flags: list[str] = []
         for field, (service, flag) in RULE_SERVICES.items():
-            values = _split(rule.get(field))
+            values = _split(fields.get(field))
             if field == "age":
                 values = [check_recipient(value, where) for value in values]
             if values:
@@ -182,6 +179,41 @@ class TrustRoot:
         if not keys:
             raise StateError(f"{where} names no key (age: ...): {_NO_RULE}")
         return TrustedRule(index, keys, tuple(flags))
+
+
+# What a key group may hold for spprov: lists of age recipients and PGP fingerprints (sops's
+# key groups spell KMS, GCP, Azure and Vault keys as mappings, which spprov does not read).
+GROUP_FIELDS = ("age", "pgp")
+
+
+def key_fields(rule: Mapping[str, Any], where: str) -> Mapping[str, Any]:
+    """Where a rule's keys are written: the rule itself, or its one key group.
+
+    sops ignores a rule's own keys when it has ``key_groups``, and shares the data key out
+    among several groups (Shamir); spprov writes every state file for one set of keys, so a
+    rule of one key group is read as that group, and more than one is refused.
+    """
+    groups = rule.get("key_groups")
+    if not groups:
+        return rule
+    if not isinstance(groups, list) or len(groups) != 1 or not isinstance(groups[0], dict):
+        count = len(groups) if isinstance(groups, list) else "malformed"
+        raise StateError(f"{where} has {count} key_groups: spprov writes state for one group "
+                         "of keys (write them under one key group, or as the rule's own "
+                         "`age:` list)")
+    group = groups[0]
+    other = sorted(str(key) for key in group if key not in GROUP_FIELDS)
+    if other:
+        raise StateError(f"{where}: its key group names {', '.join(other)}: spprov reads "
+                         "age and pgp in a key group (write other keys in the rule itself)")
+    return group
+
+
+def _fields_or_empty(rule: Mapping[str, Any]) -> Mapping[str, Any]:
+    try:
+        return key_fields(rule, "")
+    except StateError:
+        return {}
 
 
 MAX_PATH_REGEX_CHARS = 4096

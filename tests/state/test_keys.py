@@ -150,3 +150,66 @@ def test_stray_text_in_the_recipients_is_one_clear_line(spprov: RunSpprov, repo:
     assert (f"    age:\n      - {age_identity.recipient}\n      - {teammate.recipient}\n"
             in (repo / ".sops.yaml").read_text())
     assert can_decrypt(repo, US, teammate)
+
+
+RULE = ("  - path_regex: ^state/(credentials|apps)/[^/]+\\.sops\\.yaml$\n"
+        "    encrypted_regex: ^(refresh_token|client_secret)$\n")
+# Each way of writing the recipients spprov or a person writes; {me} is this test's own
+# recipient, {mate} a teammate's. The first is what `spprov init` writes.
+FORMS = {
+    "init": "creation_rules:\n" + RULE + "    age: >-\n      {me}\n",
+    "age before other keys": ("creation_rules:\n  - path_regex: ^state/\n    age: >-\n"
+                              "      {me}\n    encrypted_regex: ^(refresh_token)$\n"),
+    "comma-separated": ("creation_rules:\n  - path_regex: ^state/\n    age: {me},{mate}  # us\n"
+                        "    encrypted_regex: ^(refresh_token)$\n"),
+    "comma-separated, spaced": "creation_rules:\n" + RULE + "    age: '{me}, {mate}'\n",
+    "block list": ("creation_rules:\n  - path_regex: ^state/\n    age:\n      # me\n"
+                   "      - {me}\n    # next: what is encrypted\n"
+                   "    encrypted_regex: ^(refresh_token)$\n"),
+    "indentless list": "creation_rules:\n- path_regex: ^state/\n  age:\n  - {me}\n  - {mate}\n",
+    "flow list": "creation_rules:\n" + RULE + "    age: [{me}, {mate}]\n",
+    "key_groups": ("creation_rules:\n  - path_regex: ^state/\n    key_groups:\n"
+                   "      - age:\n          - {me}\n    encrypted_regex: ^(refresh_token)$\n"),
+    "key_groups, flow": "creation_rules:\n" + RULE + "    key_groups: [{{age: [{me}, {mate}]}}]\n",
+}
+
+
+@pytest.mark.parametrize("form", list(FORMS))
+def test_add_and_remove_in_either_order_on_every_form(
+        spprov: RunSpprov, state_repo: Path, store: StateStore, age_identity: AgeIdentity,
+        tmp_path: Path, form: str) -> None:
+    mate = make_identity(tmp_path / "mate" / "keys.txt")
+    text = FORMS[form].format(me=age_identity.recipient, mate=mate.recipient)
+    (state_repo / ".sops.yaml").write_text(text)
+    store.writer.write(make_record(), Secret(TOKEN))
+    store.writer.set_app_secret("acme", Secret(SECRET), datetime(2026, 11, 1, tzinfo=UTC))
+    third = make_identity(tmp_path / "third" / "keys.txt")
+    starts_with_mate = mate.recipient in text
+
+    def run(*args: str) -> str:
+        result = spprov(*args, cwd=state_repo)
+        assert (result.code, result.stderr) == (0, ""), result.output
+        return result.stdout
+
+    def readers() -> set[str]:
+        return {who.recipient for who in (age_identity, mate, third)
+                if all(can_decrypt(state_repo, file, who) for file in (US, APP))}
+
+    steps = ([("remove", mate), ("add", mate), ("add", third), ("remove", third)]
+             if starts_with_mate else
+             [("add", mate), ("remove", mate), ("add", mate), ("add", third),
+              ("remove", third)])
+    expected = {age_identity.recipient} | ({mate.recipient} if starts_with_mate else set())
+    for verb, who in steps:
+        rekeyed = "rekeyed" if verb == "add" else "rekeyed with a new data key"
+        assert run("keys", verb, who.recipient) == (
+            f"{verb}{'ed' if verb == 'add' else 'd'} {who.recipient} in .sops.yaml\n"
+            f"{rekeyed} {US}\n{rekeyed} {APP}\n")
+        expected = expected | {who.recipient} if verb == "add" else expected - {who.recipient}
+        assert readers() == expected, (verb, (state_repo / ".sops.yaml").read_text())
+        assert run("keys", "list").endswith("all 2 state files match .sops.yaml\n")
+    final = (state_repo / ".sops.yaml").read_text()
+    assert final.count("path_regex:") == 1 and final.endswith("\n")
+    for comment in ("# us", "# me", "# next: what is encrypted"):
+        assert (comment in final) == (comment in text), final
+    assert store.reader.decrypt("acme-us").refresh_token.reveal() == TOKEN

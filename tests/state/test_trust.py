@@ -66,10 +66,26 @@ def test_a_bad_recipient_is_one_clear_line(value: str, shown: str) -> None:
         "line, see `spprov keys add`)")
 
 
-def test_key_groups_and_missing_rules_are_refused() -> None:
-    groups = "creation_rules:\n  - path_regex: ^state/\n    key_groups:\n      - age: [x]\n"
-    with pytest.raises(StateError, match="creation rule 1 uses key_groups"):
-        TrustRoot.from_text(groups).rule_for(PATH)
+def test_one_key_group_is_read_as_the_rule_and_more_are_refused() -> None:
+    one = f"creation_rules:\n  - path_regex: ^state/\n    key_groups:\n      - age: [{AGE}]\n"
+    rule = TrustRoot.from_text(one).rule_for(PATH)
+    assert (rule.recipients, rule.flags) == ({AGE}, ("--age", AGE))
+    # sops ignores a rule's own keys when it has key groups; so does spprov.
+    ignored = one.replace("    key_groups:", f"    kms: {ARN}\n    key_groups:")
+    assert TrustRoot.from_text(ignored).rule_for(PATH).services == {"age"}
+    two = one + f"      - age: [{AGE}]\n"
+    with pytest.raises(StateError, match=re.escape(
+            ".sops.yaml: creation rule 1 has 2 key_groups: spprov writes state for one group "
+            "of keys (write them under one key group, or as the rule's own `age:` list)")):
+        TrustRoot.from_text(two).rule_for(PATH)
+    kms = one + f"        kms: [{{arn: {ARN}}}]\n"
+    with pytest.raises(StateError, match=re.escape(
+            ".sops.yaml: creation rule 1: its key group names kms: spprov reads age and pgp "
+            "in a key group (write other keys in the rule itself)")):
+        TrustRoot.from_text(kms).rule_for(PATH)
+
+
+def test_missing_rules_are_refused() -> None:
     with pytest.raises(StateError, match=re.escape(
             f"no creation rule in .sops.yaml matches {PATH}: run `spprov init`")):
         TrustRoot.from_text("creation_rules:\n  - path_regex: ^other/\n    age: x\n"
