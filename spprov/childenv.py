@@ -7,6 +7,8 @@ gets what it needs and no more:
 - **sops** gets an allow-list: what finds programs, home, locale and temporary files, and
   the variables of the key types the trusted ``.sops.yaml`` rule uses (age by default), so
   PGP, KMS and Vault credentials are not passed unless the rule uses that key type;
+- **git** (reading a base revision) gets what finds programs, home and locale, and Git's own
+  configuration variables;
 - **the browser** (``BROWSER`` or the system's default) gets the environment a desktop
   program needs, minus every variable that is, or names, a secret: it renders a web page
   and has no use for a key or a token.
@@ -57,6 +59,25 @@ def for_sops(environ: Mapping[str, str], key_types: tuple[str, ...] = ("age",)
                                      for p in KEY_TYPE_VARIABLES.get(kind, ()))
     return {name: value for name, value in environ.items()
             if name in SOPS_VARIABLES or name.startswith(prefixes)}
+
+
+GIT_VARIABLES = frozenset({
+    "PATH", "HOME", "USER", "LOGNAME", "LANG", "LANGUAGE", "TZ", "TMPDIR", "TEMP", "TMP",
+    "XDG_CONFIG_HOME", "SYSTEMROOT", "USERPROFILE",
+    # How CI runners mark a checkout as safe (`safe.directory`) without a config file.
+    "GIT_CONFIG_COUNT", "GIT_CONFIG_GLOBAL", "GIT_CONFIG_NOSYSTEM",
+})
+_GIT_CONFIG_ENTRY = re.compile(r"GIT_CONFIG_(KEY|VALUE)_\d+\Z")
+
+
+def for_git(environ: Mapping[str, str]) -> dict[str, str]:
+    """The environment of a read-only Git command (reading the base revision): what finds
+    programs, home and locale, and Git's own configuration variables; no token, no
+    ``GIT_DIR`` of a hook, and never a prompt."""
+    kept = {name: value for name, value in environ.items()
+            if name in GIT_VARIABLES or name.startswith("LC_")
+            or _GIT_CONFIG_ENTRY.match(name)}
+    return {**kept, "GIT_TERMINAL_PROMPT": "0", "GIT_OPTIONAL_LOCKS": "0"}
 
 
 def for_browser(environ: Mapping[str, str]) -> dict[str, str]:

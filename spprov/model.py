@@ -240,6 +240,43 @@ class KeyChange:
 
 
 @dataclass(frozen=True)
+class TrustChange:
+    """What a pull request changes in the trust root (``.sops.yaml``) of its base."""
+
+    change: str  # "add" (the pull request's .sops.yaml has it, the base not) or "remove"
+    kind: str  # "recipient", "key service", "rule", "setting" or "unreadable"
+    value: str  # the recipient; "hc_vault URL"; a rule's settings; "name: value"
+    rule: str  # the path_regex of the rule it belongs to ("" for top-level settings)
+
+
+@dataclass(frozen=True)
+class AppChange:
+    """An app whose declared fields differ from the base revision's declaration."""
+
+    app: str
+    change: str  # "add", "remove" or "update"
+    fields: tuple[tuple[str, str | None, str | None], ...]  # (field, at base, now) as JSON
+
+
+@dataclass(frozen=True)
+class Review:
+    """A plan made against a base revision (a pull request's target branch): where trust
+    came from, and what the pull request changes in it and in the apps."""
+
+    ref: str  # the revision as named: origin/main
+    commit: str
+    source: str | None  # the CI variable that named it, or None for --base
+    trust: tuple[TrustChange, ...] = ()
+    apps: tuple[AppChange, ...] = ()
+    problems: tuple[str, ...] = ()  # what could not be compared, one line each
+
+    def has_changes(self) -> bool:
+        """Whether the pull request changes the trust root or an app (or could not be
+        compared: never "no changes" for what was not checked)."""
+        return bool(self.trust or self.apps or self.problems)
+
+
+@dataclass(frozen=True)
 class Plan:
     """Every credential's change, sorted by name; noops included."""
 
@@ -250,6 +287,7 @@ class Plan:
     app_moves: tuple[AppMove, ...] = ()
     # What a reader should know that is no change: e.g. a `moved` entry that matches nothing.
     notes: tuple[str, ...] = ()
+    review: Review | None = None  # made against a base revision (--base)
 
     def is_pending(self, change: Change) -> bool:
         """Whether apply would carry this change out (orphans only with prune)."""
@@ -282,6 +320,7 @@ class Plan:
         """Whether apply would change anything, or .sops.yaml differs from the state files
         (what --detailed-exitcode reports)."""
         return (bool(self.keys) or bool(self.app_moves)
+                or (self.review is not None and self.review.has_changes())
                 or any(self.is_pending(c) for c in self.changes))
 
     def blocked(self) -> tuple[Change, ...]:

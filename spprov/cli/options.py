@@ -35,6 +35,14 @@ def refresh_option(function: F) -> F:
                              "revoked ones are planned as repair.")(function)
 
 
+def base_option(function: F) -> F:
+    """--base REF: read the trust root from this Git revision (a pull request's base)."""
+    return click.option("--base", metavar="REF", default=None,
+                        help="Read the trust root (.sops.yaml) from this Git revision, not "
+                             "the working tree; in a GitHub or GitLab pull/merge request "
+                             "job it defaults to the target branch.")(function)
+
+
 def parse_time(value: str, option: str = "--at") -> datetime:
     """An ISO 8601 date or time; naive values are UTC."""
     try:

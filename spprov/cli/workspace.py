@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from spprov.reconcile.invitations import Inviter
     from spprov.relay.client import RelayClient
     from spprov.state.invitations import InvitationRecords
+    from spprov.state.revision import Base
     from spprov.state.store import StateStore
 
 
@@ -72,6 +73,9 @@ class Workspace:
         self._lwa: LwaClient | None = None
         self._relays: dict[str, RelayClient] = {}
         self._relays_lock = threading.Lock()
+        # The revision the trust root comes from (`--base`, spprov.cli.reviewbase); set
+        # before the store is first used.
+        self.base: Base | None = None
 
     @cached_property
     def desired(self) -> Desired:
@@ -98,7 +102,7 @@ class Workspace:
                               on_wait=echo_err)
         return StateStore(self.context.directory, self.context.state_dir, self.environ,
                           lock=lock, lock_timeout=self.context.lock_timeout,
-                          ask_passphrase=passphrase_asker(self.environ))
+                          ask_passphrase=passphrase_asker(self.environ), base=self.base)
 
     def lwa(self) -> LwaClient:
         """The one HTTP client of this run (routed by SPPROV_AMAZON_URL)."""
@@ -230,6 +234,14 @@ def plan_for(workspace: Workspace, now: datetime, only: Collection[str] = (),
     plan = build_plan(desired, records, now, checks=checks, only=only, prune=prune,
                       unreadable=stored.unreadable, keys=keys,
                       stored_apps=workspace.store.files.stored_apps())
+    if workspace.base is not None:
+        from dataclasses import replace
+
+        from spprov.usecases.review import review
+
+        plan = replace(plan, review=review(workspace.store, workspace.base,
+                                           workspace.context.config_path(), desired,
+                                           workspace.template_variables()))
     return with_invitations(workspace, plan, now)
 
 

@@ -96,9 +96,12 @@ def _complete_summary(plan: Plan) -> str:
         verb = "is" if noops == 1 else "are"
         return (f"No changes. {plural(noops, 'credential')} {verb} up to date"
                 f"{orphan_clause}.")
-    if plan.keys and not plan.pending():
-        return (f"Plan: {plural(len(plan.keys), 'key change')} (run `spprov rekey`); "
-                f"no credential changes{orphan_clause}.")
+    review = _review_clause(plan)
+    if not plan.pending() and (plan.keys or review):
+        what = [f"{plural(len(plan.keys), 'key change')} (run `spprov rekey`)"] \
+            if plan.keys else []
+        what += [review] if review else []
+        return f"Plan: {'; '.join(what)}; no credential changes{orphan_clause}."
     deletes = counts[Action.DELETE] if plan.prune else 0
     parts = [f"{counts[a] if a is not Action.DELETE else deletes} to {a}" for a in ACTIONS]
     moves = move_count(plan)
@@ -108,8 +111,19 @@ def _complete_summary(plan: Plan) -> str:
     verb = "needs" if people == 1 else "need"
     if plan.keys:
         orphan_clause += f"; {plural(len(plan.keys), 'key change')} (run `spprov rekey`)"
+    if review:
+        orphan_clause += f"; {review}"
     return (f"Plan: {', '.join(parts)}{orphan_clause}; "
             f"{people} {verb} a person's authorization.")
+
+
+def _review_clause(plan: Plan) -> str:
+    """``2 trust-root changes, 1 app changed against origin/main``, or "" without any."""
+    if plan.review is None or not plan.review.has_changes():
+        return ""
+    from spprov.render.review import review_clause  # noqa: PLC0415 - it imports this module
+
+    return review_clause(plan.review)
 
 
 def key_line(key: KeyChange) -> str:

@@ -11,7 +11,8 @@ import json
 from spprov.escape import html_text, markdown
 from spprov.escape import lines as composed_output
 from spprov.hints import authorize_command
-from spprov.model import Action, Change, Plan
+from spprov.model import Action, Change, Plan, Review
+from spprov.render import review as reviewed
 from spprov.render.facts import (
     ACTIONS,
     KEYS_HEADING,
@@ -31,6 +32,8 @@ def plan_markdown(plan: Plan) -> str:
     parts = [HEADING, escape(summary_line(plan))]
     if plan.keys:
         parts.append(keys_table(plan))
+    if plan.review is not None:
+        parts += review_parts(plan.review)
     for action in (*ACTIONS, Action.MOVE):
         changes = [c for c in plan.changes if c.action is action and plan.is_pending(c)]
         if changes:
@@ -69,6 +72,28 @@ def keys_table(plan: Plan) -> str:
         line, _, files = key_line(key).partition(" (")
         rows.append(f"| {escape(line)} | {escape(files.removesuffix(')'))} |")
     return "\n".join(rows)
+
+
+def review_parts(review: Review) -> list[str]:
+    """``### trust root`` (always, with a base) and ``### apps changed`` (when any)."""
+    rows = ["### trust root", "", escape(reviewed.trust_heading(review))]
+    if review.trust or review.problems:
+        rows += ["", "| change | rule |", "|---|---|"]
+        for change in review.trust:
+            line = reviewed.trust_line(change).split(" (rule ", 1)[0]
+            rows.append(f"| {escape(line)} | {escape(reviewed.shown(change.rule) or '-')} |")
+        rows += [f"| ! {escape(problem)} | - |" for problem in review.problems]
+    parts = ["\n".join(rows)]
+    if review.apps:
+        apps = [f"### apps changed ({len(review.apps)})", "", escape(reviewed.apps_heading(review)),
+                "", "| app | field | at base | now |", "|---|---|---|---|"]
+        for app in review.apps:
+            for field, before, after in app.fields:
+                apps.append(f"| {escape(reviewed.app_line(app))} | {escape(field)} | "
+                            f"{escape(reviewed.shown(before) if before else '(none)')} | "
+                            f"{escape(reviewed.shown(after) if after else '(none)')} |")
+        parts.append("\n".join(apps))
+    return parts
 
 
 def table(title: str, changes: list[Change]) -> str:

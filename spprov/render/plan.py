@@ -13,6 +13,7 @@ from typing import Any
 from spprov.model import Action, Change, Plan
 from spprov.render.facts import ACTIONS, facts, field_change, iso_z, move_count
 from spprov.render.markdown import plan_markdown
+from spprov.render.review import review_json
 from spprov.render.text import plan_text
 
 __all__ = ["FORMAT_VERSION", "plan_document", "plan_json", "plan_markdown", "plan_text"]
@@ -37,6 +38,7 @@ def plan_document(plan: Plan) -> dict[str, Any]:
                   "state_files": key.files} for key in plan.keys],
         "app_moves": [{"from": m.source, "to": m.target} for m in plan.app_moves],
         "notes": list(plan.notes),
+        "review": review_json(plan.review),
     }
 
 
@@ -50,6 +52,8 @@ def _summary(plan: Plan) -> dict[str, Any]:
     summary["noop"] = counts[Action.NOOP]
     summary["needs_person"] = len(plan.needs_person())
     summary["key_changes"] = len(plan.keys)
+    summary["review_changes"] = (len(plan.review.trust) + len(plan.review.apps)
+                                 + len(plan.review.problems)) if plan.review else 0
     summary["has_changes"] = plan.has_changes()
     summary["blocked"] = len(plan.blocked())
     summary["unchecked"] = len(plan.unchecked())

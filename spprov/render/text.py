@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 
 from spprov.escape import lines, printable
-from spprov.model import Action, AppMove, Change, Plan
+from spprov.model import Action, AppMove, Change, Plan, Review
+from spprov.render import review as reviewed
 from spprov.render.facts import (
     KEYS_HEADING,
     NOTE_PREFIX,
@@ -58,11 +59,30 @@ def plan_text(plan: Plan, color: bool) -> str:
     if plan.keys:
         sections.append("\n".join([KEYS_HEADING + ":"]
                                    + [f"  {printable(key_line(key))}" for key in plan.keys]))
+    if plan.review is not None:
+        sections += review_sections(plan.review)
     if plan.notes:
         sections.append("\n".join(f"{NOTE_PREFIX}{printable(note)}" for note in plan.notes))
     summary = summary_line(plan)
     sections.append(styled(summary, bold=True) if color else summary)
     return lines("\n\n".join(sections))
+
+
+def review_sections(review: Review) -> list[str]:
+    """The Trust root section (always, with a base), the Apps section (when an app
+    changed) and what could not be compared."""
+    trust = [reviewed.trust_heading(review)]
+    trust += [f"  {printable(reviewed.trust_line(change))}" for change in review.trust]
+    trust += [f"  ! {printable(problem)}" for problem in review.problems]
+    sections = ["\n".join(trust)]
+    if review.apps:
+        apps = [reviewed.apps_heading(review)]
+        for change in review.apps:
+            apps.append(f"  {printable(reviewed.app_line(change))}")
+            apps += [f"{INDENT}{printable(reviewed.field_line(*field))}"
+                     for field in change.fields]
+        sections.append("\n".join(apps))
+    return sections
 
 
 def app_move_block(move: AppMove, color: bool = False) -> str:

@@ -8,6 +8,11 @@ service .sops.yaml does not use is refused before sops could contact that servic
 every kind of invocation (encrypt, decrypt, set, unset, rotate, updatekeys), and whatever
 sops writes is checked against the same rule before a caller may keep it.
 
+With a base revision (``--base``, a pull request's review) the trust root is the base's,
+so a key service that only the pull request's ``.sops.yaml`` names is refused the same way;
+sops then only decrypts, and with an empty configuration (``--config /dev/null``): it never
+reads the working tree's ``.sops.yaml`` either.
+
 Secrets reach sops on stdin only (``--value-stdin``, ``encrypt`` from stdin with
 ``--filename-override``); decrypted data comes back on a pipe. sops runs with the
 repository root as working folder, so it finds ``.sops.yaml`` and matches its
@@ -261,6 +266,12 @@ class SopsRunner:
              stdin: Secret | None = None) -> subprocess.CompletedProcess[bytes]:
         """The one place sops runs: for a cleared file only."""
         self._check_files(cleared)
+        base = self._trusted.base
+        if base is not None:
+            if args[:1] != ["decrypt"]:
+                raise SopsError(f"{cleared.shown}: a review against {base.ref} only reads "
+                                "state; run this without --base")
+            args = ["--config", os.devnull, *args]
         command = [str(self._binary()), *args]
         log.debug("sops %s", " ".join(args))
         try:

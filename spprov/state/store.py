@@ -19,6 +19,7 @@ from spprov.state.agekeys import AskPassphrase
 from spprov.state.files import StateFiles
 from spprov.state.lock import RepositoryLock
 from spprov.state.reader import StateReader
+from spprov.state.revision import Base
 from spprov.state.sops import SopsRunner
 from spprov.state.sopsreader import SopsReader
 from spprov.state.trusted import Trust
@@ -30,9 +31,12 @@ class StateStore:
 
     def __init__(self, repo_root: Path, state_dir: Path, environ: Mapping[str, str],
                  lock: RepositoryLock | None = None, lock_timeout: float = 0.0,
-                 ask_passphrase: AskPassphrase | None = None) -> None:
+                 ask_passphrase: AskPassphrase | None = None, base: Base | None = None,
+                 ) -> None:
+        """``base``: the revision the trust root is read from (a pull request's review);
+        None reads it from the working tree."""
         self.files = StateFiles(repo_root, state_dir)
-        self.trust = Trust(self.files.repo_root, self.files.display)
+        self.trust = Trust(self.files.repo_root, self.files.display, base)
         runner = SopsRunner(self.files.repo_root, environ, self.trust)
         self.reader = StateReader(self.files, self.trust, SopsReader(environ, ask_passphrase),
                                   runner)

@@ -10,6 +10,7 @@ before sops could contact it. Which fields are encrypted is spprov's decision, n
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -22,8 +23,9 @@ from spprov import yamlfile
 from spprov.const import SOPS_CONFIG
 from spprov.errors import SpprovError, StateError
 from spprov.escape import excerpt
-from spprov.model import KeyChange
+from spprov.model import KeyChange, TrustChange
 from spprov.repofiles import NotRegularFileError, read_regular_text
+from spprov.state.revision import Base
 from spprov.state.sopsyaml import load_mapping
 
 SECRET_KEYS = ("refresh_token", "client_secret")
@@ -91,40 +93,44 @@ RECIPIENT_EXCERPT_CHARS = 70  # an age recipient is 62
 class TrustRoot:
     """The parsed ``.sops.yaml`` of one repository."""
 
-    def __init__(self, rules: Sequence[Mapping[str, Any]]) -> None:
+    def __init__(self, rules: Sequence[Mapping[str, Any]],
+                 settings: Mapping[str, Any] | None = None) -> None:
         self.rules = rules
+        self.settings = settings or {}  # every top-level key but creation_rules
         self._compiled: dict[int, Any] = {}
 
     @classmethod
-    def load(cls, repo_root: Path) -> TrustRoot:
-        """Read ``.sops.yaml``; a missing or malformed one is one clear line."""
-        path = repo_root / SOPS_CONFIG
-        try:
-            text = read_regular_text(path, MAX_CONFIG_BYTES)
-        except FileNotFoundError:
-            return cls([])
-        except NotRegularFileError as exc:
-            raise StateError(exc.message(SOPS_CONFIG)) from None
-        except (OSError, UnicodeDecodeError, ValueError) as exc:
-            raise StateError(f"{SOPS_CONFIG}: cannot read ({exc})") from None
-        return cls.from_text(text)
+    def at(cls, repo_root: Path, base: Base | None = None) -> TrustRoot:
+        """The trust root of the repository at ``repo_root``: the one way it is read.
+
+        Without ``base``, from the working tree; with it (a pull request's review), from
+        that Git revision only, never from the working tree. A missing ``.sops.yaml`` has
+        no rules; a malformed one is one clear line.
+        """
+        text = pinned_text(repo_root, SOPS_CONFIG, MAX_CONFIG_BYTES, base)
+        shown = SOPS_CONFIG if base is None else f"{base.ref}:{SOPS_CONFIG}"
+        return cls([]) if text is None else cls.from_text(text, shown)
 
     @classmethod
-    def from_text(cls, text: str) -> TrustRoot:
-        """Parse the text of a ``.sops.yaml``."""
+    def from_text(cls, text: str, shown: str = SOPS_CONFIG) -> TrustRoot:
+        """Parse the text of a ``.sops.yaml`` (``shown``: how messages name it)."""
         try:
             document = yamlfile.load_plain(text)
         except yamlfile.PlainYamlError as exc:
             mark = getattr(exc, "problem_mark", None)
             where = f":{mark.line + 1}:{mark.column + 1}" if mark else ""
             if isinstance(exc, yamlfile.LimitError):
-                raise StateError(f"{SOPS_CONFIG}{where}: {exc.problem}") from None
-            raise StateError(f"{SOPS_CONFIG}{where}: not valid YAML; fix it or run "
+                raise StateError(f"{shown}{where}: {exc.problem}") from None
+            raise StateError(f"{shown}{where}: not valid YAML; fix it or run "
                              "`spprov init --force`") from None
-        rules = document.get("creation_rules") if isinstance(document, dict) else None
-        if not isinstance(rules, list):
+        if not isinstance(document, dict):
             return cls([])
-        return cls([rule for rule in rules if isinstance(rule, dict)])
+        rules = document.get("creation_rules")
+        settings = {str(key): value for key, value in document.items()
+                    if key != "creation_rules"}
+        if not isinstance(rules, list):
+            return cls([], settings)
+        return cls([rule for rule in rules if isinstance(rule, dict)], settings)
 
     def key_types(self) -> tuple[str, ...]:
         """Every key type (as a state file's ``sops:`` block names it) a rule uses; age
@@ -214,6 +220,32 @@ def _fields_or_empty(rule: Mapping[str, Any]) -> Mapping[str, Any]:
         return key_fields(rule, "")
     except StateError:
         return {}
+
+
+def pinned_text(repo_root: Path, relative: str, limit: int, base: Base | None = None,
+                ) -> str | None:
+    """A file that pins trust (``.sops.yaml``; a public key), as UTF-8 text, or None when
+    there is none: from the working tree without ``base``, else from that revision only.
+
+    Every file that pins trust is read through this function, so that a pull request's
+    review never takes one from the pull request's own tree.
+    """
+    if base is not None:
+        data = base.read(relative, limit)
+        if data is None:
+            return None
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise StateError(f"{base.ref}:{relative}: not UTF-8 text") from None
+    try:
+        return read_regular_text(repo_root / relative, limit)
+    except FileNotFoundError:
+        return None
+    except NotRegularFileError as exc:
+        raise StateError(exc.message(relative)) from None
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise StateError(f"{relative}: cannot read ({exc})") from None
 
 
 MAX_PATH_REGEX_CHARS = 4096
@@ -392,3 +424,70 @@ def key_changes(files: Iterable[tuple[FileKeys, TrustedRule]]) -> tuple[KeyChang
     changes += [KeyChange("remove", kind, key, n) for (kind, key), n in sorted(
         removed.items(), key=lambda item: (item[0][0] == "key service", item[0]))]
     return tuple(changes)
+
+
+# -- what a pull request changes in the trust root ------------------------------------------
+_KEY_FIELDS = frozenset(RULE_SERVICES)
+_GROUP_SERVICES = {"age": "age", "pgp": "pgp", "kms": "kms", "gcp_kms": "gcp_kms",
+                   "azure_keyvault": "azure_kv", "hc_vault": "hc_vault"}
+ANY_PATH = "(every path)"
+
+
+def trust_changes(base: TrustRoot, head: TrustRoot) -> tuple[TrustChange, ...]:
+    """What ``head`` (the pull request's ``.sops.yaml``) adds to and removes from the
+    trust root ``base``: recipients and keys per rule, the rules themselves (path and
+    settings), and top-level settings; removals first, each group sorted."""
+    before, after = _pins(base), _pins(head)
+    removed = [TrustChange("remove", *pin) for pin in sorted(before - after)]
+    added = [TrustChange("add", *pin) for pin in sorted(after - before)]
+    return tuple(removed + added)
+
+
+def _pins(root: TrustRoot) -> set[tuple[str, str, str]]:
+    """Everything in a trust root that decides who can read or write state, as
+    (kind, value, rule) triples; ``rule`` names the rule by its path_regex."""
+    pins: set[tuple[str, str, str]] = set()
+    for rule in root.rules:
+        path = rule.get("path_regex")
+        where = ANY_PATH if path is None else _canonical(path)
+        settings = {key: value for key, value in rule.items()
+                    if key not in _KEY_FIELDS and key != "key_groups"}
+        if rule.get("key_groups"):
+            settings["key_groups"] = f"{_count(rule['key_groups'])} group(s)"
+        pins.add(("rule", ", ".join(f"{key}: {_canonical(value)}"
+                                    for key, value in sorted(settings.items(), key=str))
+                  or "path_regex: (none)", where))
+        for field, (service, _) in RULE_SERVICES.items():
+            for value in _split(rule.get(field)):
+                pins.add(_key_pin(service, value, where))
+        groups = rule.get("key_groups")
+        for group in groups if isinstance(groups, list) else [groups] if groups else []:
+            if not isinstance(group, dict):
+                pins.add(("key service", f"key_groups entry {_canonical(group)}", where))
+                continue
+            for field, value in group.items():
+                service = _GROUP_SERVICES.get(str(field), str(field))
+                items = value if isinstance(value, list) else [value]
+                for item in items:
+                    pins.add(_key_pin(service, item if isinstance(item, str)
+                                      else _canonical(item), where))
+    for key, value in root.settings.items():
+        pins.add(("setting", f"{key}: {_canonical(value)}", ""))
+    return pins
+
+
+def _key_pin(service: str, value: str, where: str) -> tuple[str, str, str]:
+    if service == "age":
+        return "recipient", value.strip(), where
+    return "key service", f"{service} {value.strip()}", where
+
+
+def _count(value: object) -> int:
+    return len(value) if isinstance(value, list) else 1
+
+
+def _canonical(value: object) -> str:
+    """A setting's value on one line, the same for the same value."""
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)

@@ -3,7 +3,9 @@ and the check that they agree.
 
 Nothing here must be reloaded by hand: ``.sops.yaml`` and each file's keys are read again
 whenever the file on disk is no longer the one read (its inode, size or times changed), so
-a ``.sops.yaml`` that `spprov keys` just rewrote is the one the next check uses.
+a ``.sops.yaml`` that `spprov keys` just rewrote is the one the next check uses. With a
+base revision (a pull request's review, ``--base``) the trust root is read from that
+revision once, through Git, and the working tree's ``.sops.yaml`` is never consulted.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from spprov.model import KeyChange
 from spprov.repofiles import NotRegularFileError, read_regular_text
 from spprov.state import statefile, trust
 from spprov.state.files import MAX_STATE_BYTES
+from spprov.state.revision import Base
 
 Signature = tuple[int, int, int, int] | None  # inode, size, mtime and ctime (ns); None: absent
 
@@ -36,19 +39,21 @@ def signature(path: Path) -> Signature:
 class Trust:
     """The trusted keys of one repository, and the keys its state files name."""
 
-    def __init__(self, repo_root: Path, display: Callable[[Path], str]) -> None:
+    def __init__(self, repo_root: Path, display: Callable[[Path], str],
+                 base: Base | None = None) -> None:
         self.repo_root = repo_root
         self.display = display
+        self.base = base  # where the trust root comes from; None: the working tree
         self._lock = threading.Lock()
         self._root: tuple[Signature, trust.TrustRoot] | None = None
         self._keys: dict[Path, tuple[Signature, trust.FileKeys]] = {}
 
     def root(self) -> trust.TrustRoot:
-        """The repository's parsed .sops.yaml, as it is on disk now."""
-        now = signature(self.repo_root / SOPS_CONFIG)
+        """The trusted .sops.yaml: the base revision's, else the one on disk now."""
+        now = None if self.base is not None else signature(self.repo_root / SOPS_CONFIG)
         with self._lock:
             if self._root is None or self._root[0] != now:
-                self._root = (now, trust.TrustRoot.load(self.repo_root))
+                self._root = (now, trust.TrustRoot.at(self.repo_root, self.base))
             return self._root[1]
 
     def rule_for(self, path: Path) -> trust.TrustedRule:

@@ -134,12 +134,13 @@ def test_control_characters_cannot_reach_the_terminal() -> None:
 def test_json_document() -> None:
     document = json.loads(plan_json(sample()))
     assert list(document) == ["format_version", "generated_at", "prune", "summary", "changes",
-                              "keys", "app_moves", "notes"]
+                              "keys", "app_moves", "notes", "review"]
+    assert document["review"] is None  # made without a base revision
     assert (document["format_version"], document["generated_at"]) == (1, "2027-11-16T12:00:00Z")
     assert document["summary"] == {
         "create": 1, "reauthorize": 1, "renew": 1, "repair": 1, "update": 1, "delete": 0,
         "orphans": 1, "move": 0, "noop": 1, "needs_person": 4, "key_changes": 0,
-        "has_changes": True,
+        "review_changes": 0, "has_changes": True,
         "blocked": 0, "unchecked": 0, "complete": True}
     assert [c["name"] for c in document["changes"]] == [
         "acme-ca", "acme-eu", "acme-jp", "acme-mx", "acme-uk", "acme-us", "old-one"]

@@ -5,7 +5,14 @@ from __future__ import annotations
 import click
 
 from spprov.cli import context as ctxmod
-from spprov.cli.options import concurrency_option, only_option, parse_time, refresh_option
+from spprov.cli.options import (
+    base_option,
+    concurrency_option,
+    only_option,
+    parse_time,
+    refresh_option,
+)
+from spprov.cli.reviewbase import use_base
 from spprov.cli.workspace import current, plan_for, utc_now, warn_about
 from spprov.errors import ExitCode
 from spprov.model import Plan
@@ -24,10 +31,11 @@ from spprov.render.saved import saved_line
 @only_option
 @refresh_option
 @concurrency_option
+@base_option
 @click.pass_context
 def command(ctx: click.Context, as_json: bool, markdown: bool, detailed_exitcode: bool,
             at: str | None, prune: bool, out: str | None, only: tuple[str, ...],
-            refresh: bool, concurrency: int) -> ExitCode:
+            refresh: bool, concurrency: int, base: str | None) -> ExitCode:
     """Show what `spprov apply` would change; no network or decryption without --refresh."""
     context = ctxmod.get(ctx)
     if as_json and markdown:
@@ -37,6 +45,7 @@ def command(ctx: click.Context, as_json: bool, markdown: bool, detailed_exitcode
         raise click.UsageError("--out saves a plan to apply now; it cannot be made --at TIME")
     # Taken before the files are read: a change in between makes the saved plan stale.
     workspace = current(ctx)
+    use_base(workspace, base)  # the trust root from the pull request's base, if any
     prints = savedplan.fingerprint(context, workspace.template_variables()) if out else {}
     plan = plan_for(workspace, now, only, refresh, prune, concurrency)
     warn_about(plan, workspace, now)
