@@ -9,10 +9,17 @@ log="${out}/${COMMAND}.log"
 errors="${out}/${COMMAND}.err"
 markdown="${out}/${COMMAND}.md"
 rm -f "${log}" "${errors}" "${markdown}"
+# In a pull request the trust root (.sops.yaml) is the base branch's, never the pull
+# request's own: the input `base`, else origin/<base branch> (GITHUB_BASE_REF is set on
+# pull_request events only). The checkout must hold it (fetch-depth: 0).
+base="${BASE:-}"
+if [ -z "${base}" ] && [ -n "${GITHUB_BASE_REF:-}" ]; then base="origin/${GITHUB_BASE_REF}"; fi
+review=()
+if [ -n "${base}" ]; then review=(--base "${base}"); fi
 set +e
 case "${COMMAND}" in
-  validate) spprov validate >"${log}" 2>"${errors}" ;;
-  plan) spprov plan --markdown --detailed-exitcode >"${markdown}" 2>"${errors}" ;;
+  validate) spprov validate "${review[@]}" >"${log}" 2>"${errors}" ;;
+  plan) spprov plan "${review[@]}" --markdown --detailed-exitcode >"${markdown}" 2>"${errors}" ;;
   drift) spprov plan --refresh --markdown --detailed-exitcode >"${markdown}" 2>"${errors}" ;;
   apply) spprov apply --yes --non-interactive >"${log}" 2>"${errors}" ;;
   *)

@@ -28,6 +28,7 @@ from tests.cli.test_wheel import build_wheel
 from tests.fixtures_aws import DECLARED_QUEUE_URL, QUEUE_ARN, Sqs
 from tests.fixtures_cli import clean_env
 from tests.fixtures_gitops import US, GitOps
+from tests.fixtures_state import make_identity
 
 ROOT = Path(__file__).resolve().parents[2]
 ACTION_REF = "OWNER/spprov@v0.1.0"
@@ -143,7 +144,12 @@ def test_the_gitlab_recipe_has_the_three_jobs() -> None:
     assert 'python -m pip install --quiet "$SPPROV_INSTALL"' in document["default"][
         "before_script"]
     assert document["apply"]["allow_failure"] == {"exit_codes": [3]}
-    assert "spprov plan --markdown --detailed-exitcode" in " ".join(document["plan"]["script"])
+    script = " ".join(document["plan"]["script"])
+    # The trust root comes from the target branch, fetched first.
+    base = '--base "origin/${CI_MERGE_REQUEST_TARGET_BRANCH_NAME}"'
+    assert f"spprov plan {base} --markdown --detailed-exitcode" in script
+    assert f"spprov validate {base} " in script
+    assert script.startswith("git fetch --quiet origin ")
     # A merge request's pipeline gets no protected variable: its job must not use one.
     assert "SPPROV_AGE_KEY" not in json.dumps(document["plan"])
     assert "SPPROV_" not in json.dumps(document["plan"]).replace("SPPROV_INSTALL", "")
@@ -649,16 +655,30 @@ def _gitlab() -> dict[str, Any]:
     return document
 
 
+def with_origin(gitops: GitOps) -> None:
+    """Commit the repository and push it as `main` of a remote `origin` (a bare repository
+    beside it), as the project a CI job clones."""
+    gitops.commit()
+    origin = gitops.repo.parent / "origin.git"
+    subprocess.run(["git", "init", "-q", "--bare", str(origin)], check=True)
+    for args in (("remote", "add", "origin", str(origin)), ("push", "-q", "origin", "HEAD:main")):
+        subprocess.run(["git", "-C", str(gitops.repo), *args], check=True)
+
+
 def test_the_gitlab_merge_request_job_needs_no_key(gitops: GitOps, runner: Runner) -> None:
     gitops.declare([{"name": "acme-us", **US}])
     assert gitops.run("apply", "--yes").code == 0
+    with_origin(gitops)
     document = _gitlab()
     script = "\n".join(document["plan"]["script"])
     # What a merge request's pipeline has: the unprotected variables, no key, no secret.
-    variables = {**document["variables"], "CI_PIPELINE_SOURCE": "merge_request_event"}
+    variables = {**document["variables"], "CI_PIPELINE_SOURCE": "merge_request_event",
+                 "CI_MERGE_REQUEST_TARGET_BRANCH_NAME": "main"}
     done = runner.run(script, variables, {})
     assert done.returncode == 0, done.stderr
-    assert "No changes." in (gitops.repo / "plan.md").read_text()
+    plan = (gitops.repo / "plan.md").read_text()
+    assert "No changes." in plan
+    assert "Trust root: from origin/main (--base); the pull request does not change it." in plan
     assert json.loads((gitops.repo / "gl-code-quality-report.json").read_text()) == []
     # A broken declaration: the job fails and the report names the line.
     (gitops.repo / "credentials.yaml").write_text(
@@ -670,6 +690,41 @@ def test_the_gitlab_merge_request_job_needs_no_key(gitops: GitOps, runner: Runne
     (issue,) = [i for i in issues if i["check_name"] == "spprov/unknown-key"]
     assert issue["location"]["path"] == "credentials.yaml"
     assert issue["description"].startswith("unknown key 'seller_centrl_url' in credential")
+
+
+def test_the_pull_request_recipe_reads_the_trust_root_from_the_base(
+        gitops: GitOps, runner: Runner, tmp_path: Path) -> None:
+    gitops.declare([{"name": "acme-us", **US}])
+    assert gitops.run("apply", "--yes").code == 0
+    with_origin(gitops)
+    # The pull request adds a recipient to .sops.yaml: shown, not trusted.
+    newcomer = make_identity(tmp_path / "newcomer" / "keys.txt").recipient
+    sops_yaml = gitops.repo / ".sops.yaml"
+    text = sops_yaml.read_text()
+    recipient = text.split(">-\n")[1].strip()
+    sops_yaml.write_text(text.replace(recipient, f"{recipient},{newcomer}"))
+    pull_request = {"GITHUB_EVENT_NAME": "pull_request", "GITHUB_BASE_REF": "main"}
+    assert step("spprov-plan.yml", "Verify the state files")["run"] == (
+        'spprov verify --base "origin/${GITHUB_BASE_REF}"')
+    assert step("spprov-plan.yml", "Plan")["uses"] == ACTION_REF
+    checkout = [s for s in workflow("spprov-plan.yml")["jobs"]["plan"]["steps"]
+                if s.get("uses", "").startswith("actions/checkout")]
+    assert checkout[0]["with"] == {"fetch-depth": 0}  # origin/<base> is in the checkout
+    done = runner.workflow_step("spprov-plan.yml", "Verify the state files", extra=pull_request)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.splitlines()[0] == "trust root from origin/main (--base)"
+    plan = runner.workflow_step("spprov-plan.yml", "Plan", extra=pull_request)
+    assert runner.outputs["run"]["exitcode"] == "2", plan.stderr
+    markdown = Path(runner.outputs["run"]["markdown"]).read_text()
+    assert "### trust root" in markdown
+    assert f"| + recipient {newcomer} |" in markdown
+    # The input `base` names another revision.
+    gitops.commit()
+    subprocess.run(["git", "-C", str(gitops.repo), "branch", "reviewed"], check=True)
+    runner.action({"command": "plan", "base": "reviewed"}, extra=pull_request)
+    assert runner.outputs["run"]["exitcode"] == "2"  # the files still lack the newcomer
+    assert "Trust root: from reviewed (--base); the pull request does not change it." in \
+        Path(runner.outputs["run"]["markdown"]).read_text()
 
 
 def test_the_gitlab_verify_job_decrypts_on_the_default_branch(

@@ -147,3 +147,22 @@ def test_only_the_runner_knows_the_sops_binary() -> None:
     naming = sorted(str(path.relative_to(package)) for path in package.rglob("*.py")
                     if re.search(r"sops_binary|SPPROV_SOPS|SOPS_ENV", path.read_text()))
     assert naming == ["state/sops.py"]
+
+
+def test_a_store_reviewed_against_a_base_only_reads(stored: Path, state_repo: Path) -> None:
+    """With a base revision the runner only decrypts: a write is refused before sops runs,
+    and the base is read through Git, not from the working tree."""
+    from spprov.errors import SopsError
+    from spprov.state.revision import resolve
+
+    git = ["git", "-C", str(state_repo), "-c", "user.email=t@example.com", "-c", "user.name=t"]
+    subprocess.run([*git, "add", "-A"], check=True)
+    subprocess.run([*git, "commit", "-qm", "base"], check=True)
+    base = resolve(state_repo, "HEAD", os.environ)
+    (state_repo / ".sops.yaml").write_text("creation_rules: []\n")  # the working tree's
+    store = StateStore(state_repo, state_repo / "state", os.environ, base=base)
+    assert store.trust.root().rule_for(CREDENTIAL).recipients  # the base's rule
+    assert store.reader.decrypt("acme-us").refresh_token.reveal() == TOKEN
+    with pytest.raises(SopsError, match=f"^{CREDENTIAL}: a review against HEAD only reads "
+                                        "state; run this without --base$"):
+        store.writer.write(make_record(description="changed"), Secret(TOKEN))
