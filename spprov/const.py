@@ -40,3 +40,11 @@ NETWORK_CONCURRENCY = 16
 SOPS_CONCURRENCY = 8
 # Amazon's deadline for rotating an app's LWA client secret (status judges, the report draws).
 SECRET_DEADLINE_DAYS = 180
+
+# -- Amazon's authorization limits (since 2022-04-25) ---------------------------------------
+# A public app not listed in the Appstore holds at most 25 seller OAuth authorizations (a
+# listed one: no limit; vendors' authorizations are not limited); any app holds at most 10
+# self-authorizations. The plan counts them, apply refuses a consent beyond them and the
+# emulator enforces them.
+UNLISTED_OAUTH_LIMIT = 25
+SELF_AUTHORIZATION_LIMIT = 10

@@ -12,6 +12,7 @@ is a bug and is reported as such.
     │   └── StateLockedError        another spprov run holds the lock
     ├── SopsError                   the sops binary failed; message mapped from its exit code
     ├── AuthorizationError          the OAuth consent could not be completed
+    ├── AuthorizationLimitError     consents that would exceed Amazon's authorization limits
     └── AmazonError                 Amazon (or the emulator) answered with an error
         ├── PermanentAmazonError    retrying cannot help
         │   ├── InvalidGrantError   code expired/used, refresh token revoked
@@ -107,6 +108,10 @@ class SopsError(SpprovError):
 
 class AuthorizationError(SpprovError):
     """The OAuth consent could not be completed (denied, wrong state, pin mismatch, ...)."""
+
+
+class AuthorizationLimitError(SpprovError):
+    """A plan whose consents would take an app beyond Amazon's authorization limits."""
 
 
 class AmazonError(SpprovError):

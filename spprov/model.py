@@ -49,6 +49,10 @@ class App:
     notifications: Notifications | None = None
     # The public base URL of the app's relay (no trailing slash), which invitations open.
     relay: str | None = None
+    # Listed in the Selling Partner Appstore: no limit on seller OAuth authorizations.
+    appstore_listed: bool = False
+    # The SP-API roles the app has (spprov.roles.ROLES); None: not declared, not tracked.
+    roles: tuple[str, ...] | None = None
     location: Location | None = field(default=None, compare=False)
 
 
@@ -141,6 +145,9 @@ class Record:
     selling_partner_id: str | None = None
     # None in format 1 files, which did not record it.
     identity: AppIdentity | None = None
+    # The app's roles when the grant was made; None: not recorded (a file written before
+    # spprov recorded roles, or an app that declared none): unknown.
+    roles: tuple[str, ...] | None = None
     format: int = STATE_FORMAT
     path: Path | None = field(default=None, compare=False)
 
@@ -239,6 +246,58 @@ class KeyChange:
     files: int  # how many state files differ
 
 
+# A seller who authorized an app, as Amazon counts them: (region, selling partner ID); a
+# stored grant that names no partner is ("", its credential name), one seller of its own.
+Seller = tuple[str, str]
+
+
+@dataclass(frozen=True)
+class AuthorizationBudget:
+    """One app's authorizations against Amazon's limits, as far as the state knows them.
+
+    Amazon counts sellers (one per selling partner and region), and keeps an authorization
+    until the seller removes the app: a state file spprov deleted or overwrote still counts
+    there. A consent of an unknown seller may add one: "after" is an upper bound.
+    """
+
+    app: str
+    appstore_listed: bool
+    oauth_sellers: frozenset[Seller]  # sellers holding a stored seller OAuth grant
+    oauth_declared: int  # declared seller credentials that are (or will be) OAuth ones
+    oauth_new: int  # consents of this plan that may add a seller Amazon does not count yet
+    self_stored: int  # self-authorizations in the state
+    self_declared: int  # declared credentials held by a self-authorization
+    oauth_limit: int | None  # None: listed in the Appstore, no limit
+    self_limit: int
+
+    @property
+    def oauth_stored(self) -> int:
+        """Sellers holding a seller OAuth authorization of the app in the state."""
+        return len(self.oauth_sellers)
+
+    @property
+    def oauth_after(self) -> int:
+        """At most this many sellers once this plan is carried out."""
+        return self.oauth_stored + self.oauth_new
+
+    @property
+    def oauth_over(self) -> int:
+        """How many beyond the limit at most (0: within it)."""
+        if self.oauth_limit is None:
+            return 0
+        return max(0, self.oauth_after - self.oauth_limit)
+
+    @property
+    def self_over(self) -> int:
+        """Self-authorizations beyond the limit in the state (0: within it)."""
+        return max(0, self.self_stored - self.self_limit)
+
+    @property
+    def may_exceed(self) -> bool:
+        """Whether consents of this plan may take the app beyond its OAuth limit."""
+        return self.oauth_new > 0 and self.oauth_over > 0
+
+
 @dataclass(frozen=True)
 class TrustChange:
     """What a pull request changes in the trust root (``.sops.yaml``) of its base."""
@@ -288,6 +347,16 @@ class Plan:
     # What a reader should know that is no change: e.g. a `moved` entry that matches nothing.
     notes: tuple[str, ...] = ()
     review: Review | None = None  # made against a base revision (--base)
+    # Every declared app's authorizations against Amazon's limits, by app name.
+    budgets: tuple[AuthorizationBudget, ...] = ()
+
+    def over_limit(self) -> tuple[AuthorizationBudget, ...]:
+        """The apps whose consents in this plan may exceed Amazon's OAuth limit."""
+        return tuple(budget for budget in self.budgets if budget.may_exceed)
+
+    def budget(self, app: str) -> AuthorizationBudget | None:
+        """The budget of one declared app."""
+        return next((budget for budget in self.budgets if budget.app == app), None)
 
     def is_pending(self, change: Change) -> bool:
         """Whether apply would carry this change out (orphans only with prune)."""

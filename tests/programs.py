@@ -31,3 +31,13 @@ def python_program(path: Path, module: str) -> Path:
                     encoding="utf-8")
     path.chmod(0o755)
     return path
+
+
+def python_script(path: Path, body: str) -> Path:
+    """Write an executable at ``path`` that runs the Python ``body`` (with ``sys`` and
+    ``os`` imported), started without ``site`` as the programs above are."""
+    paths = [_SOURCE_ROOT, *(entry for entry in sys.path if entry and "site-packages" in entry)]
+    path.write_text(f"#!{sys.executable} -IS\nimport os, sys\nsys.path[:0] = {paths!r}\n"
+                    f"{body}", encoding="utf-8")
+    path.chmod(0o755)
+    return path

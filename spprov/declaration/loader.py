@@ -154,6 +154,8 @@ def _app(name: str, fields: dict[str, Any], location: Location) -> App:
         renewal_window_days=fields.get("renewal_window_days", DEFAULT_RENEWAL_WINDOW_DAYS),
         notifications=_notifications(fields.get("notifications")),
         relay=relay_base(fields.get("relay")),
+        appstore_listed=fields.get("appstore_listed", False),
+        roles=None if fields.get("roles") is None else tuple(fields["roles"]),
         location=location,
     )
 

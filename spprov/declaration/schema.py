@@ -20,6 +20,7 @@ from spprov.model import (
     DEFAULT_RENEWAL_WINDOW_DAYS,
 )
 from spprov.regions import ENDPOINTS, SELLER_CENTRAL_URLS, VENDOR_CENTRAL_URLS, Region
+from spprov.roles import ROLES
 
 Schema = dict[str, Any]
 
@@ -189,6 +190,16 @@ def app_schema() -> Schema:
                 "type": "integer", "minimum": 0, "default": DEFAULT_RENEWAL_WINDOW_DAYS,
                 "description": "spprov plans a renewal this many days before expiry."},
             "notifications": notifications_schema(),
+            "appstore_listed": {
+                "type": "boolean", "default": False,
+                "description": "True once the app is listed in the Selling Partner Appstore: "
+                               "Amazon then sets no limit on seller OAuth authorizations "
+                               "(an unlisted app holds at most 25)."},
+            "roles": {
+                "type": "array", "uniqueItems": True, "items": {"enum": list(ROLES)},
+                "description": "The app's SP-API roles, as the Developer Console names them. "
+                               "Adding one plans a reauthorization of the app's credentials "
+                               "(Amazon requires a new consent); removing one does not."},
             "client_secret": _forbidden(ADVICE_APP_CLIENT),
             "refresh_token": _forbidden(ADVICE_REFRESH),
         },

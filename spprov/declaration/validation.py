@@ -148,6 +148,8 @@ def _value_code(keyword: str, expected: object, path: Path) -> str:
         return "secret"
     if keyword == "const" and path == ("version",):
         return "unsupported-version"
+    if keyword == "enum" and len(path) >= 2 and path[-2] == "roles":
+        return "unknown-role"
     return "invalid-value"
 
 

@@ -6,7 +6,7 @@ import difflib
 from collections.abc import Sequence
 from urllib.parse import urlsplit
 
-from spprov import regions
+from spprov import regions, roles
 from spprov.const import ACCESS_TOKEN_PREFIX, NAME_PATTERN, REFRESH_TOKEN_PREFIX
 from spprov.declaration import region_hints
 from spprov.declaration.schema import (
@@ -172,6 +172,10 @@ def value_problem(keyword: str, expected: object, instance: object, path: Path,
         return consent_url_problem(name, instance)
     if keyword == "enum" and name == ENDPOINT:
         return endpoint_problem(instance)
+    if keyword == "enum" and len(path) >= 2 and path[-2] == "roles":
+        return role_problem(instance)
+    if keyword == "uniqueItems" and name == "roles":
+        return "roles names a role twice; list each role once"
     if keyword == "const" and name == "version":
         return (f"version {excerpt(instance)} is not supported: this spprov reads version "
                 f"{FORMAT_VERSION}")
@@ -189,6 +193,17 @@ def value_problem(keyword: str, expected: object, instance: object, path: Path,
     if keyword == "anyOf" and not path:
         return "the file declares neither apps nor credentials; write at least one of them"
     return f"{name}: {fallback}"
+
+
+def role_problem(value: object) -> str:
+    """A role that is not one of Amazon's SP-API roles, with the one it most likely means."""
+    if not isinstance(value, str):
+        return f"roles: each role must be a role name such as 'Pricing', not {kind_of(value)}"
+    suggestion = roles.suggestion(value)
+    if suggestion is not None:
+        return f"role {excerpt(value)} is not an SP-API role; did you mean {suggestion!r}?"
+    return (f"role {excerpt(value)} is not an SP-API role; the roles are listed in "
+            "docs/credentials.md")
 
 
 def pattern_problem(pattern: str, instance: object, name: str) -> str:

@@ -6,8 +6,9 @@ import html
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
+from spprov.const import UNLISTED_OAUTH_LIMIT
 from spprov.emulator.messages import Request, Response, html_response, redirect
-from spprov.emulator.state import UNLISTED_OAUTH_LIMIT, App, World, selling_partner_id
+from spprov.emulator.state import App, World, selling_partner_id
 from spprov.regions import CONSENT_PATH, SELLER_CENTRAL_URLS, VENDOR_CENTRAL_URLS, Region
 
 ACCOUNT_HEADER = "x-emulator-account"
@@ -17,6 +18,7 @@ CONSENT_HOSTS: dict[str, Region] = {
     urlsplit(url).netloc: region
     for url, region in {**SELLER_CENTRAL_URLS, **VENDOR_CENTRAL_URLS}.items()
 }
+VENDOR_HOSTS = frozenset(urlsplit(url).netloc for url in VENDOR_CENTRAL_URLS)
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,7 @@ class ConsentRequest:
     state: str
     redirect_uri: str
     account: str
+    vendor: bool = False  # at Vendor Central: vendors' authorizations are not limited
 
 
 class _ErrorPage(Exception):
@@ -79,16 +82,18 @@ def _check(world: World, request: Request, params: dict[str, str]) -> ConsentReq
     if not state:
         raise _ErrorPage("MD9100", "The request has no state parameter.")
     account = request.headers.get(ACCOUNT_HEADER) or world.account
-    return ConsentRequest(app, CONSENT_HOSTS[request.host], state, redirect_uri, account)
+    return ConsentRequest(app, CONSENT_HOSTS[request.host], state, redirect_uri, account,
+                          request.host in VENDOR_HOSTS)
 
 
 def _approve(world: World, checked: ConsentRequest) -> Response:
     partner = selling_partner_id(checked.account, checked.region.value)
     held = world.oauth_partners(checked.app.client_id)
-    if not checked.app.appstore_listed and partner not in held \
+    if not checked.app.appstore_listed and not checked.vendor and partner not in held \
             and len(held) >= UNLISTED_OAUTH_LIMIT:
         return _error_page(_ErrorPage("", "OAuth limit reached"))
-    code = world.issue_code(checked.app, checked.redirect_uri, checked.region, partner)
+    code = world.issue_code(checked.app, checked.redirect_uri, checked.region, partner,
+                            checked.vendor)
     return redirect(_with_query(checked.redirect_uri, {
         "state": checked.state, "selling_partner_id": partner, "spapi_oauth_code": code}))
 

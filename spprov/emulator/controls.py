@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import fields
 from typing import Any
 
+from spprov.const import SELF_AUTHORIZATION_LIMIT
 from spprov.emulator.messages import Request, Response, json_response
 from spprov.emulator.notifications import rotate_and_notify, send_expiry_notice
 from spprov.emulator.state import App, Faults, NotificationPreferences, World, selling_partner_id
@@ -172,6 +173,28 @@ def _tokens(world: World, request: Request) -> Response:
     return json_response(200, {"refresh_tokens": tokens})
 
 
+def _self_authorize(world: World, request: Request) -> Response:
+    """The app owner's "Authorize" in Seller Central (Develop Apps): a refresh token at
+    once, at most 10 live ones per app (Amazon's self-authorization limit)."""
+    body = _body(request)
+    client_id = str(body.get("client_id", ""))
+    region = Region(str(body.get("region", "na")))
+    account = str(body.get("account") or world.account)
+    with world.lock:
+        app = world.apps.get(client_id)
+        if app is None:
+            return json_response(404, {"error": f"no app with client_id {client_id}"})
+        partner = selling_partner_id(account, region.value)
+        token = world.self_authorize(app, region, partner)
+        if token is None:
+            return json_response(400, {"error": "self-authorization limit reached: the app "
+                                                f"holds {SELF_AUTHORIZATION_LIMIT} "
+                                                "self-authorizations"})
+        return json_response(201, {"refresh_token": token, "selling_partner_id": partner,
+                                   "region": region.value,
+                                   "self_authorizations": world.self_authorizations(client_id)})
+
+
 def _rotate_secret(world: World, request: Request) -> Response:
     client_id = str(_body(request).get("client_id", ""))
     with world.lock:
@@ -237,6 +260,7 @@ CONTROLS: dict[tuple[str, str], Control] = {
     ("POST", "/settings"): _settings,
     ("GET", "/tokens"): _tokens,
     ("POST", "/rotate-secret"): _rotate_secret,
+    ("POST", "/self-authorize"): _self_authorize,
     ("GET", "/notifications"): _notifications,
     ("GET", "/rotations"): _rotations,
     ("POST", "/notification-preferences"): _notification_preferences,

@@ -14,6 +14,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from spprov.const import SELF_AUTHORIZATION_LIMIT
 from spprov.regions import Region
 
 CODE_LIFETIME_SECONDS = 300
@@ -32,9 +33,6 @@ APPLICATION_TYPES = frozenset({NEW_SECRET_TYPE, SECRET_EXPIRY_TYPE})
 SECRET_LIFETIME_SECONDS = 180 * 24 * 3600
 # rotateApplicationClientSecret's usage plan: 0.0167 requests/s, burst 1.
 ROTATION_INTERVAL_SECONDS = 60
-# Amazon's authorization limits (since 2022-04-25): an app not listed in the Appstore holds
-# at most 25 seller OAuth authorizations.
-UNLISTED_OAUTH_LIMIT = 25
 _CODE_ALPHABET = string.ascii_letters
 
 
@@ -115,6 +113,7 @@ class AuthorizationCode:
     selling_partner_id: str
     expires_at: float
     used: bool = False
+    vendor: bool = False  # given at Vendor Central (no limit on vendors' authorizations)
 
 
 @dataclass
@@ -125,6 +124,8 @@ class RefreshGrant:
     region: Region
     selling_partner_id: str
     revoked: bool = False
+    vendor: bool = False
+    self_authorized: bool = False  # the app owner's "Authorize" in Seller Central
 
 
 @dataclass
@@ -215,10 +216,28 @@ class World:
                         None)
 
     def oauth_partners(self, client_id: str) -> set[str]:
-        """The selling partners holding a live OAuth authorization of the app."""
+        """The sellers holding a live OAuth authorization of the app (what the 25 count)."""
         with self.lock:
             return {g.selling_partner_id for g in self.refresh_grants.values()
-                    if g.client_id == client_id and not g.revoked}
+                    if g.client_id == client_id and not g.revoked and not g.vendor
+                    and not g.self_authorized}
+
+    def self_authorizations(self, client_id: str) -> int:
+        """The app's live self-authorizations (at most 10)."""
+        with self.lock:
+            return sum(1 for g in self.refresh_grants.values()
+                       if g.client_id == client_id and g.self_authorized and not g.revoked)
+
+    def self_authorize(self, app: App, region: Region, partner: str) -> str | None:
+        """A refresh token as the app owner's "Authorize" button gives it; None at the
+        limit (nothing is issued)."""
+        with self.lock:
+            if self.self_authorizations(app.client_id) >= SELF_AUTHORIZATION_LIMIT:
+                return None
+            token = _token("Atzr|")
+            self.refresh_grants[token] = RefreshGrant(app.client_id, region, partner,
+                                                      self_authorized=True)
+            return token
 
     def count(self, kind: str) -> None:
         """Count one Amazon request of this kind."""
@@ -226,12 +245,14 @@ class World:
             self.stats["total"] += 1
             self.stats[kind] += 1
 
-    def issue_code(self, app: App, redirect_uri: str, region: Region, partner: str) -> str:
+    def issue_code(self, app: App, redirect_uri: str, region: Region, partner: str,
+                   vendor: bool = False) -> str:
         """A fresh single-use code, valid 5 minutes by the emulator clock."""
         code = "AN" + "".join(secrets.choice(_CODE_ALPHABET) for _ in range(18))
         with self.lock:
             self.codes[code] = AuthorizationCode(app.client_id, redirect_uri, region, partner,
-                                                 self.now() + CODE_LIFETIME_SECONDS)
+                                                 self.now() + CODE_LIFETIME_SECONDS,
+                                                 vendor=vendor)
         return code
 
     def issue_refresh_token(self, code: AuthorizationCode) -> str:
@@ -239,7 +260,8 @@ class World:
         token = _token("Atzr|")
         with self.lock:
             self.refresh_grants[token] = RefreshGrant(code.client_id, code.region,
-                                                      code.selling_partner_id)
+                                                      code.selling_partner_id,
+                                                      vendor=code.vendor)
         return token
 
     def issue_access_token(self, client_id: str, region: Region | None, partner: str | None,

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from spprov.amazon.authorize import Authorization, Authorizer
 from spprov.amazon.consent import consent_page
 from spprov.amazon.lwa import ClientCredentials
-from spprov.const import NETWORK_CONCURRENCY
-from spprov.errors import ExitCode, SpprovError
+from spprov.const import NETWORK_CONCURRENCY, UNLISTED_OAUTH_LIMIT
+from spprov.errors import AuthorizationLimitError, ExitCode, SpprovError
 from spprov.hints import run_authorize
 from spprov.interrupts import helper_pool
 from spprov.model import (
@@ -30,11 +30,14 @@ from spprov.model import (
     Failure,
     Outcome,
     Plan,
+    Seller,
     Status,
 )
+from spprov.reconcile.budget import may_add_seller
 from spprov.reconcile.collect import Collector
 from spprov.reconcile.invitations import Inviter, live_invitation
 from spprov.reconcile.records import authorized_record, preflight_record, updated_record
+from spprov.render.budget import consent_refusal
 from spprov.secret import Secret
 from spprov.state.store import StateStore
 
@@ -56,9 +59,13 @@ class Applier:
     # consent is invited through its app's relay when no consent can start here.
     collector: Collector | None = None
     inviter: Inviter | None = None
+    # Per app, the sellers Amazon counts against its OAuth limit, kept up to date by this
+    # run's consents (from the plan's budgets).
+    _sellers: dict[str, set[Seller]] = field(default_factory=dict, init=False)
 
     def apply(self, plan: Plan) -> list[Outcome]:
         """Carry out every pending change; outcomes in plan order (app moves first)."""
+        self._sellers = {b.app: set(b.oauth_sellers) for b in plan.budgets}
         moved_apps = [self._move_app(move) for move in plan.app_moves]
         for outcome in moved_apps:
             self.report(outcome)
@@ -146,7 +153,19 @@ class Applier:
         self.store.writer.delete(change.name)
         return Outcome(change.name, change.action, Status.DONE, "deleted")
 
+    def _refuse_beyond_limit(self, change: Change, app: App) -> None:
+        """No consent (nor invitation) starts for a seller Amazon would refuse: an unlisted
+        app authorized by 25 sellers answers a 26th with "OAuth limit reached"."""
+        sellers = self._sellers.get(app.name)
+        if app.appstore_listed or sellers is None \
+                or not may_add_seller(change, app, frozenset(sellers)):
+            return
+        if len(sellers) >= UNLISTED_OAUTH_LIMIT:
+            raise AuthorizationLimitError(consent_refusal(app.name, len(sellers),
+                                                          UNLISTED_OAUTH_LIMIT))
+
     def _authorize(self, change: Change, credential: Credential, app: App) -> Outcome:
+        self._refuse_beyond_limit(change, app)
         if self.authorizer is None or not self.authorizer.can_authorize(app):
             if self.inviter is not None and app.relay is not None:
                 return self._invite(change, app)
@@ -160,6 +179,9 @@ class Applier:
             self.store.writer.write(record, authorization.refresh_token)
 
         authorization = self.authorizer.authorize(credential, app, client, keep)
+        if authorization.selling_partner_id is not None:
+            self._sellers.setdefault(app.name, set()).add(
+                (credential.region.value, authorization.selling_partner_id))
         partner = authorization.selling_partner_id or "unknown partner"
         return Outcome(change.name, change.action, Status.DONE, f"authorized by {partner}")
 

@@ -29,6 +29,7 @@ from spprov.model import (
     Record,
     TokenCheck,
 )
+from spprov.reconcile.budget import budgets
 from spprov.reconcile.moves import resolve_moves
 from spprov.regions import consent_kind, endpoint
 
@@ -73,7 +74,9 @@ def build_plan(desired: Desired, stored: Mapping[str, Record], now: datetime,
         for name in sorted(names)
     )
     return Plan(changes=changes, generated_at=now, prune=prune, keys=keys,
-                app_moves=tuple(moves.app_moves), notes=tuple(moves.notes))
+                app_moves=tuple(moves.app_moves),
+                notes=(*moves.notes, *role_notes(desired, records)),
+                budgets=budgets(desired, records, changes))
 
 
 def declaration_differences(credential: Credential, apps: Mapping[str, App],
@@ -198,7 +201,43 @@ def _reauthorize_reasons(credential: Credential, app: App, record: Record) -> tu
     pin, partner = credential.selling_partner_id, record.selling_partner_id
     if pin is not None and partner is not None and pin != partner:
         reasons.append(f"selling_partner_id: stored {partner} differs from the pin {pin}")
+    added = roles_added(app, record)
+    if added and record.app == credential.app:
+        reasons.append(f"app {app.name}: roles added ({', '.join(added)}): Amazon requires "
+                       "each seller to authorize again to grant them")
     return tuple(reasons)
+
+
+def roles_added(app: App, record: Record) -> tuple[str, ...]:
+    """The app's declared roles the stored grant was not made with (none when either side
+    does not know its roles)."""
+    if app.roles is None or record.roles is None:
+        return ()
+    return tuple(role for role in app.roles if role not in record.roles)
+
+
+def roles_removed(app: App, record: Record) -> tuple[str, ...]:
+    """Roles recorded with the grant that the app no longer declares."""
+    if app.roles is None or record.roles is None:
+        return ()
+    return tuple(role for role in record.roles if role not in app.roles)
+
+
+def role_notes(desired: Desired, records: Mapping[str, Record]) -> tuple[str, ...]:
+    """Per app that declares roles: how many of its grants were stored without them."""
+    notes = []
+    for app in desired.apps.values():
+        if app.roles is None:
+            continue
+        unknown = sum(1 for r in records.values()
+                      if r.app == app.name and r.client_id == app.client_id and r.roles is None)
+        if unknown:
+            what = "credential's grant" if unknown == 1 else "credentials' grants"
+            notes.append(f"app {app.name}: the roles of {unknown} {what} are unknown (state "
+                         "written before spprov recorded roles): no reauthorization is planned "
+                         "for them; the next authorization records the roles (bump "
+                         "authorization_version to authorize again now)")
+    return tuple(notes)
 
 
 def _renew_reasons(expires: datetime | None, app: App | None, now: datetime) -> tuple[str, ...]:
@@ -217,6 +256,10 @@ def _identity_reasons(app: App, record: Record) -> list[str]:
         return []
     stored, declared = record.identity, AppIdentity.of(app)
     reasons = []
+    removed = roles_removed(app, record)
+    if removed:
+        reasons.append(f"app {app.name}: roles removed ({', '.join(removed)}): no new "
+                       "authorization needed; the state records the remaining roles")
     if stored.redirect_uri != declared.redirect_uri:
         reasons.append(f"app {app.name}: redirect_uri changed ({stored.redirect_uri} -> "
                        f"{declared.redirect_uri}): the next consent returns to another address")

@@ -32,6 +32,7 @@ def authorized_record(credential: Credential, app: App, authorization: Authoriza
         authorization_version=credential.authorization_version,
         authorized_at=authorized_at,
         identity=AppIdentity.of(app),
+        roles=app.roles,
     )
 
 
@@ -50,12 +51,17 @@ def preflight_record(credential: Credential, app: App, now: datetime) -> Record:
 
 def updated_record(credential: Credential, app: App, stored: Record) -> Record:
     """The stored record with the declaration's readable metadata and app identity (so a
-    format 1 file is written as format 2); the grant is unchanged."""
+    format 1 file is written as format 2); the grant is unchanged, and so are its roles
+    but for those the app no longer has (a role added back later needs a new consent)."""
+    roles = stored.roles
+    if roles is not None and app.roles is not None and stored.app == app.name:
+        roles = tuple(role for role in roles if role in app.roles)
     return replace(
         stored,
         consent_url=credential.consent_url,
         sp_api_endpoint=credential.sp_api_endpoint,
         description=credential.description,
         identity=AppIdentity.of(app),
+        roles=roles,
         format=STATE_FORMAT,
     )

@@ -12,6 +12,7 @@ from spprov.escape import html_text, markdown
 from spprov.escape import lines as composed_output
 from spprov.hints import authorize_command
 from spprov.model import Action, Change, Plan, Review
+from spprov.render import budget
 from spprov.render import review as reviewed
 from spprov.render.facts import (
     ACTIONS,
@@ -45,6 +46,13 @@ def plan_markdown(plan: Plan) -> str:
                                  for m in plan.app_moves))
     if plan.notes:
         parts.append("### notes\n\n" + "\n".join(f"- {escape(n)}" for n in plan.notes))
+    budgets = budget.shown(plan)
+    if budgets:
+        items = [f"- {escape(line)}" for b in budgets
+                 for line in (budget.oauth_line(b), budget.self_line(b))]
+        hint = budget.refusal_hint(plan)
+        parts.append(f"### {budget.HEADING.lower()}\n\n" + "\n".join(items)
+                     + (f"\n\n**{escape(hint)}**" if hint else ""))
     orphans = list(plan.orphans())
     if orphans:
         parts.append(table(f"### orphans, kept without --prune ({len(orphans)})", orphans))

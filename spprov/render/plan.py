@@ -11,6 +11,7 @@ import json
 from typing import Any
 
 from spprov.model import Action, Change, Plan
+from spprov.render import budget
 from spprov.render.facts import ACTIONS, facts, field_change, iso_z, move_count
 from spprov.render.markdown import plan_markdown
 from spprov.render.review import review_json
@@ -39,6 +40,7 @@ def plan_document(plan: Plan) -> dict[str, Any]:
         "app_moves": [{"from": m.source, "to": m.target} for m in plan.app_moves],
         "notes": list(plan.notes),
         "review": review_json(plan.review),
+        "authorizations": [budget.as_json(b) for b in plan.budgets],
     }
 
 

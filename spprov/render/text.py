@@ -6,6 +6,7 @@ import json
 
 from spprov.escape import lines, printable
 from spprov.model import Action, AppMove, Change, Plan, Review
+from spprov.render import budget
 from spprov.render import review as reviewed
 from spprov.render.facts import (
     KEYS_HEADING,
@@ -63,6 +64,14 @@ def plan_text(plan: Plan, color: bool) -> str:
         sections += review_sections(plan.review)
     if plan.notes:
         sections.append("\n".join(f"{NOTE_PREFIX}{printable(note)}" for note in plan.notes))
+    budgets = budget.shown(plan)
+    if budgets:
+        block = [f"{budget.HEADING}:"] + [f"  {line}" for b in budgets
+                                           for line in budget.lines(b)]
+        hint = budget.refusal_hint(plan)
+        if hint is not None:
+            block.append(f"  {hint}")
+        sections.append("\n".join(block))
     summary = summary_line(plan)
     sections.append(styled(summary, bold=True) if color else summary)
     return lines("\n\n".join(sections))

@@ -37,7 +37,8 @@ _E = TypeVar("_E", bound=enum.Enum)
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 REFRESH_TOKEN_KEY = "refresh_token"  # noqa: S105 - a key name, not a secret
 CLIENT_SECRET_KEY = "client_secret"  # noqa: S105 - a key name, not a secret
-OPTIONAL_KEYS = ("description", "selling_partner_id")
+OPTIONAL_KEYS = ("description", "selling_partner_id", "roles")
+ROLE_SEPARATOR = ", "
 # The app identity a grant was made for (format 2; format 1 files lack them).
 IDENTITY_KEYS = ("application_id", "redirect_uri", "draft", "authorization_lifetime_days")
 _TEXT_KEYS = ("name", "app", "client_id", "consent_url", "sp_api_endpoint")
@@ -107,6 +108,11 @@ def record_fields(record: Record) -> dict[str, object]:
         fields.update({"application_id": identity.application_id,
                        "redirect_uri": identity.redirect_uri, "draft": identity.draft,
                        "authorization_lifetime_days": identity.authorization_lifetime_days})
+    if record.roles is not None:
+        # The app's roles when the grant was made (optional in format 2: a file without
+        # it says nothing of its roles, which the plan reads as unknown). One text, roles
+        # separated by ", " (no role name holds one): `sops set` cannot write a list.
+        fields["roles"] = ROLE_SEPARATOR.join(record.roles)
     return fields
 
 
@@ -145,6 +151,7 @@ def _record(fields: Mapping[str, Any], path: Path) -> Record:
         description=_optional_text(fields, "description"),
         selling_partner_id=_optional_text(fields, "selling_partner_id"),
         identity=_identity(fields) if format_ >= 2 else None,
+        roles=_roles(fields),
         format=format_,
         path=path,
     )
@@ -161,6 +168,16 @@ def _identity(fields: Mapping[str, Any]) -> AppIdentity:
                          f"got {lifetime!r}")
     return AppIdentity(_text(fields, "application_id"), _text(fields, "redirect_uri"),
                        draft, lifetime)
+
+
+def _roles(fields: Mapping[str, Any]) -> tuple[str, ...] | None:
+    """The roles recorded with the grant; None when the file records none (unknown)."""
+    if fields.get("roles") is None:
+        return None
+    roles = fields["roles"]
+    if not isinstance(roles, str):
+        raise ValueError(f"roles: expected role names separated by ', ', got {excerpt(roles)}")
+    return tuple(role for role in roles.split(ROLE_SEPARATOR) if role)
 
 
 def _check_format(fields: Mapping[str, Any]) -> int:

@@ -51,7 +51,8 @@ def test_example_becomes_desired_state() -> None:
         redirect_uri="https://auth.example.com/spapi/callback", draft=False,
         authorization_lifetime_days=365, renewal_window_days=30,
         notifications=Notifications(
-            "https://sqs.us-east-1.amazonaws.com/123456789012/spprov-acme", "us-east-1"))}
+            "https://sqs.us-east-1.amazonaws.com/123456789012/spprov-acme", "us-east-1"),
+        roles=("Product Listing", "Pricing"))}
     assert desired.apps["acme"].location == Location("credentials.yaml", 7, 3)
     assert [c.name for c in desired.credentials] == ["acme-eu-sandbox", "acme-us",
                                                      "acme-vendor-jp"]
@@ -63,7 +64,7 @@ def test_example_becomes_desired_state() -> None:
         authorization_version=2)
     sandbox = desired.credential("acme-eu-sandbox")
     assert sandbox is not None and sandbox.environment is Environment.SANDBOX
-    assert sandbox.location == Location("credentials.yaml", 23, 5)
+    assert sandbox.location == Location("credentials.yaml", 25, 5)
     assert sandbox.description is None and sandbox.authorization_version == 1
 
 

@@ -351,8 +351,11 @@ def test_plan_counts_and_pending() -> None:
 
 def test_empty_plan() -> None:
     plan = build_plan(desired(), {}, NOW)
-    assert plan == Plan((), NOW, False)
-    assert not plan.has_changes()
+    # Every declared app has its (empty) authorization budget; nothing else is planned.
+    assert plan == Plan((), NOW, False, budgets=plan.budgets)
+    assert [(b.app, b.oauth_after, b.self_stored) for b in plan.budgets] == [
+        ("acme", 0, 0), ("other", 0, 0)]
+    assert not plan.has_changes() and not plan.over_limit()
 
 
 @pytest.mark.parametrize("now", [datetime(2027, 1, 1),

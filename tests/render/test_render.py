@@ -134,7 +134,7 @@ def test_control_characters_cannot_reach_the_terminal() -> None:
 def test_json_document() -> None:
     document = json.loads(plan_json(sample()))
     assert list(document) == ["format_version", "generated_at", "prune", "summary", "changes",
-                              "keys", "app_moves", "notes", "review"]
+                              "keys", "app_moves", "notes", "review", "authorizations"]
     assert document["review"] is None  # made without a base revision
     assert (document["format_version"], document["generated_at"]) == (1, "2027-11-16T12:00:00Z")
     assert document["summary"] == {
