@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 
 import icalendar
 import pytest
 
+from spprov.health import AppHealth, CredentialHealth, Health, SecretSource
+from spprov.render.report import ics
 from tests.fixtures_gitops import EU, US, GitOps, authorized_repository, tree_digest
 
 authorized = authorized_repository([{"name": "acme-us", "description": "Acme US", **US},
@@ -129,3 +132,66 @@ def test_report_needs_an_output(repo: GitOps) -> None:
     result = repo.run("report")
     assert (result.code, result.stderr) == (
         1, "spprov: say what to write: --html FILE, --ics FILE or both\n")
+
+
+def _icalendar_built(health: Health) -> bytes:
+    """The calendar as icalendar's own components serialise it (how report_ics built it
+    before it wrote the events' lines itself)."""
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", ics.PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("x-wr-calname", "spprov renewals and rotations")
+
+    def event(uid: str, start: datetime, end: datetime, summary: str, text: str) -> None:
+        item = icalendar.Event()
+        item.add("uid", uid)
+        item.add("dtstamp", health.generated_at)
+        item.add("dtstart", start.date())
+        item.add("dtend", max(end.date(), start.date() + timedelta(days=1)))
+        item.add("summary", summary)
+        item.add("description", text)
+        calendar.add_component(item)
+
+    for row in health.credentials:
+        assert row.renewal_due_at and row.authorization_expires_at
+        event(f"renewal-{row.name}@spprov", row.renewal_due_at, row.authorization_expires_at,
+              f"Renew SP-API authorization {row.name} ({row.app})",
+              f"Expires {row.authorization_expires_at:%Y-%m-%d}: spprov authorize {row.name} "
+              f"(region {row.region})")
+    for app in health.apps:
+        assert app.rotate_by is not None
+        event(f"rotation-{app.name}@spprov", app.rotate_by, app.rotate_by + timedelta(days=1),
+              f"Rotate the LWA client secret of app {app.name}",
+              f"Amazon's 180-day deadline: spprov app rotate-secret {app.name}")
+    return bytes(calendar.to_ical())
+
+
+def test_the_calendar_is_byte_for_byte_what_icalendar_writes() -> None:
+    now = datetime(2026, 12, 3, 9, 30, tzinfo=UTC)
+    rows = []
+    # Names from 1 to 63 characters fold the lines at every place, both apps' too.
+    for length in range(1, 64):
+        name = ("s" + "x" * 62)[:length]
+        app = ("a" + "p" * 62)[: 64 - length]
+        expires = now + timedelta(days=length * 5)
+        rows.append(CredentialHealth(
+            name=name, app=app, region="eu", environment="production", kind="seller",
+            selling_partner_id=None, declared=True, authorized_at=expires - timedelta(days=365),
+            authorization_expires_at=expires, renewal_due_at=expires - timedelta(days=30),
+            days_until_expiry=length * 5, findings=()))
+    apps = tuple(AppHealth(name, SecretSource.STATE, now, 0, now + timedelta(days=180), ())
+                 for name in ("acme", "a" + "p" * 62))
+    health = Health(now, False, tuple(rows), apps)
+    written = ics.report_ics(health)
+    assert written == _icalendar_built(health)
+    assert all(len(line) <= 75 for line in written.split(b"\r\n"))
+    parsed = icalendar.Calendar.from_ical(written)
+    assert len(parsed.walk("VEVENT")) == 63 + 2
+
+
+def test_text_values_are_escaped_and_folded_as_icalendar_does() -> None:
+    for value in ("a,b;c\\d\ne", "é" * 40, "x" * 73 + "\\;", "plain"):
+        expected = icalendar.vText(value).to_ical().decode()
+        assert ics.text(value) == expected
+        line = "DESCRIPTION:" + expected
+        assert ics.fold(line) == icalendar.parser.string._foldline(line)
