@@ -114,3 +114,6 @@ def test_an_unlisted_app_holds_25_seller_authorizations(emulator: EmulatorHandle
     assert explain(refused.text) == LIMIT
     assert emulator.consent(unlisted, account="seller-3").code  # an authorized seller again
     assert emulator.consent(listed, account="seller-25").code  # listed: no limit
+    # Vendors' authorizations are not limited: a 26th account consents at Vendor Central.
+    assert emulator.consent(unlisted, "https://vendorcentral.amazon.com",
+                            account="seller-26").code
